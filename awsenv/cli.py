@@ -1,0 +1,211 @@
+"""Command line: parse, dispatch to the commands, map errors to exit codes, write stdout once.
+
+Hot commands (``use``, ``unset``, ``region``, ``__complete``) are parsed by a small parser that
+follows ``clispec`` exactly and gives up on anything unusual (``--help``, abbreviations, errors),
+in which case argparse, built from the same table, takes over. argparse alone costs about half
+of a Python start, which the shell feels on every ``awsenv use``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from awsenv import clispec
+from awsenv.errors import EXIT_FAILURE, EXIT_USAGE, AwsenvError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Mapping, Sequence
+
+_FAST = frozenset({"use", "unset", "region", "__complete", "status"})
+
+
+class Args:
+    """Parsed arguments: the command name plus one attribute per option and positional."""
+
+    def __init__(self, command: str, values: dict[str, object]) -> None:
+        self.command = command
+        self.__dict__.update(values)
+
+    def get(self, name: str, default: object = None) -> object:
+        """Return an argument by name."""
+        return self.__dict__.get(name, default)
+
+
+def _defaults(command: clispec.Command) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for option in command.options:
+        values[option.dest] = None if option.metavar else False
+    for positional in command.positionals:
+        values[positional.name] = None
+    return values
+
+
+def fast_parse(argv: Sequence[str]) -> Args | None:
+    """Parse the common forms of the hot commands; None means "let argparse decide"."""
+    if not argv or argv[0] not in _FAST:
+        return None
+    command = clispec.BY_NAME[argv[0]]
+    values = _defaults(command)
+    by_flag = {flag: option for option in command.options for flag in option.flags}
+    positionals: list[str] = []
+    rest = list(argv[1:])
+    only_positionals = False
+    while rest:
+        token = rest.pop(0)
+        if only_positionals or not token.startswith("-") or token == "-":
+            positionals.append(token)
+            continue
+        if token == "--":
+            only_positionals = True
+            continue
+        flag, has_value, inline = token.partition("=")
+        option = by_flag.get(flag)
+        if option is None:
+            return None  # --help, an abbreviation, a typo: argparse explains
+        if option.metavar is None:
+            if has_value:
+                return None
+            values[option.dest] = True
+        elif has_value:
+            values[option.dest] = inline
+        elif rest:
+            values[option.dest] = rest.pop(0)
+        else:
+            return None
+    required = [p for p in command.positionals if not p.optional]
+    if not len(required) <= len(positionals) <= len(command.positionals):
+        return None
+    for positional, value in zip(command.positionals, positionals):
+        values[positional.name] = value
+    return Args(command.name, values)
+
+
+def build_parser(*, to_stderr: bool = False) -> argparse.ArgumentParser:
+    """Build the full argparse tree from ``clispec`` (help, usage errors, abbreviations)."""
+    import argparse
+
+    from awsenv import __version__
+
+    class Parser(argparse.ArgumentParser):
+        def _print_message(self, message: str, file: object = None) -> None:
+            # Under the shell wrapper, stdout of use/unset/region is eval'd: help goes to stderr.
+            super()._print_message(message, sys.stderr if to_stderr else file)  # type: ignore[arg-type]
+
+    parser = Parser(
+        prog="awsenv",
+        description="Switch this shell between AWS profiles: SSO, roles, MFA, SAML and Okta.",
+        epilog="Set up a shell once with: eval \"$(awsenv init bash)\" (see 'awsenv init --help').",
+        allow_abbrev=False,
+    )
+    parser.add_argument("--version", action="version", version=f"awsenv {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in clispec.COMMANDS:
+        kwargs: dict[str, object] = {"description": command.description, "allow_abbrev": False}
+        if not command.hidden:
+            kwargs["help"] = command.help
+        cmd = sub.add_parser(command.name, **kwargs)  # type: ignore[arg-type]
+        for positional in command.positionals:
+            cmd.add_argument(
+                positional.name,
+                help=positional.help,
+                nargs="?" if positional.optional else None,
+            )
+        for option in command.options:
+            if option.metavar is None:
+                cmd.add_argument(*option.flags, action="store_true", help=option.help)
+            else:
+                cmd.add_argument(*option.flags, metavar=option.metavar, help=option.help)
+    return parser
+
+
+def parse(argv: Sequence[str], environ: Mapping[str, str]) -> Args:
+    """Parse ``argv``: the fast parser when it can, argparse otherwise."""
+    fast = fast_parse(argv)
+    if fast is not None:
+        return fast
+    wrapped = bool(environ.get("AWSENV_SHELL")) and bool(argv) and argv[0] in clispec.ENV_COMMANDS
+    parser = build_parser(to_stderr=wrapped)
+    namespace = parser.parse_args(list(argv))
+    if namespace.command is None:
+        parser.print_help(sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+    values = dict(vars(namespace))
+    command = values.pop("command")
+    return Args(str(command), values)
+
+
+def dispatch(args: Args, environ: Mapping[str, str]) -> str:
+    """Run one command; return what it writes to stdout."""
+    name = args.command
+    if name == "use":
+        from awsenv.commands import use
+
+        return use.run(args, environ)
+    if name == "unset":
+        from awsenv.commands import unset
+
+        return unset.run(args, environ)
+    if name == "region":
+        from awsenv.commands import region
+
+        return region.run(args, environ)
+    if name == "__complete":
+        from awsenv.commands import complete
+
+        return complete.run(args, environ)
+    if name == "list":
+        from awsenv.commands import list_
+
+        return list_.run(args, environ)
+    if name == "status":
+        from awsenv.commands import status
+
+        return status.run(args, environ)
+    if name == "init":
+        from awsenv.commands import init
+
+        return init.run(args, environ)
+    if name == "completion":
+        from awsenv.commands import completion
+
+        return completion.run(args, environ)
+    raise AwsenvError(f"unknown command {name!r}")  # pragma: no cover - argparse rejects it
+
+
+def emit(text: str) -> None:
+    """Write ``text`` to stdout in one piece; a closed pipe is not an error (as zoxide does)."""
+    if not text:
+        return
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(EXIT_FAILURE) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run awsenv and return its exit code (0 ok, 1 failure, 2 usage)."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    environ = os.environ
+    try:
+        args = parse(arguments, environ)
+        output = dispatch(args, environ)
+    except AwsenvError as exc:
+        from awsenv import ui
+
+        ui.error(exc.message, exc.hint)
+        if environ.get("AWSENV_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("\nawsenv: interrupted; nothing was changed", file=sys.stderr)
+        return EXIT_FAILURE
+    emit(output)
+    return 0

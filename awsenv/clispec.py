@@ -1,0 +1,208 @@
+"""The command-line surface as data: argparse, the fast parser and completion files follow it.
+
+It is imported on every call, so it holds only tuples and small classes (no dataclasses or enums,
+whose imports alone cost more than the whole hot path may spend).
+"""
+
+from __future__ import annotations
+
+SHELLS = ("bash", "zsh", "fish", "powershell")
+SHELL_ALIASES = {"pwsh": "powershell", "ps": "powershell"}
+
+# Static on purpose: completion offers them without starting a process or importing botocore.
+REGIONS = (
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-west-1",
+    "us-west-2",
+)
+
+
+class Option:
+    """One ``--option`` of a command; ``metavar`` is None for a flag that takes no value."""
+
+    __slots__ = ("complete", "dest", "flags", "help", "metavar")
+
+    def __init__(
+        self,
+        flags: tuple[str, ...],
+        help_: str,
+        *,
+        metavar: str | None = None,
+        complete: str | None = None,
+    ) -> None:
+        self.flags = flags
+        self.dest = flags[-1].lstrip("-").replace("-", "_")
+        self.help = help_
+        self.metavar = metavar
+        self.complete = complete
+
+
+class Positional:
+    """One positional argument; ``complete`` names what completion offers for it."""
+
+    __slots__ = ("complete", "help", "name", "optional")
+
+    def __init__(
+        self, name: str, help_: str, *, optional: bool = False, complete: str | None = None
+    ) -> None:
+        self.name = name
+        self.help = help_
+        self.optional = optional
+        self.complete = complete
+
+
+class Command:
+    """A subcommand; ``changes_env`` marks the ones whose stdout the shell wrapper evals."""
+
+    __slots__ = ("changes_env", "description", "help", "hidden", "name", "options", "positionals")
+
+    def __init__(
+        self,
+        name: str,
+        help_: str,
+        *,
+        description: str = "",
+        positionals: tuple[Positional, ...] = (),
+        options: tuple[Option, ...] = (),
+        changes_env: bool = False,
+        hidden: bool = False,
+    ) -> None:
+        self.name = name
+        self.help = help_
+        self.description = description or help_
+        self.positionals = positionals
+        self.options = options
+        self.changes_env = changes_env
+        self.hidden = hidden
+
+
+_JSON = Option(("--json",), "print JSON instead of a table")
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "use",
+        "switch this shell to a profile (logs in when needed)",
+        description=(
+            "Make this shell act as PROFILE. Exports AWS_PROFILE when every SDK can resolve the "
+            "profile on its own, temporary keys otherwise; sets AWS_REGION/AWS_DEFAULT_REGION "
+            "from the profile (or --region) and AWSENV_PROFILE/AWSENV_EXPIRATION for the prompt."
+        ),
+        positionals=(Positional("profile", "profile name", complete="profiles"),),
+        options=(
+            Option(("--keys",), "export temporary keys instead of AWS_PROFILE"),
+            Option(
+                ("--region",),
+                "also export this region (default: the profile's region)",
+                metavar="REGION",
+                complete="regions",
+            ),
+            Option(("--device-code",), "SSO: log in with the device-code flow instead of PKCE"),
+            Option(("--no-browser",), "never open a browser; print the URL (and code) on stderr"),
+            Option(
+                ("--mfa-code",),
+                "MFA code for AssumeRole (otherwise asked on the terminal)",
+                metavar="CODE",
+            ),
+            Option(
+                ("--role",),
+                "SAML/Okta: the role ARN to assume when several are offered",
+                metavar="ARN",
+            ),
+            Option(("--force-login",), "log in again even if a valid token exists"),
+        ),
+        changes_env=True,
+    ),
+    Command(
+        "unset",
+        "remove everything awsenv exported; the shell is as it was before 'use'",
+        changes_env=True,
+    ),
+    Command(
+        "region",
+        "change the region of this shell (AWS_REGION and AWS_DEFAULT_REGION)",
+        positionals=(Positional("region", "region name, e.g. eu-west-1", complete="regions"),),
+        changes_env=True,
+    ),
+    Command(
+        "list",
+        "list every profile with its kind, account, role and region",
+        options=(_JSON,),
+    ),
+    Command(
+        "status",
+        "show the profile this shell uses now and the time left",
+        options=(_JSON,),
+    ),
+    Command(
+        "init",
+        "print the shell integration to eval in your shell's rc file",
+        description=(
+            "Print the code that defines the 'awsenv' shell function, the prompt segment and "
+            'completion. Add to your rc file, e.g. eval "$(awsenv init bash)". With no SHELL, '
+            "the parent shell is detected."
+        ),
+        positionals=(
+            Positional("shell", "bash, zsh, fish or powershell", optional=True, complete="shells"),
+        ),
+        options=(
+            Option(("--no-prompt",), "do not add the awsenv segment to the prompt"),
+            Option(("--no-completion",), "do not load tab completion"),
+        ),
+    ),
+    Command(
+        "completion",
+        "print only the tab-completion script for a shell",
+        positionals=(Positional("shell", "bash, zsh, fish or powershell", complete="shells"),),
+    ),
+    Command(
+        "__complete",
+        "print completion candidates (used by the completion scripts)",
+        positionals=(
+            Positional("what", "profiles, sso-sessions, regions, commands or shells"),
+            Positional("prefix", "only candidates starting with this", optional=True),
+        ),
+        hidden=True,
+    ),
+)
+
+GLOBAL_OPTIONS = (
+    Option(("-h", "--help"), "show help and exit"),
+    Option(("--version",), "show the version and exit"),
+)
+
+BY_NAME = {c.name: c for c in COMMANDS}
+ENV_COMMANDS = tuple(c.name for c in COMMANDS if c.changes_env)

@@ -1,0 +1,57 @@
+"""One module per subcommand; this package holds what several of them share."""
+
+from __future__ import annotations
+
+from awsenv.errors import ShellError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from awsenv.exports import Plan
+
+_DIALECTS = ("bash", "zsh", "fish", "powershell")
+_REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def wrapper_dialect(environ: Mapping[str, str], command: str) -> str:
+    """Return the calling shell's dialect, or explain how to install the shell function."""
+    dialect = environ.get("AWSENV_SHELL", "")
+    if dialect in _DIALECTS:
+        return dialect
+    if dialect:
+        raise ShellError(f"AWSENV_SHELL is {dialect!r}; expected one of " + ", ".join(_DIALECTS))
+    from awsenv import detect
+
+    shell = detect.parent_shell(environ) or "bash"
+    setup = {
+        "bash": 'eval "$(awsenv init bash)"  # in ~/.bashrc',
+        "zsh": 'eval "$(awsenv init zsh)"  # in ~/.zshrc',
+        "fish": "awsenv init fish | source  # in ~/.config/fish/config.fish",
+        "powershell": "awsenv init powershell | Out-String | Invoke-Expression  # in $PROFILE",
+    }[shell]
+    raise ShellError(
+        f"'awsenv {command}' changes this shell's environment, which needs the awsenv shell "
+        "function; it is not loaded in this shell",
+        hint=f"set it up with: {setup}, then open a new shell",
+    )
+
+
+def check_region(region: str) -> str:
+    """Return ``region`` if it looks like an AWS region name; warn if awsenv does not know it."""
+    if not region or not set(region) <= _REGION_CHARS or region.startswith("-"):
+        raise UsageError(
+            f"{region!r} is not a region name", hint="region names look like eu-west-1"
+        )
+    from awsenv.clispec import REGIONS
+
+    if region not in REGIONS:
+        from awsenv import ui
+
+        ui.warn(f"{region} is not a region awsenv knows; using it anyway")
+    return region
+
+
+def changes(plan: Plan, environ: Mapping[str, str]) -> Plan:
+    """Keep only the steps that change something (the environment already holds the rest)."""
+    return [(name, value) for name, value in plan if environ.get(name) != value]

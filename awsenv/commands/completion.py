@@ -1,0 +1,18 @@
+"""``awsenv completion SHELL``: print only the tab-completion script."""
+
+from __future__ import annotations
+
+from awsenv import shells
+from awsenv.commands.init import interpreter_command
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from awsenv.cli import Args
+
+
+def run(args: Args, environ: Mapping[str, str]) -> str:
+    """Return the completion script for the named shell."""
+    dialect = shells.normalize(str(args.get("shell")))
+    return shells.completion_script(dialect, command=interpreter_command(environ))

@@ -1,0 +1,75 @@
+"""``awsenv init [SHELL]``: print the shell integration (function, prompt segment, completion)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from awsenv import paths, shells
+from awsenv.errors import AwsenvError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from awsenv.cli import Args
+
+
+def interpreter_command(environ: Mapping[str, str]) -> list[str]:
+    """Return how the wrappers start the core: this interpreter, by absolute path.
+
+    ``-I`` (isolated mode) keeps the current directory off ``sys.path``, so a directory that
+    happens to contain an ``awsenv`` package cannot take over ``python -m awsenv``. It is left out
+    only when awsenv itself is found through the user site or PYTHONPATH, which ``-I`` ignores.
+    """
+    executable = sys.executable
+    if not executable:
+        raise AwsenvError("cannot tell which Python interpreter runs awsenv")
+    import site
+
+    import awsenv
+
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(awsenv.__file__)))
+    pythonpath = [p for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else ""
+    needs_env = any(os.path.abspath(p) == package_parent for p in pythonpath) or (
+        bool(user_site) and package_parent.startswith(os.path.abspath(user_site))
+    )
+    return [executable] if needs_env else [executable, "-I"]
+
+
+def clock_file(environ: Mapping[str, str]) -> str:
+    """Create (if needed) the file whose mtime is 0, which fish's prompt reads as a clock."""
+    path = os.path.join(paths.ensure_private_dir(paths.cache_dir(environ)), "clock")
+    try:
+        if not os.path.exists(path):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        if os.stat(path).st_mtime != 0:
+            os.utime(path, (0, 0))
+    except OSError:
+        return path  # the prompt then shows the profile without the time left
+    return path
+
+
+def run(args: Args, environ: Mapping[str, str]) -> str:
+    """Return the init script for the named (or detected) shell."""
+    name = args.get("shell")
+    if name:
+        dialect = shells.normalize(str(name))
+    else:
+        from awsenv import detect
+
+        detected = detect.parent_shell(environ)
+        if detected is None:
+            raise UsageError(
+                "cannot tell which shell this is",
+                hint="name it: awsenv init bash|zsh|fish|powershell",
+            )
+        dialect = detected
+    return shells.init_script(
+        dialect,
+        command=interpreter_command(environ),
+        clock=clock_file(environ) if dialect == "fish" else "",
+        prompt=not args.get("no_prompt"),
+        completion=not args.get("no_completion"),
+    )

@@ -1,0 +1,376 @@
+"""Read ~/.aws/config and ~/.aws/credentials exactly as botocore does, through a stat-keyed index.
+
+Parsing follows botocore's ``configloader`` (a default ``RawConfigParser``: strict duplicates, no
+inline comments, ``[DEFAULT]`` copied into every section, nested ``s3 =`` blocks, two-word
+``[profile x]`` headers, later sections replacing earlier ones) and ``Session.full_config`` (the
+credentials file's sections update or add profiles).
+
+Parsing costs far more than a cached ``awsenv use`` may spend, so the result is kept in an index
+under awsenv's cache directory, addressed by the two files' identity (path, device, inode, size,
+mtime). A call whose files are unchanged reads one small bucket for the profile it needs and never
+parses. Secret values are not copied into the index: a record keeps only that they are present.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+import time
+
+from awsenv import paths
+from awsenv.errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    Value = str | dict[str, str]
+    Section = dict[str, Value]
+
+# Keys whose values are secrets: the index stores SECRET_PLACEHOLDER instead of the value.
+SECRET_KEYS = frozenset({"aws_secret_access_key", "aws_session_token", "aws_security_token"})
+SECRET_PLACEHOLDER = "\x00secret"
+
+# Bumped whenever the record layout changes; part of every index path.
+_INDEX_FORMAT = 1
+_BUCKETS = 256
+# A file modified this recently may change again within the filesystem's timestamp granularity
+# without its stamp changing, so it is parsed but not indexed (git's "racy" rule).
+_RACY_NS = 2_000_000_000
+
+ORIGIN = "__origin__"  # key in each profile record: "path:line" of the section that defined it
+
+
+class Parsed:
+    """Everything botocore would see in the two files, as plain dicts."""
+
+    __slots__ = ("origins", "profiles", "services", "sso_sessions")
+
+    def __init__(
+        self,
+        profiles: dict[str, Section],
+        sso_sessions: dict[str, Section],
+        services: dict[str, Section],
+        origins: dict[str, str],
+    ) -> None:
+        self.profiles = profiles
+        self.sso_sessions = sso_sessions
+        self.services = services
+        self.origins = origins
+
+
+# --- botocore-compatible parsing (cold path) -------------------------------------------------
+
+
+def _section_lines(text: str) -> dict[str, int]:
+    """Map each section header to the line it is on (for messages; the parser does not say)."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("[") and "]" in stripped:
+            header = stripped[1 : stripped.rindex("]")]
+            lines.setdefault(header, number)
+    return lines
+
+
+def _decode_error_line(path: str) -> int:
+    """Find the line of the first byte the locale's encoding cannot decode (0 if unknown)."""
+    import locale
+
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+        raw.decode(locale.getpreferredencoding(False))
+    except UnicodeDecodeError as exc:
+        return raw[: exc.start].count(b"\n") + 1
+    except OSError:
+        return 0
+    return 0
+
+
+def _starts_with_bom(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(3) == b"\xef\xbb\xbf"
+    except OSError:
+        return False
+
+
+def _describe(exc: Exception) -> tuple[int | None, str]:
+    """Turn a configparser error into (line, one-line description)."""
+    import configparser
+
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return exc.lineno, f"section [{exc.section}] appears twice in this file"
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return exc.lineno, f"key {exc.option!r} appears twice in section [{exc.section}]"
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return exc.lineno, "a key = value line comes before the first [section] header"
+    if isinstance(exc, configparser.ParsingError):
+        lineno, line = exc.errors[0]
+        return lineno, f"cannot parse line {line.strip()!r} (expected 'key = value')"
+    return None, str(exc).splitlines()[0]
+
+
+def raw_parse(path: str) -> tuple[dict[str, Section], dict[str, int]]:
+    """Parse one INI file as botocore's ``raw_config_parse`` does; a missing file is empty.
+
+    Returns the sections (nested blocks already split into dicts) and each header's line.
+    """
+    if not os.path.isfile(path):
+        return {}, {}
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read([path])
+    except configparser.Error as exc:
+        if _starts_with_bom(path):
+            raise ConfigError(
+                path, 1, "the file starts with a UTF-8 byte-order mark; save it without one"
+            ) from None
+        line, what = _describe(exc)
+        raise ConfigError(path, line, what) from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            path, _decode_error_line(path), "the file is not valid text in this locale's encoding"
+        ) from None
+    sections: dict[str, Section] = {}
+    for section in parser.sections():
+        values: Section = {}
+        for option in parser.options(section):
+            value = parser.get(section, option)
+            if value.startswith("\n"):
+                values[option] = _parse_nested(path, section, option, value)
+            else:
+                values[option] = value
+        sections[section] = values
+    try:
+        with open(path, encoding=None) as handle:
+            lines = _section_lines(handle.read())
+    except (OSError, UnicodeDecodeError):
+        lines = {}
+    return sections, lines
+
+
+def _parse_nested(path: str, section: str, option: str, value: str) -> dict[str, str]:
+    nested: dict[str, str] = {}
+    for line in value.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if "=" not in line:
+            raise ConfigError(
+                path,
+                None,
+                f"nested line {line!r} under {option!r} in [{section}] has no '='",
+            )
+        key, _, nested_value = line.partition("=")
+        nested[key.strip()] = nested_value.strip()
+    return nested
+
+
+def _two_words(header: str) -> str | None:
+    """Return the name in ``[profile NAME]``-style headers, by botocore's shlex rule."""
+    import shlex
+
+    try:
+        parts = shlex.split(header)
+    except ValueError:
+        return None
+    return parts[1] if len(parts) == 2 else None
+
+
+def parse(config_path: str, credentials_path: str) -> Parsed:
+    """Parse both files and merge them as ``botocore.session.Session.full_config`` does."""
+    sections, config_lines = raw_parse(config_path)
+    profiles: dict[str, Section] = {}
+    sso_sessions: dict[str, Section] = {}
+    services: dict[str, Section] = {}
+    origins: dict[str, str] = {}
+    for header, values in sections.items():
+        if header.startswith("profile"):
+            name = _two_words(header)
+            if name is not None:
+                profiles[name] = dict(values)
+                origins[name] = f"{config_path}:{config_lines.get(header, 0)}"
+        elif header.startswith("sso-session"):
+            name = _two_words(header)
+            if name is not None:
+                sso_sessions[name] = dict(values)
+        elif header.startswith("services"):
+            name = _two_words(header)
+            if name is not None:
+                services[name] = dict(values)
+        elif header == "default":
+            profiles[header] = dict(values)
+            origins[header] = f"{config_path}:{config_lines.get(header, 0)}"
+    credentials, credential_lines = raw_parse(credentials_path)
+    for name, values in credentials.items():
+        if name in profiles:
+            profiles[name].update(values)
+        else:
+            profiles[name] = dict(values)
+            origins[name] = f"{credentials_path}:{credential_lines.get(name, 0)}"
+    return Parsed(profiles, sso_sessions, services, origins)
+
+
+# --- the index (hot path) --------------------------------------------------------------------
+
+
+def _stamp(path: str) -> tuple[str, int, int, int, int] | tuple[str]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (path,)
+    if st.st_mode & 0o170000 != 0o100000:  # not a regular file: botocore ignores it
+        return (path,)
+    return (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _bucket(name: str) -> str:
+    import binascii
+
+    return f"{binascii.crc32(name.encode('utf-8', 'surrogatepass')) % _BUCKETS:02x}"
+
+
+def _redact(section: Section) -> Section:
+    return {k: (SECRET_PLACEHOLDER if k in SECRET_KEYS else v) for k, v in section.items()}
+
+
+class ConfigFiles:
+    """The merged view of the two files, loaded lazily from the index or by parsing."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.config_path = paths.config_file(environ)
+        self.credentials_path = paths.credentials_file(environ)
+        self._environ = environ
+        self._stamps = (_stamp(self.config_path), _stamp(self.credentials_path))
+        self._key = repr((_INDEX_FORMAT, sys.version_info[:2], self._stamps))
+        self._parsed: Parsed | None = None
+        self._meta: tuple[list[str], dict[str, Section], dict[str, Section]] | None = None
+        self._index_dir = self._locate_index()
+
+    # The index lives at <cache>/index/<crc of the stamp>; every file in it repeats the full
+    # stamp, so a crc collision is detected rather than trusted.
+    def _locate_index(self) -> str:
+        import binascii
+
+        base = os.path.join(paths.cache_dir(self._environ), "index")
+        return os.path.join(
+            base, f"{binascii.crc32(self._key.encode('utf-8', 'surrogatepass')):08x}"
+        )
+
+    def _read(self, name: str) -> object:
+        try:
+            with open(os.path.join(self._index_dir, name), "rb") as handle:
+                key, payload = marshal.loads(handle.read())  # noqa: S302 - our own 0600 file
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+        return payload if key == self._key else None
+
+    def _parse(self) -> Parsed:
+        if self._parsed is None:
+            self._parsed = parse(self.config_path, self.credentials_path)
+            self._write_index(self._parsed)
+        return self._parsed
+
+    def _indexable(self) -> bool:
+        now = time.time_ns()
+        return all(len(stamp) == 1 or now - stamp[-1] >= _RACY_NS for stamp in self._stamps)
+
+    def _write_index(self, parsed: Parsed) -> None:
+        if not self._indexable():
+            return
+        import shutil
+        import tempfile
+
+        base = os.path.dirname(self._index_dir)
+        try:
+            paths.ensure_private_dir(base)
+            tmp = tempfile.mkdtemp(prefix=".build-", dir=base)
+            buckets: dict[str, dict[str, Section]] = {}
+            for name, section in parsed.profiles.items():
+                record = _redact(section)
+                record[ORIGIN] = parsed.origins.get(name, "")
+                buckets.setdefault(_bucket(name), {})[name] = record
+            files: dict[str, object] = {f"b{k}": v for k, v in buckets.items()}
+            files["meta"] = (
+                list(parsed.profiles),
+                {k: _redact(v) for k, v in parsed.sso_sessions.items()},
+                parsed.services,
+            )
+            for file_name, payload in files.items():
+                fd = os.open(
+                    os.path.join(tmp, file_name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
+                )
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(marshal.dumps((self._key, payload)))  # type: ignore[arg-type]
+            try:
+                os.rename(tmp, self._index_dir)
+            except OSError:  # another process indexed the same files first
+                shutil.rmtree(tmp, ignore_errors=True)
+                return
+            for entry in os.listdir(base):
+                path = os.path.join(base, entry)
+                if path != self._index_dir and (
+                    not entry.startswith(".build-") or time.time() - os.stat(path).st_mtime > 60
+                ):
+                    shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            return  # the index is an optimisation: a read-only cache must not break awsenv
+
+    def _load_meta(self) -> tuple[list[str], dict[str, Section], dict[str, Section]]:
+        if self._meta is None:
+            meta = self._read("meta")
+            if isinstance(meta, tuple):
+                self._meta = meta
+            else:
+                parsed = self._parse()
+                self._meta = (
+                    list(parsed.profiles),
+                    {k: _redact(v) for k, v in parsed.sso_sessions.items()},
+                    parsed.services,
+                )
+        return self._meta
+
+    def profile(self, name: str) -> Section | None:
+        """Return the merged profile (secret values replaced by a placeholder), or None."""
+        if self._parsed is None:
+            bucket = self._read(f"b{_bucket(name)}")
+            if isinstance(bucket, dict):
+                found = bucket.get(name)
+                return dict(found) if found is not None else None
+            if self._read("meta") is not None:  # index complete, bucket empty
+                return None
+        parsed = self._parse()
+        section = parsed.profiles.get(name)
+        if section is None:
+            return None
+        record = _redact(section)
+        record[ORIGIN] = parsed.origins.get(name, "")
+        return record
+
+    def secret_profile(self, name: str) -> Section | None:
+        """Return the profile with its secret values (parses the files; never from the index)."""
+        return self._parse().profiles.get(name)
+
+    def profile_names(self) -> list[str]:
+        """Return every profile name, config file first, in file order."""
+        return self._load_meta()[0]
+
+    def sso_session(self, name: str) -> Section | None:
+        """Return the ``[sso-session NAME]`` section, or None."""
+        return self._load_meta()[1].get(name)
+
+    def sso_session_names(self) -> list[str]:
+        """Return every sso-session name."""
+        return list(self._load_meta()[1])
+
+    def iter_profiles(self) -> Iterator[tuple[str, Section]]:
+        """Yield every profile (redacted), in file order."""
+        for name in self.profile_names():
+            section = self.profile(name)
+            if section is not None:
+                yield name, section

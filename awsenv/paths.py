@@ -1,0 +1,56 @@
+"""Where awsenv and the AWS tools keep their files (config, credentials, caches)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+def home(environ: Mapping[str, str]) -> str:
+    """Return the user's home directory as botocore sees it (``~`` expansion)."""
+    value = environ.get("HOME")
+    return value if value else os.path.expanduser("~")
+
+
+def expand(path: str, environ: Mapping[str, str]) -> str:
+    """Expand ``$VARS`` and ``~`` the way botocore does for AWS_CONFIG_FILE and friends."""
+    del environ  # os.path.expand* read the process environment, which is the runtime one
+    return os.path.expanduser(os.path.expandvars(path))
+
+
+def config_file(environ: Mapping[str, str]) -> str:
+    """Return the path of the shared config file (AWS_CONFIG_FILE, default ~/.aws/config)."""
+    return expand(environ.get("AWS_CONFIG_FILE", "~/.aws/config"), environ)
+
+
+def credentials_file(environ: Mapping[str, str]) -> str:
+    """Return the path of the shared credentials file (AWS_SHARED_CREDENTIALS_FILE)."""
+    return expand(environ.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"), environ)
+
+
+def cache_dir(environ: Mapping[str, str]) -> str:
+    """Return awsenv's own cache directory (platformdirs' user cache dir for "awsenv").
+
+    On Linux and other XDG systems the rule is computed here, because importing platformdirs
+    costs more than the whole budget of a cached ``awsenv use``; a test checks that both agree.
+    """
+    if sys.platform == "darwin" or sys.platform.startswith("win"):
+        import platformdirs
+
+        return str(platformdirs.user_cache_dir("awsenv", appauthor=False))
+    base = environ.get("XDG_CACHE_HOME", "")
+    if not base.strip():
+        base = os.path.join(home(environ), ".cache")
+    return os.path.join(base, "awsenv")
+
+
+def ensure_private_dir(path: str) -> str:
+    """Create ``path`` (and parents) as 0700 whatever the umask, and return it."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    if (os.stat(path).st_mode & 0o777) != 0o700:
+        os.chmod(path, 0o700)
+    return path

@@ -1,0 +1,30 @@
+"""Hermetic defaults for every test: a temporary HOME and no inherited AWS or awsenv settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point HOME, the AWS files and the cache at a temporary directory; drop AWS_*/AWSENV_*."""
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "AWSENV_", "BOTO_")) or name in {"NO_COLOR", "BROWSER"}:
+            monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return home
+
+
+@pytest.fixture
+def home(hermetic_env: Path) -> Path:
+    """The temporary HOME of this test."""
+    return hermetic_env

@@ -1,0 +1,153 @@
+"""Shared test helpers: hermetic environments, the hostile-string corpus, real-shell runners."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+IN_CI = bool(os.environ.get("CI"))
+
+# Used as profile names and values across the shell tests (virtualenv's name, plus every
+# character class that has broken a shell integration somewhere).
+HOSTILE = (
+    "'\";&&e-$ èрт🚒♞中片-j",
+    "$(touch CANARY)",
+    "`touch CANARY`",
+    "a;touch CANARY",
+    "trailing\\",
+    "new\nline",
+    "carriage\rreturn",
+    "esc\x1b[31mred",
+    "%s%n%x",
+    "{}",
+    "!!",
+    "-n",
+    "--",
+    "'\\''",
+    "‘left’ ‚low‛",
+    "${HOME}",
+    "a b\tc",
+    "*",
+    "~root",
+    "#comment",
+    "%F{red}zsh%f",
+    "\\u\\w\\$",
+)
+
+
+def require_tool(name: str) -> str:
+    """Return the path of a command, skipping the test locally (failing in CI) when missing."""
+    path = shutil.which(name)
+    if path:
+        return path
+    message = f"{name} is not installed"
+    if IN_CI:
+        pytest.fail(message + " (CI must not pass by skipping)")
+    pytest.skip(message)
+    raise AssertionError("unreachable")
+
+
+def minimal_env(home: Path, **extra: str) -> dict[str, str]:
+    """Build the environment a fresh login would have: PATH, HOME, LANG, TERM and the AWS files."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "TERM": "dumb",
+        "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    env.update(extra)
+    return env
+
+
+def write_config(home: Path, text: str, *, credentials: str | None = None) -> Path:
+    """Write ~/.aws/config (and optionally ~/.aws/credentials) under a temporary HOME."""
+    aws = home / ".aws"
+    aws.mkdir(parents=True, exist_ok=True)
+    config = aws / "config"
+    config.write_text(textwrap.dedent(text), encoding="utf-8")
+    if credentials is not None:
+        (aws / "credentials").write_text(textwrap.dedent(credentials), encoding="utf-8")
+    return config
+
+
+def run_awsenv(
+    args: list[str], env: dict[str, str], *, input_: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the core as the wrappers do (python -I -m awsenv) and capture both streams."""
+    return subprocess.run(
+        [PYTHON, "-I", "-m", "awsenv", *args],
+        env=env,
+        input=input_,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=cwd,
+    )
+
+
+@dataclass(frozen=True)
+class ShellSpec:
+    """How to run a script in one real shell with no rc files, and print values exactly."""
+
+    name: str
+    argv: tuple[str, ...]
+    # a statement that prints the named variable's value followed by NUL, or nothing if unset
+    print_nul: str
+    init_line: str
+
+    def run(
+        self, script: str, env: dict[str, str], *, cwd: Path, timeout: float = 60
+    ) -> subprocess.CompletedProcess[bytes]:
+        """Write ``script`` to a file in ``cwd`` and run it in this shell."""
+        require_tool(self.argv[0])
+        path = cwd / f"script.{self.name}"
+        path.write_text(script, encoding="utf-8")
+        return subprocess.run(
+            [*self.argv, str(path)],
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def print_var(self, name: str) -> str:
+        """Return the statement that prints ``$name`` and a NUL (prints ``<unset>`` when unset)."""
+        return self.print_nul.replace("NAME", name)
+
+
+SHELLS = {
+    "bash": ShellSpec(
+        "bash",
+        ("bash", "--noprofile", "--norc"),
+        "if [ -n \"${NAME+x}\" ]; then printf '%s\\0' \"$NAME\"; else printf '<unset>\\0'; fi",
+        'eval "$(INIT)"',
+    ),
+    "zsh": ShellSpec(
+        "zsh",
+        ("zsh", "--no-rcs", "--no-globalrcs"),
+        "if (( ${+NAME} )); then printf '%s\\0' \"$NAME\"; else printf '<unset>\\0'; fi",
+        'eval "$(INIT)"',
+    ),
+    "fish": ShellSpec(
+        "fish",
+        ("fish", "--no-config", "--private"),
+        "if set -q NAME; printf '%s\\0' \"$NAME\"; else; printf '<unset>\\0'; end",
+        "INIT | source",
+    ),
+}
