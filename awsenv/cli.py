@@ -172,6 +172,10 @@ def dispatch(args: Args, environ: Mapping[str, str]) -> str:
         from awsenv.commands import completion
 
         return completion.run(args, environ)
+    if name == "demo":
+        from awsenv.commands import demo
+
+        return demo.run(args, environ)
     raise AwsenvError(f"unknown command {name!r}")  # pragma: no cover - argparse rejects it
 
 

@@ -189,6 +189,23 @@ COMMANDS: tuple[Command, ...] = (
         positionals=(Positional("shell", "bash, zsh, fish or powershell", complete="shells"),),
     ),
     Command(
+        "demo",
+        "open a throwaway shell with example profiles (no AWS account needed)",
+        description=(
+            "Start your own shell with awsenv loaded, a temporary HOME and a few example "
+            "profiles; everything is deleted when you exit. Without a terminal, run a short "
+            "scripted tour instead."
+        ),
+        options=(
+            Option(
+                ("--shell",),
+                "bash, zsh, fish or powershell (default: this shell)",
+                metavar="SHELL",
+                complete="shells",
+            ),
+        ),
+    ),
+    Command(
         "__complete",
         "print completion candidates (used by the completion scripts)",
         positionals=(

@@ -1,0 +1,105 @@
+"""The paths people feel (use, completion, list, status) never import boto3 or other heavy modules.
+
+Each case runs the real entry point in a fresh interpreter (as the shell wrapper does) and looks
+at ``sys.modules`` afterwards; nothing is timed here (timing lives in bench/).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import time
+
+import pytest
+
+from tests.helpers import PYTHON, minimal_env, run_awsenv, write_config
+
+NEVER = {"boto3", "botocore", "psutil", "colorama", "s3transfer", "urllib3"}
+# Each of these costs a large part of a cached `use`'s budget (measured in bench/).
+NOT_ON_HOT_PATH = {
+    "argparse",
+    "re",
+    "configparser",
+    "platformdirs",
+    "dataclasses",
+    "typing",
+    "enum",
+    "pathlib",
+    "json",
+    "difflib",
+    "shlex",
+    "importlib.resources",
+}
+
+PROBE = """
+import io, sys
+from awsenv import cli
+real, sys.stdout = sys.stdout, io.StringIO()
+code = cli.main(sys.argv[1:])
+sys.stdout = real
+# repr, not json: the probe itself must not import what the test looks for
+real.write(repr({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+@pytest.fixture
+def env(home):
+    config = write_config(
+        home,
+        """\
+        [profile static]
+        region = eu-west-1
+        aws_access_key_id = AKIAEXAMPLE
+        aws_secret_access_key = secret
+        [profile role]
+        role_arn = arn:aws:iam::123456789012:role/R
+        source_profile = static
+        """,
+    )
+    past = time.time() - 60
+    os.utime(config, (past, past))
+    env = minimal_env(home, AWSENV_SHELL="bash")
+    assert run_awsenv(["list"], env).returncode == 0  # builds the index
+    return env
+
+
+def modules_after(args, env):
+    result = subprocess.run(
+        [PYTHON, "-I", "-c", PROBE, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    data = ast.literal_eval(result.stdout)
+    assert data["code"] == 0, result.stderr
+    return set(data["modules"])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["use", "static"],
+        ["use", "role"],
+        ["use", "static", "--region", "us-west-2"],
+        ["unset"],
+        ["region", "eu-west-2"],
+        ["__complete", "profiles"],
+        ["__complete", "profiles", "st"],
+    ],
+)
+def test_hot_commands_import_nothing_heavy(env, args):
+    modules = modules_after(args, env)
+    assert not (modules & NEVER), modules & NEVER
+    assert not (modules & NOT_ON_HOT_PATH), modules & NOT_ON_HOT_PATH
+
+
+@pytest.mark.parametrize(
+    "args", [["list"], ["list", "--json"], ["status"], ["use", "static", "--keys"]]
+)
+def test_other_everyday_commands_never_import_boto3(env, args):
+    modules = modules_after(args, env)
+    assert not (modules & NEVER), modules & NEVER
