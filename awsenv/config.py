@@ -40,6 +40,7 @@ _BUCKETS = 256
 _RACY_NS = 2_000_000_000
 
 ORIGIN = "__origin__"  # key in each profile record: "path:line" of the section that defined it
+_MISSING = object()  # what _read returns for an index file that does not exist
 
 
 class Parsed:
@@ -63,15 +64,44 @@ class Parsed:
 # --- botocore-compatible parsing (cold path) -------------------------------------------------
 
 
+def _file_lines(text: str) -> list[str]:
+    """Split text as iterating over a text file does: at newlines only (not splitlines)."""
+    return text.split("\n")
+
+
 def _section_lines(text: str) -> dict[str, int]:
-    """Map each section header to the line it is on (for messages; the parser does not say)."""
+    """Map each section header to the line it is on (for messages; the parser does not say).
+
+    Follows configparser's reading loop: whole-line comments and blank lines are skipped, and a
+    line indented deeper than the key above it continues that key's value (even if it looks like
+    ``[a header]``).
+    """
     lines: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    key_indent: int | None = None  # indent of the current key line; None right after a header
+    for number, line in enumerate(_file_lines(text), start=1):
         stripped = line.strip()
-        if stripped.startswith("[") and "]" in stripped:
+        if not stripped or stripped.startswith(("#", ";")):
+            continue
+        indent = len(line) - len(line.lstrip())
+        if key_indent is not None and indent > key_indent:
+            continue  # continuation of a value
+        if stripped.startswith("[") and "]" in stripped[1:]:
             header = stripped[1 : stripped.rindex("]")]
-            lines.setdefault(header, number)
+            if header:
+                lines.setdefault(header, number)
+                key_indent = None
+                continue
+        key_indent = indent
     return lines
+
+
+def _read_text(path: str) -> str | None:
+    """Read a file as configparser does (locale encoding, universal newlines); None on error."""
+    try:
+        with open(path, encoding=None) as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _decode_error_line(path: str) -> int:
@@ -97,7 +127,7 @@ def _starts_with_bom(path: str) -> bool:
         return False
 
 
-def _describe(exc: Exception) -> tuple[int | None, str]:
+def _describe(exc: Exception, path: str) -> tuple[int | None, str]:
     """Turn a configparser error into (line, one-line description)."""
     import configparser
 
@@ -108,8 +138,12 @@ def _describe(exc: Exception) -> tuple[int | None, str]:
     if isinstance(exc, configparser.MissingSectionHeaderError):
         return exc.lineno, "a key = value line comes before the first [section] header"
     if isinstance(exc, configparser.ParsingError):
-        lineno, line = exc.errors[0]
-        return lineno, f"cannot parse line {line.strip()!r} (expected 'key = value')"
+        lineno = exc.errors[0][0]
+        # configparser keeps repr() of the line; show the line itself, from the file.
+        text = _read_text(path)
+        lines = _file_lines(text) if text is not None else []
+        shown = lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
+        return lineno, f"cannot parse line {shown!r} (expected 'key = value')"
     return None, str(exc).splitlines()[0]
 
 
@@ -130,45 +164,72 @@ def raw_parse(path: str) -> tuple[dict[str, Section], dict[str, int]]:
             raise ConfigError(
                 path, 1, "the file starts with a UTF-8 byte-order mark; save it without one"
             ) from None
-        line, what = _describe(exc)
+        line, what = _describe(exc, path)
         raise ConfigError(path, line, what) from None
     except UnicodeDecodeError:
         raise ConfigError(
             path, _decode_error_line(path), "the file is not valid text in this locale's encoding"
         ) from None
+    text = _read_text(path)
+    lines = _section_lines(text) if text is not None else {}
     sections: dict[str, Section] = {}
     for section in parser.sections():
         values: Section = {}
         for option in parser.options(section):
             value = parser.get(section, option)
             if value.startswith("\n"):
-                values[option] = _parse_nested(path, section, option, value)
+                nested = _parse_nested(value)
+                if isinstance(nested, str):
+                    line = _nested_line(text or "", lines, section, option, nested)
+                    raise ConfigError(
+                        path,
+                        line,
+                        f"nested line {nested!r} under {option!r} in [{section}] has no '='",
+                    )
+                values[option] = nested
             else:
                 values[option] = value
         sections[section] = values
-    try:
-        with open(path, encoding=None) as handle:
-            lines = _section_lines(handle.read())
-    except (OSError, UnicodeDecodeError):
-        lines = {}
     return sections, lines
 
 
-def _parse_nested(path: str, section: str, option: str, value: str) -> dict[str, str]:
+def _parse_nested(value: str) -> dict[str, str] | str:
+    """Split an ``s3 =`` block as botocore does; return the offending line if one has no '='."""
     nested: dict[str, str] = {}
     for line in value.splitlines():
         line = line.strip()
         if not line:
             continue
         if "=" not in line:
-            raise ConfigError(
-                path,
-                None,
-                f"nested line {line!r} under {option!r} in [{section}] has no '='",
-            )
+            return line
         key, _, nested_value = line.partition("=")
         nested[key.strip()] = nested_value.strip()
     return nested
+
+
+def _nested_line(text: str, headers: dict[str, int], section: str, option: str, bad: str) -> int:
+    """Find the line of ``bad`` inside ``option``'s block in ``section`` (or in [DEFAULT])."""
+    lines = _file_lines(text)
+    for header in (section, "DEFAULT"):
+        start = headers.get(header)
+        if start is None:
+            continue
+        option_indent: int | None = None  # indent of the option's key line once found
+        for number in range(start + 1, len(lines) + 1):
+            line = lines[number - 1]
+            stripped = line.strip()
+            if not stripped or stripped.startswith(("#", ";")):
+                continue
+            indent = len(line) - len(line.lstrip())
+            if option_indent is not None and indent > option_indent:
+                if stripped == bad:
+                    return number
+                continue
+            if stripped.startswith("["):
+                break  # the next section
+            key = stripped.split("=", 1)[0].split(":", 1)[0]
+            option_indent = indent if key.strip().lower() == option else None
+    return headers.get(section, 0)
 
 
 def _two_words(header: str) -> str | None:
@@ -239,6 +300,27 @@ def _redact(section: Section) -> Section:
     return {k: (SECRET_PLACEHOLDER if k in SECRET_KEYS else v) for k, v in section.items()}
 
 
+def _meta(parsed: Parsed) -> tuple[list[str], dict[str, Section], dict[str, Section]]:
+    # [DEFAULT] copies its keys into every section, so sso-sessions and services may hold secrets.
+    return (
+        list(parsed.profiles),
+        {k: _redact(v) for k, v in parsed.sso_sessions.items()},
+        {k: _redact(v) for k, v in parsed.services.items()},
+    )
+
+
+def _encoding() -> str:
+    """Return the encoding configparser reads with, cheaply (``locale`` itself imports ``re``)."""
+    if sys.flags.utf8_mode:
+        return "utf-8"
+    try:
+        import _locale  # the C module behind locale.getpreferredencoding
+
+        return str(_locale.nl_langinfo(_locale.CODESET))
+    except (ImportError, AttributeError):
+        return ""
+
+
 class ConfigFiles:
     """The merged view of the two files, loaded lazily from the index or by parsing."""
 
@@ -247,7 +329,7 @@ class ConfigFiles:
         self.credentials_path = paths.credentials_file(environ)
         self._environ = environ
         self._stamps = (_stamp(self.config_path), _stamp(self.credentials_path))
-        self._key = repr((_INDEX_FORMAT, sys.version_info[:2], self._stamps))
+        self._key = repr((_INDEX_FORMAT, sys.version_info[:2], _encoding(), self._stamps))
         self._parsed: Parsed | None = None
         self._meta: tuple[list[str], dict[str, Section], dict[str, Section]] | None = None
         self._index_dir = self._locate_index()
@@ -263,9 +345,12 @@ class ConfigFiles:
         )
 
     def _read(self, name: str) -> object:
+        """Return a payload of this index, _MISSING if the file is absent, None if unusable."""
         try:
             with open(os.path.join(self._index_dir, name), "rb") as handle:
                 key, payload = marshal.loads(handle.read())  # noqa: S302 - our own 0600 file
+        except FileNotFoundError:
+            return _MISSING
         except (OSError, ValueError, EOFError, TypeError):
             return None
         return payload if key == self._key else None
@@ -283,6 +368,8 @@ class ConfigFiles:
     def _write_index(self, parsed: Parsed) -> None:
         if not self._indexable():
             return
+        if (_stamp(self.config_path), _stamp(self.credentials_path)) != self._stamps:
+            return  # a file changed while it was parsed: what was read may match neither stamp
         import shutil
         import tempfile
 
@@ -296,11 +383,7 @@ class ConfigFiles:
                 record[ORIGIN] = parsed.origins.get(name, "")
                 buckets.setdefault(_bucket(name), {})[name] = record
             files: dict[str, object] = {f"b{k}": v for k, v in buckets.items()}
-            files["meta"] = (
-                list(parsed.profiles),
-                {k: _redact(v) for k, v in parsed.sso_sessions.items()},
-                parsed.services,
-            )
+            files["meta"] = _meta(parsed)
             for file_name, payload in files.items():
                 fd = os.open(
                     os.path.join(tmp, file_name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
@@ -309,9 +392,15 @@ class ConfigFiles:
                     handle.write(marshal.dumps((self._key, payload)))  # type: ignore[arg-type]
             try:
                 os.rename(tmp, self._index_dir)
-            except OSError:  # another process indexed the same files first
-                shutil.rmtree(tmp, ignore_errors=True)
-                return
+            except OSError:
+                if isinstance(self._read("meta"), tuple):  # another process indexed them first
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    return
+                # a foreign (crc collision) or damaged index is in the way: replace it
+                stale = tmp + ".stale"
+                os.rename(self._index_dir, stale)
+                shutil.rmtree(stale, ignore_errors=True)
+                os.rename(tmp, self._index_dir)
             for entry in os.listdir(base):
                 path = os.path.join(base, entry)
                 if path != self._index_dir and (
@@ -327,12 +416,7 @@ class ConfigFiles:
             if isinstance(meta, tuple):
                 self._meta = meta
             else:
-                parsed = self._parse()
-                self._meta = (
-                    list(parsed.profiles),
-                    {k: _redact(v) for k, v in parsed.sso_sessions.items()},
-                    parsed.services,
-                )
+                self._meta = _meta(self._parse())
         return self._meta
 
     def profile(self, name: str) -> Section | None:
@@ -342,8 +426,11 @@ class ConfigFiles:
             if isinstance(bucket, dict):
                 found = bucket.get(name)
                 return dict(found) if found is not None else None
-            if self._read("meta") is not None:  # index complete, bucket empty
-                return None
+            if bucket is _MISSING:  # no profile in this bucket, if the index's name list agrees
+                meta = self._read("meta")
+                if isinstance(meta, tuple) and name not in meta[0]:
+                    return None
+            # an unreadable or foreign bucket, or an incomplete index: parse
         parsed = self._parse()
         section = parsed.profiles.get(name)
         if section is None:

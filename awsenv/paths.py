@@ -43,14 +43,45 @@ def cache_dir(environ: Mapping[str, str]) -> str:
 
         return str(platformdirs.user_cache_dir("awsenv", appauthor=False))
     base = environ.get("XDG_CACHE_HOME", "")
-    if not base.strip():
-        base = os.path.join(home(environ), ".cache")
+    if not base.startswith("/"):  # the XDG spec says to ignore relative paths (platformdirs does)
+        base = os.path.join(_absolute_home(environ), ".cache")
     return os.path.join(base, "awsenv")
 
 
+def _absolute_home(environ: Mapping[str, str]) -> str:
+    """Return HOME if it is absolute, else the password database's home (as platformdirs does)."""
+    value = environ.get("HOME", "")
+    if value.startswith("/"):
+        return value
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError):
+        return os.path.expanduser("~")
+
+
 def ensure_private_dir(path: str) -> str:
-    """Create ``path`` (and parents) as 0700 whatever the umask, and return it."""
-    os.makedirs(path, mode=0o700, exist_ok=True)
+    """Create ``path`` (and missing parents) as 0700 whatever the umask, and return it.
+
+    Parents that already exist are left alone; ``path`` itself is made 0700 if it is not.
+    """
+    missing: list[str] = []
+    head = path
+    while head and not os.path.isdir(head):
+        missing.append(head)
+        parent = os.path.dirname(head)
+        if parent == head:
+            break
+        head = parent
+    for directory in reversed(missing):
+        try:
+            os.mkdir(directory, 0o700)
+        except FileExistsError:
+            if not os.path.isdir(directory):
+                raise
+            continue  # created meanwhile by someone else
+        os.chmod(directory, 0o700)  # the umask may have taken bits away
     if (os.stat(path).st_mode & 0o777) != 0o700:
         os.chmod(path, 0o700)
     return path

@@ -62,7 +62,7 @@ def classify(section: Section) -> str:
         return LOGIN
     if "credential_process" in section:
         return PROCESS
-    if "aws_access_key_id" in section:
+    if has_static_keys(section):  # one key without the other is a broken static profile
         return STATIC
     return NONE
 
@@ -224,6 +224,8 @@ def resolve(files: ConfigFiles, name: str) -> Resolved:
             if source_kind == NONE:
                 raise InvalidProfile(source, "is a source_profile but has no credentials")
             _check_own_keys(source, source_section, source_kind)
+            if source_kind == SSO:
+                check_sso_session(files, source, source_section)
             chain.append((source, source_kind))
             break
         chain.append((source, ASSUME_ROLE))

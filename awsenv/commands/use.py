@@ -44,7 +44,8 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         if kind != profiles.STATIC:
             raise NotSupported(f"--keys for {kind} profiles is not supported yet")
         secret = files.secret_profile(name) or {}
-        token = secret.get("aws_session_token") or secret.get("aws_security_token")
+        # botocore checks aws_security_token before aws_session_token
+        token = secret.get("aws_security_token") or secret.get("aws_session_token")
         keys = exports.Keys(
             str(secret.get("aws_access_key_id", "")),
             str(secret.get("aws_secret_access_key", "")),
