@@ -26,9 +26,19 @@ SCRIPTS = (
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out),
-         str(REPO)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(out),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (path,) = out.glob("awsenv-*.whl")
     return path
@@ -43,9 +53,21 @@ def test_wheel_contains_every_shell_and_completion_script(wheel):
 def test_init_from_the_installed_wheel_loads_the_packaged_scripts(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet",
-         "--target", str(target), str(wheel)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--quiet",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1]); import awsenv, awsenv.shells as s;"
@@ -55,7 +77,11 @@ def test_init_from_the_installed_wheel_loads_the_packaged_scripts(wheel, tmp_pat
     for shell in ("bash", "zsh", "fish", "powershell"):
         result = subprocess.run(
             [sys.executable, "-c", probe, str(target), shell],
-            capture_output=True, text=True, cwd=tmp_path, timeout=60, check=False,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=60,
+            check=False,
         )
         assert result.returncode == 0, result.stderr
         assert "__AWSENV_PYTHON__" not in result.stdout
