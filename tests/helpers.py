@@ -33,7 +33,7 @@ HOSTILE = (
     "-n",
     "--",
     "'\\''",
-    "‘left’ ‚low‛",
+    "\u2018left\u2019 \u201alow\u201b",  # the four single quotes PowerShell also ends strings at
     "${HOME}",
     "a b\tc",
     "*",

@@ -1,0 +1,142 @@
+# shellcheck shell=bash
+
+# =============================================================================
+#
+# awsenv: bash completion.
+#
+# Loaded by `awsenv init bash` (after the integration) or on its own with
+# `eval "$(awsenv completion bash)"`. The interpreter token is replaced with the
+# quoted Python that runs awsenv.
+#
+# The static parts (subcommands, options, regions) are written out here, so most
+# completions start no process; tests/shells/test_drift.py checks them against
+# awsenv/clispec.py. Only profile names ask the core (`__complete profiles`),
+# which reads ~/.aws/config and nothing else.
+#
+# Candidates are data, never code: no `compgen -W` on profile names (it expands
+# `$(...)` in its word list) and no eval.
+#
+
+# Every region in clispec.REGIONS, for `use --region` and `region`.
+__awsenv_regions=(
+    af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 ap-northeast-3
+    ap-south-1 ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4
+    ap-southeast-5 ap-southeast-7 ca-central-1 ca-west-1 cn-north-1 cn-northwest-1
+    eu-central-1 eu-central-2 eu-north-1 eu-south-1 eu-south-2 eu-west-1 eu-west-2
+    eu-west-3 il-central-1 me-central-1 me-south-1 mx-central-1 sa-east-1 us-east-1
+    us-east-2 us-gov-east-1 us-gov-west-1 us-west-1 us-west-2
+)
+
+# Add each argument that starts with the word being completed ($1) to COMPREPLY.
+function __awsenv_complete_words() {
+    \builtin local prefix="$1" word
+    \builtin shift
+    for word in "$@"; do
+        if [[ "${word}" == "${prefix}"* ]]; then
+            COMPREPLY+=("${word}")
+        fi
+    done
+}
+
+# Profile names from the core, one per line (names with control characters are
+# left out by the core, so a line is a name).
+function __awsenv_complete_profiles() {
+    \builtin local line
+    while IFS= \builtin read -r line; do
+        if [[ -n "${line}" && "${line}" == "$1"* ]]; then
+            COMPREPLY+=("${line}")
+        fi
+    done < <(\command __AWSENV_PYTHON__ -m awsenv __complete profiles "$1" 2>/dev/null || :)
+    # Let readline quote what it inserts (a name may hold spaces or quotes). The
+    # price: a directory of the same name in the current directory gets a `/`.
+    # compopt only works inside a completion, hence the silenced error.
+    \builtin compopt -o filenames 2>/dev/null || :
+}
+
+function __awsenv_complete() {
+    \builtin local cur="${COMP_WORDS[COMP_CWORD]-}" prev='' command='' i
+    COMPREPLY=()
+    if ((COMP_CWORD > 0)); then
+        prev="${COMP_WORDS[COMP_CWORD - 1]-}"
+    fi
+    # The subcommand is the first word that is not an option (there are no global
+    # options that take a value).
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case "${COMP_WORDS[i]-}" in
+            -*) ;;
+            *)
+                command="${COMP_WORDS[i]}"
+                break
+                ;;
+        esac
+    done
+
+    case "${command}" in
+        '')
+            if [[ "${cur}" == -* ]]; then
+                __awsenv_complete_words "${cur}" -h --help --version
+            else
+                __awsenv_complete_words "${cur}" use unset region list status init completion demo
+            fi
+            ;;
+        use)
+            case "${prev}" in
+                --region)
+                    __awsenv_complete_words "${cur}" "${__awsenv_regions[@]}"
+                    ;;
+                --mfa-code | --role) ;;
+                *)
+                    if [[ "${cur}" == -* ]]; then
+                        __awsenv_complete_words "${cur}" --keys --region --device-code \
+                            --no-browser --mfa-code --role --force-login -h --help
+                    else
+                        __awsenv_complete_profiles "${cur}"
+                    fi
+                    ;;
+            esac
+            ;;
+        region)
+            if [[ "${cur}" == -* ]]; then
+                __awsenv_complete_words "${cur}" -h --help
+            else
+                __awsenv_complete_words "${cur}" "${__awsenv_regions[@]}"
+            fi
+            ;;
+        init)
+            if [[ "${cur}" == -* ]]; then
+                __awsenv_complete_words "${cur}" --no-prompt --no-completion -h --help
+            else
+                __awsenv_complete_words "${cur}" bash zsh fish powershell
+            fi
+            ;;
+        completion)
+            if [[ "${cur}" == -* ]]; then
+                __awsenv_complete_words "${cur}" -h --help
+            else
+                __awsenv_complete_words "${cur}" bash zsh fish powershell
+            fi
+            ;;
+        list | status)
+            __awsenv_complete_words "${cur}" --json -h --help
+            ;;
+        demo)
+            if [[ "${prev}" == --shell ]]; then
+                __awsenv_complete_words "${cur}" bash zsh fish powershell
+            else
+                __awsenv_complete_words "${cur}" --shell -h --help
+            fi
+            ;;
+        *)
+            __awsenv_complete_words "${cur}" -h --help
+            ;;
+    esac
+    \builtin return 0
+}
+
+\builtin complete -F __awsenv_complete awsenv
+
+# =============================================================================
+#
+# To use it, add this to your ~/.bashrc (`awsenv init bash` includes it):
+#
+# eval "$(awsenv completion bash)"

@@ -1,0 +1,113 @@
+# =============================================================================
+#
+# awsenv: PowerShell completion.
+#
+# Loaded by `awsenv init powershell`, or on its own with
+# `awsenv completion powershell | Out-String | Invoke-Expression`. The interpreter
+# token is replaced with the quoted Python that runs awsenv.
+#
+# The static parts (subcommands, options, regions) are written out here, so most
+# completions start no process; tests/shells/test_drift.py checks them against
+# awsenv/clispec.py. Only profile names ask the core (`__complete profiles`),
+# which reads ~/.aws/config and nothing else. Candidates are data: a name that
+# needs quoting is offered single-quoted, every quote character doubled.
+#
+
+Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commands = @('use', 'unset', 'region', 'list', 'status', 'init', 'completion', 'demo')
+    $regions = @(
+        'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2',
+        'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2',
+        'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-7', 'ca-central-1',
+        'ca-west-1', 'cn-north-1', 'cn-northwest-1', 'eu-central-1', 'eu-central-2',
+        'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3',
+        'il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1', 'sa-east-1', 'us-east-1',
+        'us-east-2', 'us-gov-east-1', 'us-gov-west-1', 'us-west-1', 'us-west-2'
+    )
+    $shells = @('bash', 'zsh', 'fish', 'powershell')
+
+    # The words before the cursor (the one being completed is left out).
+    $words = @(
+        foreach ($element in $commandAst.CommandElements) {
+            if ($element.Extent.EndOffset -lt $cursorPosition -or
+                ($element.Extent.EndOffset -eq $cursorPosition -and $wordToComplete -eq '')) {
+                $element.Extent.Text
+            }
+        }
+    )
+    $previous = if ($words.Count -gt 0) { $words[-1] } else { '' }
+    # The subcommand is the first word after `awsenv` that is not an option.
+    $command = ''
+    foreach ($word in ($words | Select-Object -Skip 1)) {
+        if (-not $word.StartsWith('-')) {
+            $command = $word
+            break
+        }
+    }
+
+    $candidates = switch ($command) {
+        '' {
+            if ($wordToComplete.StartsWith('-')) { @('-h', '--help', '--version') } else { $commands }
+        }
+        'use' {
+            if ($previous -ceq '--region') {
+                $regions
+            }
+            elseif ($previous -ceq '--mfa-code' -or $previous -ceq '--role') {
+                @()
+            }
+            elseif ($wordToComplete.StartsWith('-')) {
+                @('--keys', '--region', '--device-code', '--no-browser', '--mfa-code', '--role',
+                    '--force-login', '-h', '--help')
+            }
+            else {
+                # One name per line; the core leaves out names with control characters.
+                @(& __AWSENV_PYTHON__ -m awsenv __complete profiles $wordToComplete 2>$null)
+            }
+        }
+        'region' {
+            if ($wordToComplete.StartsWith('-')) { @('-h', '--help') } else { $regions }
+        }
+        'init' {
+            if ($wordToComplete.StartsWith('-')) {
+                @('--no-prompt', '--no-completion', '-h', '--help')
+            }
+            else {
+                $shells
+            }
+        }
+        'completion' {
+            if ($wordToComplete.StartsWith('-')) { @('-h', '--help') } else { $shells }
+        }
+        { $_ -ceq 'list' -or $_ -ceq 'status' } {
+            @('--json', '-h', '--help')
+        }
+        'demo' {
+            if ($previous -ceq '--shell') { $shells } else { @('--shell', '-h', '--help') }
+        }
+        default {
+            @('-h', '--help')
+        }
+    }
+
+    foreach ($candidate in $candidates) {
+        if ([string]::IsNullOrEmpty($candidate) -or -not $candidate.StartsWith($wordToComplete)) {
+            continue
+        }
+        $text = $candidate
+        if ($candidate -notmatch '^[A-Za-z0-9_.@:/+=,-]+\z') {
+            # PowerShell ends a single-quoted string at any of five quote characters.
+            $text = "'" + ($candidate -replace "['\u2018\u2019\u201A\u201B]", '$0$0') + "'"
+        }
+        [System.Management.Automation.CompletionResult]::new(
+            $text, $candidate, 'ParameterValue', $candidate)
+    }
+}
+
+# =============================================================================
+#
+# To use it on its own (`awsenv init powershell` includes it), add this to your $PROFILE:
+#
+# awsenv completion powershell | Out-String | Invoke-Expression

@@ -1,0 +1,76 @@
+# =============================================================================
+#
+# awsenv: fish completion.
+#
+# Loaded by `awsenv init fish`, or on its own with `awsenv completion fish | source`
+# (or saved as ~/.config/fish/completions/awsenv.fish). The interpreter token is
+# replaced with the quoted Python that runs awsenv.
+#
+# The static parts (subcommands, options, regions) are written out here, so most
+# completions start no process; tests/shells/test_drift.py checks them against
+# awsenv/clispec.py. Only profile names ask the core (`__complete profiles`),
+# which reads ~/.aws/config and nothing else. fish escapes every candidate it
+# inserts, so a profile name is never run as code.
+#
+
+complete -c awsenv -e
+
+function __awsenv_complete_profiles --description 'awsenv: profile names for completion'
+    # One name per line; the core leaves out names with control characters.
+    command __AWSENV_PYTHON__ -m awsenv __complete profiles (commandline -ct) 2>/dev/null
+end
+
+set -l __awsenv_commands use unset region list status init completion demo
+set -l __awsenv_regions af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 \
+    ap-northeast-3 ap-south-1 ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 \
+    ap-southeast-4 ap-southeast-5 ap-southeast-7 ca-central-1 ca-west-1 cn-north-1 \
+    cn-northwest-1 eu-central-1 eu-central-2 eu-north-1 eu-south-1 eu-south-2 eu-west-1 \
+    eu-west-2 eu-west-3 il-central-1 me-central-1 me-south-1 mx-central-1 sa-east-1 \
+    us-east-1 us-east-2 us-gov-east-1 us-gov-west-1 us-west-1 us-west-2
+set -l __awsenv_shells bash zsh fish powershell
+
+# Files are never what awsenv takes.
+complete -c awsenv -f
+
+# Global options and subcommands
+complete -c awsenv -s h -l help -d 'show help and exit'
+complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -l version -d 'show the version and exit'
+complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a use -d 'switch this shell to a profile'
+complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a unset -d 'remove everything awsenv exported'
+complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a region -d 'change the region of this shell'
+complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a list -d 'list every profile'
+complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a status -d 'show the profile this shell uses now'
+complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a init -d 'print the shell integration'
+complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a completion -d 'print only the tab-completion script'
+complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a demo -d 'try awsenv in a throwaway subshell'
+
+# use PROFILE
+complete -c awsenv -n '__fish_seen_subcommand_from use' -a '(__awsenv_complete_profiles)'
+complete -c awsenv -n '__fish_seen_subcommand_from use' -l keys -d 'export temporary keys instead of AWS_PROFILE'
+complete -c awsenv -n '__fish_seen_subcommand_from use' -l region -x -a "$__awsenv_regions" -d 'also export this region'
+complete -c awsenv -n '__fish_seen_subcommand_from use' -l device-code -d 'SSO: log in with the device-code flow'
+complete -c awsenv -n '__fish_seen_subcommand_from use' -l no-browser -d 'never open a browser'
+complete -c awsenv -n '__fish_seen_subcommand_from use' -l mfa-code -x -d 'MFA code for AssumeRole'
+complete -c awsenv -n '__fish_seen_subcommand_from use' -l role -x -d 'SAML/Okta: the role ARN to assume'
+complete -c awsenv -n '__fish_seen_subcommand_from use' -l force-login -d 'log in again even if a valid token exists'
+
+# region REGION
+complete -c awsenv -n '__fish_seen_subcommand_from region' -a "$__awsenv_regions"
+
+# list, status
+complete -c awsenv -n '__fish_seen_subcommand_from list status' -l json -d 'print JSON instead of a table'
+
+# init [SHELL], completion SHELL
+complete -c awsenv -n '__fish_seen_subcommand_from init completion' -a "$__awsenv_shells"
+complete -c awsenv -n '__fish_seen_subcommand_from init' -l no-prompt -d 'do not add the awsenv segment to the prompt'
+complete -c awsenv -n '__fish_seen_subcommand_from init' -l no-completion -d 'do not load tab completion'
+
+# demo [--shell SHELL]
+complete -c awsenv -n '__fish_seen_subcommand_from demo' -l shell -x -a "$__awsenv_shells" -d 'the shell to start'
+
+# =============================================================================
+#
+# To use it on its own (`awsenv init fish` includes it), add this to your
+# ~/.config/fish/config.fish:
+#
+# awsenv completion fish | source

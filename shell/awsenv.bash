@@ -1,0 +1,169 @@
+# shellcheck shell=bash
+
+# =============================================================================
+#
+# awsenv: bash integration.
+#
+# `awsenv init bash` prints this file with its three bare-word tokens replaced
+# (awsenv/shells.py, init_script): the interpreter and its flags, quoted (never a
+# `python` found through PATH, so pyenv shims cannot pick another one); 1 or 0 for
+# the prompt segment (0 with --no-prompt: the prompt is then never touched); and the
+# path of the clock file (fish only). Bare words keep this file, as committed,
+# parseable, so the linters check it as it is.
+#
+
+# =============================================================================
+#
+# The `awsenv` function: the only way the Python core can change this shell.
+#
+
+# The core cannot export into its parent, so for the subcommands that change the
+# environment it prints shell code on stdout and we eval it (direnv's protocol).
+# stdout is captured only for those: `list` keeps its colours and `login` its
+# prompts, and stderr is never captured because it carries errors and progress.
+function awsenv() {
+    \builtin local __awsenv_out __awsenv_status=0
+    case "${1-}" in
+        use | unset | region)
+            # `|| status=$?` keeps a failing core from ending a `set -e` shell.
+            __awsenv_out="$(AWSENV_SHELL=bash \command __AWSENV_PYTHON__ -m awsenv "$@")" ||
+                __awsenv_status="$?"
+            if [[ "${__awsenv_status}" -eq 0 && -n "${__awsenv_out}" ]]; then
+                __awsenv_eval "${__awsenv_out}"
+            fi
+            \builtin return "${__awsenv_status}"
+            ;;
+        *)
+            AWSENV_SHELL=bash \command __AWSENV_PYTHON__ -m awsenv "$@"
+            ;;
+    esac
+}
+
+# A Ctrl-C in the middle of the eval would leave half a profile exported (keys
+# from one account, region from another), so SIGINT is ignored for the few
+# microseconds it takes, as direnv does. The user's own INT trap is put back.
+function __awsenv_eval() {
+    \builtin local __awsenv_trap
+    __awsenv_trap="$(\builtin trap -p INT)"
+    \builtin trap -- '' INT
+    \builtin eval -- "$1"
+    if [[ -n "${__awsenv_trap}" ]]; then
+        \builtin eval -- "${__awsenv_trap}"
+    else
+        \builtin trap - INT
+    fi
+}
+
+# =============================================================================
+#
+# Prompt segment: `aws:NAME 1h05m ` in front of the user's own prompt.
+#
+# This runs before every prompt, so it must start no process at all: no `date`,
+# no command substitution, no Python. Everything below is a builtin or an
+# expansion (tests/shells/test_no_fork.py counts forks under strace).
+#
+# starship users: starship's own `aws` module reads AWS_PROFILE and
+# AWS_CREDENTIAL_EXPIRATION, so init with `--no-prompt` and let starship draw it.
+#
+
+# Set by the hook and read by PS1; global on purpose.
+__awsenv_segment=''
+
+function __awsenv_prompt_hook() {
+    # The user's PS1 and later PROMPT_COMMAND entries may show `$?`: hand it back.
+    \builtin local __awsenv_rc="$?"
+    \builtin local name="${AWSENV_PROFILE-}" expiration="${AWSENV_EXPIRATION-}"
+    \builtin local now='' rem='' left='' color='32' mm=''
+    __awsenv_segment=''
+
+    if [[ -n "${name}" ]]; then
+        # A profile name is any string. Control characters (ESC, newline) would
+        # repaint the terminal, so they become `?`. The name itself is never
+        # pasted into PS1: PS1 holds the literal `${__awsenv_segment}`, and bash
+        # does not re-expand the result of an expansion, so `$(...)` or
+        # backticks in a name stay text.
+        name="${name//[[:cntrl:]]/?}"
+
+        # Only digits reach arithmetic: `$(( x ))` with x='a[$(cmd)]' would run cmd.
+        # At most eighteen digits also keeps the value inside 64-bit arithmetic.
+        if [[ -n "${expiration}" && "${expiration}" != *[!0-9]* && "${#expiration}" -le 18 ]]; then
+            if [[ "${EPOCHSECONDS-}" == [0-9]* ]]; then
+                # bash >= 5.0
+                now="${EPOCHSECONDS}"
+            elif ((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 2))); then
+                # bash 4.2 to 4.4: strftime through the printf builtin, no fork.
+                \builtin printf -v now '%(%s)T' -1
+            fi
+        fi
+
+        if [[ -n "${now}" ]]; then
+            # 10# because a leading zero would otherwise mean octal (and 08 an error).
+            rem=$((10#${expiration} - now))
+            if ((rem <= 0)); then
+                left='expired'
+                color='31'
+            elif ((rem < 60)); then
+                left="${rem}s"
+            elif ((rem < 3600)); then
+                left="$((rem / 60))m"
+            else
+                \builtin printf -v mm '%02d' "$((rem % 3600 / 60))"
+                left="$((rem / 3600))h${mm}m"
+            fi
+            if ((rem > 0 && rem <= 900)); then
+                color='33'
+            fi
+        fi
+
+        __awsenv_segment="aws:${name}${left:+ ${left}}"
+        if [[ -z "${NO_COLOR-}" ]]; then
+            # \001 and \002 are what `\[` and `\]` become: they tell readline that
+            # the escape sequence takes no columns, so long lines wrap correctly.
+            __awsenv_segment=$'\001\e['"${color}"$'m\002'"${__awsenv_segment}"$'\001\e[0m\002'
+        fi
+        __awsenv_segment+=' '
+    fi
+
+    # Wrap, never replace: if the user (or a theme) set PS1 after init, put the
+    # reference back in front of their prompt. The single quotes are the point.
+    # (With `shopt -u promptvars` bash would show the reference literally; that
+    # option is rare enough that it is not worth a second code path.)
+    # shellcheck disable=SC2016
+    if [[ "${PS1-}" != *'${__awsenv_segment}'* ]]; then
+        PS1='${__awsenv_segment}'"${PS1-}"
+    fi
+
+    \builtin return "${__awsenv_rc}"
+}
+
+# Run the hook last among PROMPT_COMMAND entries, so that a theme which rebuilds
+# PS1 in its own PROMPT_COMMAND gets wrapped after it did so. Registration is
+# idempotent (sourcing the rc file twice adds nothing) and keeps every existing
+# entry, in the array form of bash >= 5.1 as in the string form.
+function __awsenv_register_prompt() {
+    if [[ "${PROMPT_COMMAND[*]-}" == *__awsenv_prompt_hook* ]]; then
+        \builtin return 0
+    fi
+    if ((BASH_VERSINFO[0] > 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] >= 1))) &&
+        [[ -n "${PROMPT_COMMAND+set}" && "${PROMPT_COMMAND@a}" == *a* ]]; then
+        PROMPT_COMMAND+=(__awsenv_prompt_hook)
+    elif [[ -n "${PROMPT_COMMAND-}" ]]; then
+        # A newline, not `;`: the existing value may end in `;`, `&` or a newline.
+        PROMPT_COMMAND="${PROMPT_COMMAND}"$'\n''__awsenv_prompt_hook'
+    else
+        PROMPT_COMMAND='__awsenv_prompt_hook'
+    fi
+}
+
+__awsenv_prompt=__AWSENV_PROMPT__
+if [[ "${__awsenv_prompt}" == 1 ]]; then
+    __awsenv_register_prompt
+    __awsenv_prompt_hook
+fi
+\builtin unset __awsenv_prompt
+
+# =============================================================================
+#
+# To use awsenv, add this to your ~/.bashrc:
+#
+# eval "$(awsenv init bash)"

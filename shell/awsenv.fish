@@ -1,0 +1,142 @@
+# =============================================================================
+#
+# awsenv: fish integration.
+#
+# `awsenv init fish` prints this file with its three bare-word tokens replaced
+# (awsenv/shells.py, init_script): the interpreter and its flags, quoted (never a
+# `python` found through PATH, so pyenv shims cannot pick another one); 1 or 0 for
+# the prompt segment (0 with --no-prompt: the prompt is then never touched); and the
+# path of the clock file (fish only). Bare words keep this file, as committed,
+# parseable, so the linters check it as it is.
+#
+
+# =============================================================================
+#
+# The `awsenv` function: the only way the Python core can change this shell.
+#
+
+# The core cannot export into its parent, so for the subcommands that change the
+# environment it prints fish code on stdout and we source it (direnv's protocol).
+# stdout is captured only for those: `list` keeps its colours and `login` its
+# prompts, and stderr is never captured because it carries errors and progress.
+function awsenv --description 'Switch this shell between AWS profiles'
+    switch "$argv[1]"
+        case use unset region
+            # `set` keeps the status of the command substitution.
+            set -l __awsenv_out (AWSENV_SHELL=fish command __AWSENV_PYTHON__ -m awsenv $argv)
+            set -l __awsenv_status $status
+            if test $__awsenv_status -eq 0; and set -q __awsenv_out[1]
+                # The command substitution split the output into lines; the core
+                # writes one statement per line, so joining them back is exact.
+                # (fish cannot ignore SIGINT for a moment the way bash's `trap ''`
+                # does; the few `set -gx` lines take microseconds.)
+                string join \n -- $__awsenv_out | source
+            end
+            return $__awsenv_status
+        case '*'
+            AWSENV_SHELL=fish command __AWSENV_PYTHON__ -m awsenv $argv
+    end
+end
+
+# =============================================================================
+#
+# Prompt segment: `aws:NAME 1h05m ` in front of the user's own prompt.
+#
+# This runs before every prompt, so it must start no process at all: only
+# builtins and functions (fish runs command substitutions of those in-process),
+# no `date` and no Python (tests/shells/test_no_fork.py counts forks under strace).
+#
+# starship users: starship's own `aws` module reads AWS_PROFILE and
+# AWS_CREDENTIAL_EXPIRATION, so init with `--no-prompt` and let starship draw it.
+#
+
+# fish has no clock variable, but `path mtime --relative FILE` (fish >= 3.5)
+# prints now minus the file's mtime, a builtin that forks nothing. `awsenv init`
+# created this file with mtime 0, so it prints the current epoch seconds.
+set -g __awsenv_clock __AWSENV_CLOCK__
+
+function __awsenv_prompt_segment --description 'Print the awsenv prompt segment'
+    set -q AWSENV_PROFILE[1]; or return 0
+    test -n "$AWSENV_PROFILE"; or return 0
+
+    # A profile name is any string: control characters (ESC, newline, C1) would
+    # repaint the terminal, so they become `?`.
+    set -l name (string replace -ra -- '[\x00-\x1f\x7f-\x9f]' '?' "$AWSENV_PROFILE")
+    set -l left
+    set -l color 32
+
+    # Only digits are used; anything else means "no expiration known". A missing
+    # clock file means the same (the segment then shows the profile only).
+    if string match -qr -- '^[0-9]{1,15}\z' "$AWSENV_EXPIRATION"
+        set -l now (path mtime --relative -- $__awsenv_clock 2>/dev/null)
+        if string match -qr -- '^[0-9]+$' "$now"
+            set -l rem (math -s0 "$AWSENV_EXPIRATION - $now")
+            if test $rem -le 0
+                set left expired
+                set color 31
+            else if test $rem -lt 60
+                set left {$rem}s
+            else if test $rem -lt 3600
+                set left (math -s0 "floor($rem / 60)")m
+            else
+                set left (math -s0 "floor($rem / 3600)")h(printf '%02d' (math -s0 "floor($rem % 3600 / 60)"))m
+            end
+            if test $rem -gt 0 -a $rem -le 900
+                set color 33
+            end
+        end
+    end
+
+    set -l text "aws:$name"
+    if set -q left[1]
+        set text "$text $left"
+    end
+    # printf with a literal SGR, not set_color: the output is then the same on
+    # every terminal and TERM, and fish measures the prompt width without it.
+    if set -q NO_COLOR[1]; and test -n "$NO_COLOR"
+        printf '%s ' "$text"
+    else
+        printf '\e[%sm%s\e[0m ' $color "$text"
+    end
+end
+
+# The user's prompt is copied to __awsenv_user_fish_prompt and called from ours,
+# as virtualenv's activate.fish does. It is called first and captured, so that
+# it sees the real $status and $pipestatus of the user's last command.
+function __awsenv_fish_prompt --description 'awsenv: the user prompt, with the awsenv segment in front'
+    set -l __awsenv_user (__awsenv_user_fish_prompt)
+    __awsenv_prompt_segment
+    string join \n -- $__awsenv_user
+end
+
+function __awsenv_wrap_prompt --description 'awsenv: put the segment in front of fish_prompt'
+    # Already ours: nothing to do (this also makes sourcing the init twice harmless).
+    if functions -q fish_prompt
+        and string match -q -- '*__awsenv_user_fish_prompt*' (functions fish_prompt)
+        return 0
+    end
+    functions -e __awsenv_user_fish_prompt
+    if functions -q fish_prompt
+        functions -c fish_prompt __awsenv_user_fish_prompt
+    else
+        function __awsenv_user_fish_prompt
+        end
+    end
+    functions -e fish_prompt
+    functions -c __awsenv_fish_prompt fish_prompt
+end
+
+if test __AWSENV_PROMPT__ = 1
+    __awsenv_wrap_prompt
+    # A theme or config.fish may define fish_prompt after this file ran. The
+    # fish_prompt event fires before every render, so wrap the new one then.
+    function __awsenv_rewrap_prompt --on-event fish_prompt
+        __awsenv_wrap_prompt
+    end
+end
+
+# =============================================================================
+#
+# To use awsenv, add this to your ~/.config/fish/config.fish:
+#
+# awsenv init fish | source

@@ -1,0 +1,160 @@
+# =============================================================================
+#
+# awsenv: PowerShell integration.
+#
+# `awsenv init powershell` prints this file with its three bare-word tokens replaced
+# (awsenv/shells.py, init_script): the interpreter and its flags, quoted (never a
+# `python` found through PATH, so pyenv shims cannot pick another one); 1 or 0 for
+# the prompt segment (0 with --no-prompt: the prompt is then never touched); and the
+# path of the clock file (fish only). Bare words keep this file, as committed,
+# parseable, so the linters check it as it is.
+#
+# Helpers live in a dynamic module (starship's New-Module pattern) so that only
+# `awsenv` and, when the prompt is enabled, `prompt` reach the global scope.
+#
+
+$null = New-Module -Name awsenv -ScriptBlock {
+
+    # =========================================================================
+    #
+    # The `awsenv` function: the only way the Python core can change this shell.
+    #
+
+    # The core cannot change its parent's environment, so for the subcommands that
+    # do, it prints PowerShell code on stdout, which we Invoke-Expression (direnv's
+    # protocol). stdout is captured only for those: `list` keeps its colours and
+    # `login` its prompts. stderr is never captured: it carries errors and progress.
+    $script:EnvCommands = @('use', 'unset', 'region')
+
+    function global:awsenv {
+        # Error text may not be ASCII: read the core's output as UTF-8 (zoxide).
+        $previousEncoding = [Console]::OutputEncoding
+        $previousShell = $env:AWSENV_SHELL
+        try {
+            [Console]::OutputEncoding = [System.Text.UTF8Encoding]::new($false)
+            # PowerShell has no `VAR=value command`: set it for the call, then put
+            # back what was there, so plain `python -m awsenv use` outside the
+            # wrapper still knows it is not wrapped.
+            $env:AWSENV_SHELL = 'powershell'
+            if ($args.Count -gt 0 -and $script:EnvCommands -ccontains $args[0]) {
+                $out = & __AWSENV_PYTHON__ -m awsenv @args
+                $status = $LASTEXITCODE
+                if ($status -eq 0 -and $null -ne $out) {
+                    # Native output arrives as one string per line; the core writes
+                    # one statement per line, so joining them back is exact. (No
+                    # Ctrl-C guard here, unlike bash/zsh: PowerShell has no cheap way
+                    # to ignore it, and the few assignments take microseconds.)
+                    Invoke-Expression -Command (@($out) -join "`n")
+                }
+            }
+            else {
+                & __AWSENV_PYTHON__ -m awsenv @args
+                $status = $LASTEXITCODE
+            }
+        }
+        finally {
+            [Console]::OutputEncoding = $previousEncoding
+            if ($null -eq $previousShell) {
+                Remove-Item -LiteralPath Env:AWSENV_SHELL -ErrorAction SilentlyContinue
+            }
+            else {
+                $env:AWSENV_SHELL = $previousShell
+            }
+        }
+        $global:LASTEXITCODE = $status
+    }
+
+    # =========================================================================
+    #
+    # Prompt segment: `aws:NAME 1h05m ` in front of the user's own prompt.
+    #
+    # This runs before every prompt, so it starts no process: .NET and operators
+    # only, no Python.
+    #
+    # starship users: starship's own `aws` module reads AWS_PROFILE and
+    # AWS_CREDENTIAL_EXPIRATION, so init with `--no-prompt` and let starship draw it.
+    #
+
+    function Get-AwsenvSegment {
+        $name = $env:AWSENV_PROFILE
+        if ([string]::IsNullOrEmpty($name)) {
+            return ''
+        }
+        # A profile name is any string: control characters (ESC, newline) would
+        # repaint the terminal, so they become `?`.
+        $name = $name -replace '\p{Cc}', '?'
+        $text = 'aws:' + $name
+        $color = 32
+
+        # Only ASCII digits are used; anything else means "no expiration known".
+        # \z, not $: in .NET, $ also matches before a final newline.
+        $expiration = $env:AWSENV_EXPIRATION
+        if ($null -ne $expiration -and $expiration -cmatch '^[0-9]{1,18}\z') {
+            $rem = [long]::Parse($expiration, [Globalization.CultureInfo]::InvariantCulture) -
+            [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+            if ($rem -le 0) {
+                $left = 'expired'
+                $color = 31
+            }
+            elseif ($rem -lt 60) {
+                $left = [string]$rem + 's'
+            }
+            elseif ($rem -lt 3600) {
+                $left = [string][Math]::Floor($rem / 60) + 'm'
+            }
+            else {
+                $left = [string]::Format(
+                    [Globalization.CultureInfo]::InvariantCulture,
+                    '{0}h{1:D2}m',
+                    [long][Math]::Floor($rem / 3600),
+                    [long][Math]::Floor(($rem % 3600) / 60))
+            }
+            if ($rem -gt 0 -and $rem -le 900) {
+                $color = 33
+            }
+            $text = $text + ' ' + $left
+        }
+
+        if (-not [string]::IsNullOrEmpty($env:NO_COLOR)) {
+            return $text + ' '
+        }
+        $esc = [string][char]27
+        return $esc + '[' + $color + 'm' + $text + $esc + '[0m '
+    }
+
+    if ('__AWSENV_PROMPT__' -eq '1') {
+        # Wrap, never replace (virtualenv's Activate.ps1 does the same). Keep the
+        # first prompt seen, so that running the init twice does not wrap ours.
+        if ($null -eq $global:__awsenv_user_prompt) {
+            $global:__awsenv_user_prompt = $function:prompt
+        }
+
+        function global:prompt {
+            # The user's prompt may show $? or $LASTEXITCODE: run it first, with
+            # both as they were after the user's last command.
+            $lastSuccess = $global:?
+            $lastExitCode = $global:LASTEXITCODE
+            $segment = Get-AwsenvSegment
+            $global:LASTEXITCODE = $lastExitCode
+            if (-not $lastSuccess) {
+                # $? is read-only; a failing no-op sets it to False (starship).
+                Write-Error -Message '' -ErrorAction Ignore
+            }
+            $userPrompt = if ($null -ne $global:__awsenv_user_prompt) {
+                & $global:__awsenv_user_prompt
+            }
+            else {
+                'PS ' + $executionContext.SessionState.Path.CurrentLocation + '> '
+            }
+            $segment + (@($userPrompt) -join "`n")
+        }
+    }
+
+    Export-ModuleMember -Function @()
+}
+
+# =============================================================================
+#
+# To use awsenv, add this to your $PROFILE:
+#
+# awsenv init powershell | Out-String | Invoke-Expression

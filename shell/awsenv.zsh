@@ -1,0 +1,145 @@
+# =============================================================================
+#
+# awsenv: zsh integration.
+#
+# `awsenv init zsh` prints this file with its three bare-word tokens replaced
+# (awsenv/shells.py, init_script): the interpreter and its flags, quoted (never a
+# `python` found through PATH, so pyenv shims cannot pick another one); 1 or 0 for
+# the prompt segment (0 with --no-prompt: the prompt is then never touched); and the
+# path of the clock file (fish only). Bare words keep this file, as committed,
+# parseable, so the linters check it as it is.
+#
+# Every function starts with `emulate -L zsh`: the user's options (KSH_ARRAYS,
+# SH_WORD_SPLIT, RC_QUOTES, NO_UNSET, ...) then cannot change what this code
+# means, and LOCAL_TRAPS scopes the SIGINT trap below to the function.
+#
+
+# =============================================================================
+#
+# The `awsenv` function: the only way the Python core can change this shell.
+#
+
+# The core cannot export into its parent, so for the subcommands that change the
+# environment it prints shell code on stdout and we eval it (direnv's protocol).
+# stdout is captured only for those: `list` keeps its colours and `login` its
+# prompts, and stderr is never captured because it carries errors and progress.
+function awsenv() {
+    \builtin emulate -L zsh
+    \builtin local __awsenv_out __awsenv_status=0
+    case "${1-}" in
+        use | unset | region)
+            __awsenv_out="$(AWSENV_SHELL=zsh \command __AWSENV_PYTHON__ -m awsenv "$@")" ||
+                __awsenv_status="$?"
+            if [[ "${__awsenv_status}" -eq 0 && -n "${__awsenv_out}" ]]; then
+                # A Ctrl-C in the middle would leave half a profile exported, so
+                # SIGINT is ignored during the eval (direnv). LOCAL_TRAPS, set by
+                # `emulate -L`, restores the user's trap when the function returns.
+                \builtin trap '' INT
+                \builtin eval -- "${__awsenv_out}"
+            fi
+            \builtin return "${__awsenv_status}"
+            ;;
+        *)
+            AWSENV_SHELL=zsh \command __AWSENV_PYTHON__ -m awsenv "$@"
+            ;;
+    esac
+}
+
+# =============================================================================
+#
+# Prompt segment: `aws:NAME 1h05m ` in front of the user's own prompt.
+#
+# This runs before every prompt, so it must start no process at all: no `date`,
+# no command substitution, no Python. Everything below is a builtin or an
+# expansion (tests/shells/test_no_fork.py counts forks under strace).
+#
+# starship users: starship's own `aws` module reads AWS_PROFILE and
+# AWS_CREDENTIAL_EXPIRATION, so init with `--no-prompt` and let starship draw it.
+#
+
+# The %-escaped segment, and the exact prefix last put in front of PROMPT (so it
+# can be taken off again before the next render).
+typeset -g __awsenv_segment=''
+typeset -g __awsenv_prefix=''
+
+function __awsenv_precmd() {
+    # Read the user's prompt options before `emulate` hides them.
+    \builtin local __awsenv_rc="$?" __awsenv_subst=0 __awsenv_bang=0
+    [[ -o promptsubst ]] && __awsenv_subst=1
+    [[ -o promptbang ]] && __awsenv_bang=1
+    \builtin emulate -L zsh
+    \builtin local name="${AWSENV_PROFILE-}" expiration="${AWSENV_EXPIRATION-}"
+    \builtin local rem='' left='' color='32' prefix=''
+
+    __awsenv_segment=''
+    if [[ -n "${name}" ]]; then
+        # A profile name is any string: control characters (ESC, newline) become
+        # `?`, and `%` (and `!` under PROMPT_BANG) are doubled so that prompt
+        # expansion prints them instead of interpreting them.
+        name="${name//[[:cntrl:]]/?}"
+        name="${name//\%/%%}"
+        if ((__awsenv_bang)); then
+            name="${name//\!/!!}"
+        fi
+
+        # Only digits reach arithmetic: `$(( x ))` with x='a[$(cmd)]' would run cmd.
+        if [[ -n "${expiration}" && "${expiration}" != *[^0-9]* && "${#expiration}" -le 18 ]] &&
+            ((${+EPOCHSECONDS})); then
+            rem=$((10#${expiration} - EPOCHSECONDS))
+            if ((rem <= 0)); then
+                left='expired'
+                color='31'
+            elif ((rem < 60)); then
+                left="${rem}s"
+            elif ((rem < 3600)); then
+                left="$((rem / 60))m"
+            else
+                left="$((rem / 3600))h${(l:2::0:)$((rem % 3600 / 60))}m"
+            fi
+            if ((rem > 0 && rem <= 900)); then
+                color='33'
+            fi
+        fi
+
+        __awsenv_segment="aws:${name}${left:+ ${left}}"
+        if [[ -z "${NO_COLOR-}" ]]; then
+            # %{...%}: the escape sequence takes no columns.
+            __awsenv_segment="%{"$'\e['"${color}m%}${__awsenv_segment}%{"$'\e[0m'"%}"
+        fi
+        __awsenv_segment+=' '
+    fi
+
+    # Wrap, never replace: take off what we added last time (the user's prompt
+    # may have been rebuilt since, then there is nothing to take off), then put
+    # the new prefix in front.
+    if [[ -n "${__awsenv_prefix}" && "${PROMPT}" == "${__awsenv_prefix}"* ]]; then
+        PROMPT="${PROMPT#"${__awsenv_prefix}"}"
+    fi
+    if ((__awsenv_subst)); then
+        # With PROMPT_SUBST, text in PROMPT is expanded again at every render, so a
+        # name with `$(...)` must not be pasted in. The reference is expanded once
+        # and zsh never re-expands its value (it only reads the %-escapes in it).
+        prefix='${__awsenv_segment}'
+    else
+        prefix="${__awsenv_segment}"
+    fi
+    PROMPT="${prefix}${PROMPT}"
+    __awsenv_prefix="${prefix}"
+
+    \builtin return "${__awsenv_rc}"
+}
+
+if [[ __AWSENV_PROMPT__ == 1 ]]; then
+    # EPOCHSECONDS without loading the rest of zsh/datetime; without it the
+    # segment shows the profile and no time.
+    \builtin zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
+    \builtin autoload -Uz add-zsh-hook
+    # add-zsh-hook appends and never adds twice: sourcing the rc file again is harmless.
+    add-zsh-hook precmd __awsenv_precmd
+fi
+
+# =============================================================================
+#
+# To use awsenv, add this to your ~/.zshrc (after compinit, for completion):
+#
+# eval "$(awsenv init zsh)"

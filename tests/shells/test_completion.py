@@ -1,0 +1,228 @@
+"""Tab completion in real bash, zsh and fish: subcommands, options, profiles, regions, shells.
+
+How candidates are captured:
+- bash: set COMP_WORDS/COMP_CWORD/COMP_LINE/COMP_POINT as readline would, call the function that
+  `complete -p awsenv` names, print COMPREPLY NUL-separated;
+- zsh: `_awsenv` uses only `compadd`, so a stand-in `compadd` (defined after loading the script)
+  prints the words after `--` that start with $PREFIX, as the real one would offer them; `words`
+  and `CURRENT` are set as the completion system sets them;
+- fish: `complete -C 'awsenv use pr'`, fish's own completion engine, descriptions cut off.
+Every case of one shell runs in one process; a lone \\x01 ends each case's candidates.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from awsenv import clispec
+from tests.helpers import HOSTILE, SHELLS, minimal_env, run_awsenv, write_config
+
+pytestmark = pytest.mark.shells
+
+END = "\x01"
+
+CONFIG = "".join(f"[profile {name}]\n" for name in ["dev", "prod", "prod-admin"])
+
+# botocore (and so awsenv) reads a section name with shlex rules: quote names with spaces.
+HOSTILE_PROFILES = [
+    '"$(touch CANARY)"',
+    "`touch${IFS}CANARY`",
+    "a;touch${IFS}CANARY",
+    '"a b"',
+    '"it\'s"',
+    "\u2018left\u2019\u201alow\u201b",
+    "%F{red}zsh%f",
+    "-n",
+    "--",
+    "*",
+    "~root",
+    "!!",
+    HOSTILE[0].replace("'", "").replace('"', ""),
+]
+HOSTILE_CONFIG = CONFIG + "".join(f"[profile {name}]\n" for name in HOSTILE_PROFILES)
+
+BASH_DRIVER = r"""set -u
+source "${T_COMPLETION}"
+spec="$(complete -p awsenv)"
+fn="${spec#*-F }"
+fn="${fn%% *}"
+complete_at() {
+    COMP_WORDS=("$@")
+    COMP_CWORD=$(($# - 1))
+    COMP_LINE="$*"
+    COMP_POINT="${#COMP_LINE}"
+    COMPREPLY=()
+    "${fn}" awsenv "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+    if ((${#COMPREPLY[@]})); then printf '%s\0' "${COMPREPLY[@]}"; fi
+    printf '\1\0'
+}
+"""
+
+ZSH_DRIVER = r"""setopt no_unset
+source "${T_COMPLETION}"
+compadd() {
+    while (($#)) && [[ "$1" != -- ]]; do shift; done
+    shift
+    local word
+    for word in "$@"; do
+        if [[ "${word}" == "${PREFIX}"* ]]; then printf '%s\0' "${word}"; fi
+    done
+}
+complete_at() {
+    local -a words
+    words=("$@")
+    local CURRENT=$#
+    local PREFIX="${words[CURRENT]}"
+    _awsenv
+    printf '\1\0'
+}
+"""
+
+FISH_DRIVER = r"""source $T_COMPLETION
+function complete_at
+    for line in (complete -C "$argv")
+        printf '%s\0' (string split -m1 -f1 \t -- $line)
+    end
+    printf '\1\0'
+end
+"""
+
+
+def _quote(shell: str, word: str) -> str:
+    assert "'" not in word
+    return f"'{word}'"
+
+
+def complete(shell: str, lines: list[list[str]], home: Path, tmp_path: Path) -> list[set[str]]:
+    """Return the candidates offered for each command line (the last word is being completed)."""
+    env = minimal_env(home)
+    result = run_awsenv(["completion", shell], env)
+    assert result.returncode == 0, result.stderr
+    script = tmp_path / f"completion.{shell}"
+    script.write_text(result.stdout, encoding="utf-8")
+    env["T_COMPLETION"] = str(script)
+    driver = {"bash": BASH_DRIVER, "zsh": ZSH_DRIVER, "fish": FISH_DRIVER}[shell]
+    calls = []
+    for words in lines:
+        if shell == "fish":
+            calls.append("complete_at " + _quote(shell, " ".join(words)))
+        else:
+            calls.append("complete_at " + " ".join(_quote(shell, w) for w in words))
+    run = SHELLS[shell].run(driver + "\n".join(calls) + "\n", env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr.decode(errors="replace")
+    assert run.stderr == b""
+    assert not (tmp_path / "CANARY").exists(), "a profile name ran code"
+    groups: list[set[str]] = [set()]
+    for item in run.stdout.decode().split("\0")[:-1]:
+        if item == END:
+            groups.append(set())
+        else:
+            groups[-1].add(item)
+    assert groups[-1] == set()
+    assert len(groups) - 1 == len(lines)
+    return groups[:-1]
+
+
+SUBCOMMANDS = {c.name for c in clispec.COMMANDS if not c.hidden}
+USE_OPTIONS = {f for o in clispec.BY_NAME["use"].options for f in o.flags}
+
+
+@pytest.fixture(params=["bash", "zsh", "fish"])
+def shell(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def test_completion_offers_subcommands_and_filters_by_prefix(shell, home, tmp_path) -> None:
+    got = complete(shell, [["awsenv", ""], ["awsenv", "re"], ["awsenv", "u"]], home, tmp_path)
+    assert got[0] == SUBCOMMANDS
+    assert got[1] == {"region"}
+    assert got[2] == {"use", "unset"}
+
+
+def test_completion_offers_global_options(shell, home, tmp_path) -> None:
+    got = complete(shell, [["awsenv", "--"]], home, tmp_path)
+    assert {"--help", "--version"} <= got[0]
+
+
+def test_completion_offers_options_of_use(shell, home, tmp_path) -> None:
+    write_config(home, CONFIG)
+    got = complete(shell, [["awsenv", "use", "--"], ["awsenv", "use", "--f"]], home, tmp_path)
+    assert USE_OPTIONS | {"--help"} <= got[0]
+    assert got[0] <= USE_OPTIONS | {"--help", "-h"}
+    assert got[1] == {"--force-login"}
+
+
+def test_completion_offers_profile_names_for_use(shell, home, tmp_path) -> None:
+    write_config(home, CONFIG)
+    got = complete(
+        shell, [["awsenv", "use", "pr"], ["awsenv", "use", "--keys", "d"]], home, tmp_path
+    )
+    assert got[0] == {"prod", "prod-admin"}
+    assert got[1] == {"dev"}
+
+
+def test_completion_offers_hostile_profile_names_as_data(shell, home, tmp_path) -> None:
+    # The candidates are exactly what the core lists; none of them is run as code.
+    write_config(home, HOSTILE_CONFIG)
+    listed = run_awsenv(["__complete", "profiles"], minimal_env(home))
+    assert listed.returncode == 0, listed.stderr
+    names = set(listed.stdout.splitlines())
+    assert {"dev", "$(touch CANARY)", "a b", "it's", "--", "*", "!!"} <= names
+    got = complete(shell, [["awsenv", "use", ""]], home, tmp_path)
+    assert got[0] == names
+
+
+def test_completion_offers_regions_after_region_option(shell, home, tmp_path) -> None:
+    write_config(home, CONFIG)
+    got = complete(
+        shell,
+        [["awsenv", "use", "--region", ""], ["awsenv", "use", "--region", "eu-west-"]],
+        home,
+        tmp_path,
+    )
+    assert got[0] == set(clispec.REGIONS)
+    assert got[1] == {"eu-west-1", "eu-west-2", "eu-west-3"}
+
+
+def test_completion_offers_regions_for_region_command(shell, home, tmp_path) -> None:
+    got = complete(
+        shell, [["awsenv", "region", ""], ["awsenv", "region", "us-gov"]], home, tmp_path
+    )
+    assert got[0] == set(clispec.REGIONS)
+    assert got[1] == {"us-gov-east-1", "us-gov-west-1"}
+
+
+def test_completion_offers_shells_for_init_and_completion(shell, home, tmp_path) -> None:
+    got = complete(
+        shell,
+        [
+            ["awsenv", "init", ""],
+            ["awsenv", "completion", ""],
+            ["awsenv", "init", "--no"],
+            ["awsenv", "init", "f"],
+        ],
+        home,
+        tmp_path,
+    )
+    assert got[0] == set(clispec.SHELLS)
+    assert got[1] == set(clispec.SHELLS)
+    assert got[2] == {"--no-prompt", "--no-completion"}
+    assert got[3] == {"fish"}
+
+
+def test_completion_offers_json_for_list_and_status(shell, home, tmp_path) -> None:
+    got = complete(shell, [["awsenv", "list", "--j"], ["awsenv", "status", "--j"]], home, tmp_path)
+    assert got == [{"--json"}, {"--json"}]
+
+
+def test_completion_offers_nothing_for_free_text_option_values(shell, home, tmp_path) -> None:
+    write_config(home, CONFIG)
+    got = complete(
+        shell,
+        [["awsenv", "use", "--mfa-code", ""], ["awsenv", "use", "--role", ""]],
+        home,
+        tmp_path,
+    )
+    assert got == [set(), set()]

@@ -1,0 +1,111 @@
+"""The hand-written shell files agree with awsenv/clispec.py: commands, options, regions.
+
+The shell files are written by hand on purpose (no generator), so these tests are what keeps them
+from drifting when a subcommand, option or region is added to the command table.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from awsenv import clispec
+from tests.helpers import REPO
+
+pytestmark = pytest.mark.shells
+
+INIT_FILES = {
+    "bash": REPO / "shell" / "awsenv.bash",
+    "zsh": REPO / "shell" / "awsenv.zsh",
+    "fish": REPO / "shell" / "awsenv.fish",
+    "powershell": REPO / "shell" / "awsenv.ps1",
+}
+COMPLETION_FILES = {
+    "bash": REPO / "completions" / "awsenv.bash",
+    "zsh": REPO / "completions" / "_awsenv",
+    "fish": REPO / "completions" / "awsenv.fish",
+    "powershell": REPO / "completions" / "awsenv.completion.ps1",
+}
+
+# Where each init script lists the subcommands whose stdout it evals.
+ENV_COMMAND_LISTS = {
+    "bash": (r'case "\$\{1-\}" in\n\s*([^)\n]+)\)', r"\s*\|\s*"),
+    "zsh": (r'case "\$\{1-\}" in\n\s*([^)\n]+)\)', r"\s*\|\s*"),
+    "fish": (r'switch "\$argv\[1\]"\n\s*case ([^\n]+)', r"\s+"),
+    "powershell": (r"\$script:EnvCommands = @\(([^)]*)\)", r"\s*,\s*"),
+}
+
+# Where each completion file lists the subcommands it offers first.
+COMMAND_LISTS = {
+    "bash": r'__awsenv_complete_words "\$\{cur\}" (use [a-z ]+)\n',
+    "zsh": r"compadd -- (use [a-z ]+)\n",
+    "fish": r"set -l __awsenv_commands ([a-z ]+)\n",
+    "powershell": r"\$commands = @\(([^)]*)\)",
+}
+
+REGION_WORD = re.compile(r"(?<![\w-])[a-z]{2}(?:-gov)?-[a-z]+-\d+(?![\w-])")
+VISIBLE = [c for c in clispec.COMMANDS if not c.hidden]
+
+
+def _words(text: str, separator: str) -> list[str]:
+    return [w.strip().strip("'\"") for w in re.split(separator, text.strip()) if w.strip()]
+
+
+def _flag_pattern(dialect: str, flag: str) -> str:
+    # fish spells options as `-l name` / `-s h`; the others write the flag itself.
+    if dialect == "fish":
+        if flag.startswith("--"):
+            return rf"-l {re.escape(flag[2:])}(?![\w-])"
+        return rf"-s {re.escape(flag[1:])}(?![\w-])"
+    return rf"(?<![\w-]){re.escape(flag)}(?![\w-])"
+
+
+@pytest.mark.parametrize("dialect", sorted(INIT_FILES))
+def test_init_script_evals_exactly_the_env_commands(dialect: str) -> None:
+    pattern, separator = ENV_COMMAND_LISTS[dialect]
+    matches = re.findall(pattern, INIT_FILES[dialect].read_text(encoding="utf-8"))
+    assert len(matches) == 1, f"expected one env-command list in {INIT_FILES[dialect].name}"
+    assert tuple(_words(matches[0], separator)) == clispec.ENV_COMMANDS
+
+
+@pytest.mark.parametrize("dialect", sorted(COMPLETION_FILES))
+def test_completion_offers_exactly_the_visible_subcommands(dialect: str) -> None:
+    text = COMPLETION_FILES[dialect].read_text(encoding="utf-8")
+    matches = re.findall(COMMAND_LISTS[dialect], text)
+    assert len(matches) == 1
+    separator = r"\s*,\s*" if dialect == "powershell" else r"\s+"
+    assert _words(matches[0], separator) == [c.name for c in VISIBLE]
+
+
+@pytest.mark.parametrize("dialect", sorted(COMPLETION_FILES))
+def test_completion_names_every_subcommand_and_option(dialect: str) -> None:
+    text = COMPLETION_FILES[dialect].read_text(encoding="utf-8")
+    missing = [
+        c.name for c in VISIBLE if not re.search(rf"(?<![\w-]){re.escape(c.name)}(?![\w-])", text)
+    ]
+    flags = [f for o in clispec.GLOBAL_OPTIONS for f in o.flags]
+    flags += [f for c in VISIBLE for o in c.options for f in o.flags]
+    missing += [f for f in flags if not re.search(_flag_pattern(dialect, f), text)]
+    assert missing == []
+
+
+@pytest.mark.parametrize("dialect", sorted(COMPLETION_FILES))
+def test_completion_lists_exactly_the_known_regions(dialect: str) -> None:
+    text = COMPLETION_FILES[dialect].read_text(encoding="utf-8")
+    assert sorted(set(REGION_WORD.findall(text))) == sorted(clispec.REGIONS)
+
+
+@pytest.mark.parametrize("dialect", sorted(COMPLETION_FILES))
+def test_completion_offers_every_shell(dialect: str) -> None:
+    text = COMPLETION_FILES[dialect].read_text(encoding="utf-8")
+    for shell in clispec.SHELLS:
+        assert re.search(rf"(?<![\w-]){shell}(?![\w-])", text), shell
+
+
+@pytest.mark.parametrize("path", [*INIT_FILES.values(), *COMPLETION_FILES.values()])
+def test_scripts_call_the_core_only_through_the_interpreter_token(path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert "__AWSENV_PYTHON__ -m awsenv" in text
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    assert not re.search(r"(?<![\w/_])python3?(?![\w_])", code), "no python found through PATH"

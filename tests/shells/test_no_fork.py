@@ -1,0 +1,143 @@
+"""The prompt segment starts no process: counted with strace in real interactive shells.
+
+Each shell runs interactively on a pseudo-terminal under
+`strace -f -e trace=clone,clone3,fork,vfork,execve`, with a profile and an expiration exported and
+awsenv's init loaded (from a file, so startup itself runs no Python). Pressing Enter on an empty
+line renders the prompt again. The process-creating calls of a run with FEW renders and of a run
+with MANY renders must be equal: any per-render fork would show up (MANY - FEW) times. Threads
+(clone with CLONE_THREAD, which fish uses for background work) are not processes and are not
+counted. A control run with a prompt that does fork proves the count can see one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import select
+import subprocess
+import termios
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import IN_CI, minimal_env, require_tool, run_awsenv
+
+pytestmark = pytest.mark.shells
+
+FEW, MANY = 2, 12
+PROCESS_CALL = re.compile(r"^\d+\s+(clone3?|v?fork|execve)\(")
+
+
+def _controlling_tty() -> None:
+    # Runs in the child: a new session with the pty as its terminal, as a terminal emulator
+    # does (fish refuses to be interactive without one).
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def _shell_argv(
+    shell: str, tmp_path: Path, init: Path, env: dict[str, str], prompt: str
+) -> list[str]:
+    if shell == "bash":
+        rc = tmp_path / "bashrc"
+        rc.write_text(f"PS1={prompt}\nsource {init}\n", encoding="utf-8")
+        return ["bash", "--noprofile", "--rcfile", str(rc), "-i"]
+    if shell == "zsh":
+        (tmp_path / ".zshrc").write_text(f"PROMPT={prompt}\nsource {init}\n", encoding="utf-8")
+        env["ZDOTDIR"] = str(tmp_path)
+        return ["zsh", "--no-globalrcs", "-i"]
+    # the default fish_prompt asks git about the directory: give the user a builtin-only one
+    return [
+        "fish",
+        "--no-config",
+        "--private",
+        "-i",
+        "-C",
+        f"function fish_prompt; printf {prompt}; end; source {init}",
+    ]
+
+
+def run_interactive(
+    shell: str, renders: int, home: Path, tmp_path: Path, *, prompt: str = "'> '"
+) -> tuple[int, bytes]:
+    """Return (process-creating calls, terminal output) for ``renders`` empty command lines."""
+    strace = require_tool("strace")
+    require_tool(shell)
+    env = minimal_env(
+        home,
+        TERM="xterm",
+        AWSENV_PROFILE="dev",
+        AWSENV_EXPIRATION=str(int(time.time()) + 3930),
+    )
+    result = run_awsenv(["init", shell, "--no-completion"], env)
+    assert result.returncode == 0, result.stderr
+    init = tmp_path / f"init.{shell}"
+    init.write_text(result.stdout, encoding="utf-8")
+    log = tmp_path / f"strace-{renders}.log"
+    argv = _shell_argv(shell, tmp_path, init, env, prompt)
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [strace, "-f", "-qq", "-e", "trace=clone,clone3,fork,vfork,execve", "-o", str(log), *argv],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        cwd=tmp_path,
+        preexec_fn=_controlling_tty,
+    )
+    os.close(slave)
+    os.write(master, b"\n" * renders + b"exit\n")
+    output = b""
+    deadline = time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the shell closed the terminal
+                    break
+                if not chunk:
+                    break
+                output += chunk
+            elif process.poll() is not None:
+                break
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(master)
+    text = log.read_text(encoding="utf-8", errors="replace")
+    if "execve(" not in text:
+        # e.g. ptrace forbidden in a container: strace reports it on the terminal.
+        message = f"strace cannot trace here: {output[-300:]!r}"
+        if IN_CI:
+            pytest.fail(message + " (CI must not pass by skipping)")
+        pytest.skip(message)
+    calls = [
+        line
+        for line in text.splitlines()
+        if PROCESS_CALL.match(line) and "resumed>" not in line and "CLONE_THREAD" not in line
+    ]
+    return len(calls), output
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_prompt_segment_forks_no_process_per_render(shell, home, tmp_path) -> None:
+    few, few_output = run_interactive(shell, FEW, home, tmp_path)
+    many, many_output = run_interactive(shell, MANY, home, tmp_path)
+    # The segment was drawn at every prompt (fish may draw a prompt more than once).
+    assert few_output.count(b"aws:dev") >= FEW + 1, few_output[-500:]
+    assert many_output.count(b"aws:dev") >= MANY + 1, many_output[-500:]
+    assert many - few == 0
+
+
+def test_fork_count_sees_a_prompt_that_forks(home, tmp_path) -> None:
+    # Control: the same measurement with a user prompt that runs a command substitution.
+    few, _ = run_interactive("bash", FEW, home, tmp_path, prompt="'$(echo x)> '")
+    many, _ = run_interactive("bash", MANY, home, tmp_path, prompt="'$(echo x)> '")
+    assert many - few >= MANY - FEW
