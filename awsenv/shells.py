@@ -257,11 +257,9 @@ def _command(dialect: str, command: Sequence[str]) -> str:
 
 
 def completion_script(dialect: str, *, command: Sequence[str]) -> str:
-    """Return the completion script with ``__AWSENV_PYTHON__`` replaced by ``command``."""
+    """Return the completion script with ``__AWSENV_CORE__`` replaced by ``command``."""
     dialect = normalize(dialect)
-    return _substitute(
-        load("completion", dialect), {"__AWSENV_PYTHON__": _command(dialect, command)}
-    )
+    return _substitute(load("completion", dialect), {"__AWSENV_CORE__": _command(dialect, command)})
 
 
 def init_script(
@@ -272,7 +270,7 @@ def init_script(
     text = _substitute(
         load("shell", dialect),
         {
-            "__AWSENV_PYTHON__": _command(dialect, command),
+            "__AWSENV_CORE__": _command(dialect, command),
             "__AWSENV_CLOCK__": _quote(dialect, clock, None),
             "__AWSENV_PROMPT__": "1" if prompt else "0",
         },

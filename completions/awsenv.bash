@@ -46,7 +46,7 @@ function __awsenv_complete_profiles() {
         if [[ -n "${line}" && "${line}" == "$1"* ]]; then
             COMPREPLY+=("${line}")
         fi
-    done < <(\command __AWSENV_PYTHON__ -m awsenv __complete profiles "$1" 2>/dev/null || :)
+    done < <(\command __AWSENV_CORE__ __complete profiles "$1" 2>/dev/null || :)
     # Let readline quote what it inserts (a name may hold spaces or quotes). The
     # price: a directory of the same name in the current directory gets a `/`.
     # compopt only works inside a completion, hence the silenced error.

@@ -64,7 +64,7 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             }
             else {
                 # One name per line; the core leaves out names with control characters.
-                @(& __AWSENV_PYTHON__ -m awsenv __complete profiles $wordToComplete 2>$null)
+                @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
             }
         }
         'region' {

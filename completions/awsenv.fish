@@ -17,7 +17,7 @@ complete -c awsenv -e
 
 function __awsenv_complete_profiles --description 'awsenv: profile names for completion'
     # One name per line; the core leaves out names with control characters.
-    command __AWSENV_PYTHON__ -m awsenv __complete profiles (commandline -ct) 2>/dev/null
+    command __AWSENV_CORE__ __complete profiles (commandline -ct) 2>/dev/null
 end
 
 set -l __awsenv_commands use unset region list status init completion demo

@@ -5,7 +5,8 @@
 # awsenv: bash integration.
 #
 # `awsenv init bash` prints this file with its three bare-word tokens replaced
-# (awsenv/shells.py, init_script): the interpreter and its flags, quoted (never a
+# (awsenv/shells.py, init_script): the quoted command that runs the core (the interpreter,
+# its flags and awsenv's __main__.py, all by absolute path: never a
 # `python` found through PATH, so pyenv shims cannot pick another one); 1 or 0 for
 # the prompt segment (0 with --no-prompt: the prompt is then never touched); and the
 # path of the clock file (fish only). Bare words keep this file, as committed,
@@ -26,7 +27,7 @@ function awsenv() {
     case "${1-}" in
         use | unset | region)
             # `|| status=$?` keeps a failing core from ending a `set -e` shell.
-            __awsenv_out="$(AWSENV_SHELL=bash \command __AWSENV_PYTHON__ -m awsenv "$@")" ||
+            __awsenv_out="$(AWSENV_SHELL=bash \command __AWSENV_CORE__ "$@")" ||
                 __awsenv_status="$?"
             if [[ "${__awsenv_status}" -eq 0 && -n "${__awsenv_out}" ]]; then
                 __awsenv_eval "${__awsenv_out}"
@@ -34,7 +35,7 @@ function awsenv() {
             \builtin return "${__awsenv_status}"
             ;;
         *)
-            AWSENV_SHELL=bash \command __AWSENV_PYTHON__ -m awsenv "$@"
+            AWSENV_SHELL=bash \command __AWSENV_CORE__ "$@"
             ;;
     esac
 }

@@ -3,7 +3,8 @@
 # awsenv: fish integration.
 #
 # `awsenv init fish` prints this file with its three bare-word tokens replaced
-# (awsenv/shells.py, init_script): the interpreter and its flags, quoted (never a
+# (awsenv/shells.py, init_script): the quoted command that runs the core (the interpreter,
+# its flags and awsenv's __main__.py, all by absolute path: never a
 # `python` found through PATH, so pyenv shims cannot pick another one); 1 or 0 for
 # the prompt segment (0 with --no-prompt: the prompt is then never touched); and the
 # path of the clock file (fish only). Bare words keep this file, as committed,
@@ -23,7 +24,7 @@ function awsenv --description 'Switch this shell between AWS profiles'
     switch "$argv[1]"
         case use unset region
             # `set` keeps the status of the command substitution.
-            set -l __awsenv_out (AWSENV_SHELL=fish command __AWSENV_PYTHON__ -m awsenv $argv)
+            set -l __awsenv_out (AWSENV_SHELL=fish command __AWSENV_CORE__ $argv)
             set -l __awsenv_status $status
             if test $__awsenv_status -eq 0; and set -q __awsenv_out[1]
                 # The command substitution split the output into lines; the core
@@ -34,7 +35,7 @@ function awsenv --description 'Switch this shell between AWS profiles'
             end
             return $__awsenv_status
         case '*'
-            AWSENV_SHELL=fish command __AWSENV_PYTHON__ -m awsenv $argv
+            AWSENV_SHELL=fish command __AWSENV_CORE__ $argv
     end
 end
 

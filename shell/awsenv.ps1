@@ -3,7 +3,8 @@
 # awsenv: PowerShell integration.
 #
 # `awsenv init powershell` prints this file with its three bare-word tokens replaced
-# (awsenv/shells.py, init_script): the interpreter and its flags, quoted (never a
+# (awsenv/shells.py, init_script): the quoted command that runs the core (the interpreter,
+# its flags and awsenv's __main__.py, all by absolute path: never a
 # `python` found through PATH, so pyenv shims cannot pick another one); 1 or 0 for
 # the prompt segment (0 with --no-prompt: the prompt is then never touched); and the
 # path of the clock file (fish only). Bare words keep this file, as committed,
@@ -37,7 +38,7 @@ $null = New-Module -Name awsenv -ScriptBlock {
             # wrapper still knows it is not wrapped.
             $env:AWSENV_SHELL = 'powershell'
             if ($args.Count -gt 0 -and $script:EnvCommands -ccontains $args[0]) {
-                $out = & __AWSENV_PYTHON__ -m awsenv @args
+                $out = & __AWSENV_CORE__ @args
                 $status = $LASTEXITCODE
                 if ($status -eq 0 -and $null -ne $out) {
                     # Native output arrives as one string per line; the core writes
@@ -48,7 +49,7 @@ $null = New-Module -Name awsenv -ScriptBlock {
                 }
             }
             else {
-                & __AWSENV_PYTHON__ -m awsenv @args
+                & __AWSENV_CORE__ @args
                 $status = $LASTEXITCODE
             }
         }

@@ -3,7 +3,8 @@
 # awsenv: zsh integration.
 #
 # `awsenv init zsh` prints this file with its three bare-word tokens replaced
-# (awsenv/shells.py, init_script): the interpreter and its flags, quoted (never a
+# (awsenv/shells.py, init_script): the quoted command that runs the core (the interpreter,
+# its flags and awsenv's __main__.py, all by absolute path: never a
 # `python` found through PATH, so pyenv shims cannot pick another one); 1 or 0 for
 # the prompt segment (0 with --no-prompt: the prompt is then never touched); and the
 # path of the clock file (fish only). Bare words keep this file, as committed,
@@ -28,7 +29,7 @@ function awsenv() {
     \builtin local __awsenv_out __awsenv_status=0
     case "${1-}" in
         use | unset | region)
-            __awsenv_out="$(AWSENV_SHELL=zsh \command __AWSENV_PYTHON__ -m awsenv "$@")" ||
+            __awsenv_out="$(AWSENV_SHELL=zsh \command __AWSENV_CORE__ "$@")" ||
                 __awsenv_status="$?"
             if [[ "${__awsenv_status}" -eq 0 && -n "${__awsenv_out}" ]]; then
                 # A Ctrl-C in the middle would leave half a profile exported, so
@@ -40,7 +41,7 @@ function awsenv() {
             \builtin return "${__awsenv_status}"
             ;;
         *)
-            AWSENV_SHELL=zsh \command __AWSENV_PYTHON__ -m awsenv "$@"
+            AWSENV_SHELL=zsh \command __AWSENV_CORE__ "$@"
             ;;
     esac
 }

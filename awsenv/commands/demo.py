@@ -8,7 +8,7 @@ import sys
 import tempfile
 
 from awsenv import shells, ui
-from awsenv.commands.init import clock_file, interpreter_command
+from awsenv.commands.init import clock_file, core_command
 from awsenv.errors import AwsenvError
 
 TYPE_CHECKING = False
@@ -112,7 +112,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         if not interactive:
             init = shells.init_script(
                 "bash",
-                command=interpreter_command(environ),
+                command=core_command(environ),
                 clock="",
                 prompt=False,
                 completion=False,
@@ -130,7 +130,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
             dialect = detect.parent_shell(environ) or "bash"
         init = shells.init_script(
             dialect,
-            command=interpreter_command(environ),
+            command=core_command(environ),
             clock=clock_file(env) if dialect == "fish" else "",
             prompt=True,
             completion=True,

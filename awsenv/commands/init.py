@@ -15,12 +15,13 @@ if TYPE_CHECKING:
     from awsenv.cli import Args
 
 
-def interpreter_command(environ: Mapping[str, str]) -> list[str]:
-    """Return how the wrappers start the core: this interpreter, by absolute path.
+def core_command(environ: Mapping[str, str]) -> list[str]:
+    """Return how the wrappers start the core: this interpreter and awsenv's ``__main__.py``.
 
-    ``-I`` (isolated mode) keeps the current directory off ``sys.path``, so a directory that
-    happens to contain an ``awsenv`` package cannot take over ``python -m awsenv``. It is left out
-    only when awsenv itself is found through the user site or PYTHONPATH, which ``-I`` ignores.
+    Both by absolute path: no PATH lookup, no pyenv shim. ``-I`` (isolated mode) keeps the
+    current directory and PYTHON* variables out, so a directory that happens to hold an
+    ``awsenv`` package cannot take over. It is left out only when awsenv itself is found
+    through the user site or PYTHONPATH, which ``-I`` ignores.
     """
     executable = sys.executable
     if not executable:
@@ -35,7 +36,8 @@ def interpreter_command(environ: Mapping[str, str]) -> list[str]:
     needs_env = any(os.path.abspath(p) == package_parent for p in pythonpath) or (
         bool(user_site) and package_parent.startswith(os.path.abspath(user_site))
     )
-    return [executable] if needs_env else [executable, "-I"]
+    main = os.path.join(os.path.dirname(os.path.abspath(awsenv.__file__)), "__main__.py")
+    return [executable, main] if needs_env else [executable, "-I", main]
 
 
 def clock_file(environ: Mapping[str, str]) -> str:
@@ -68,7 +70,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         dialect = detected
     return shells.init_script(
         dialect,
-        command=interpreter_command(environ),
+        command=core_command(environ),
         clock=clock_file(environ) if dialect == "fish" else "",
         prompt=not args.get("no_prompt"),
         completion=not args.get("no_completion"),

@@ -106,6 +106,6 @@ def test_completion_offers_every_shell(dialect: str) -> None:
 @pytest.mark.parametrize("path", [*INIT_FILES.values(), *COMPLETION_FILES.values()])
 def test_scripts_call_the_core_only_through_the_interpreter_token(path) -> None:
     text = path.read_text(encoding="utf-8")
-    assert "__AWSENV_PYTHON__ -m awsenv" in text
+    assert "__AWSENV_CORE__" in text
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     assert not re.search(r"(?<![\w/_])python3?(?![\w_])", code), "no python found through PATH"

@@ -84,5 +84,5 @@ def test_init_from_the_installed_wheel_loads_the_packaged_scripts(wheel, tmp_pat
             check=False,
         )
         assert result.returncode == 0, result.stderr
-        assert "__AWSENV_PYTHON__" not in result.stdout
+        assert "__AWSENV_CORE__" not in result.stdout
         assert "awsenv" in result.stdout

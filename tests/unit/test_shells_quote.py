@@ -594,7 +594,7 @@ def test_load_rejects_unknown_kinds() -> None:
 
 
 _TEMPLATE = (
-    'run() { command __AWSENV_PYTHON__ -m awsenv "$@"; }\n'
+    'run() { command __AWSENV_CORE__ "$@"; }\n'
     "clock=__AWSENV_CLOCK__ prompt=__AWSENV_PROMPT__ __AWSENV_OTHER__"
 )
 
@@ -602,7 +602,7 @@ _TEMPLATE = (
 @pytest.fixture
 def templates(monkeypatch: pytest.MonkeyPatch) -> None:
     def fake_load(kind: str, dialect: str) -> str:
-        return _TEMPLATE if kind == "shell" else f"complete __AWSENV_PYTHON__ {dialect}\n"
+        return _TEMPLATE if kind == "shell" else f"complete __AWSENV_CORE__ {dialect}\n"
 
     monkeypatch.setattr(shells, "load", fake_load)
 
@@ -615,7 +615,7 @@ def test_init_script_substitutes_every_token_once() -> None:
         "bash", command=command, clock="/tmp/c k", prompt=False, completion=False
     )
     assert text == (
-        "run() { command $'/opt/my env/__AWSENV_CLOCK__/python' -I -m awsenv \"$@\"; }\n"
+        "run() { command $'/opt/my env/__AWSENV_CLOCK__/python' -I \"$@\"; }\n"
         "clock=$'/tmp/c k' prompt=0 __AWSENV_OTHER__"
     )
 
