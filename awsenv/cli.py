@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Mapping, Sequence
 
-_FAST = frozenset({"use", "unset", "region", "__complete", "status"})
+# init runs at every shell start, so it is as hot as use.
+_FAST = frozenset({"use", "unset", "region", "__complete", "status", "init", "completion"})
 
 
 class Args:

@@ -136,8 +136,7 @@ def measure(count: int, runs: int, loops: int) -> dict[str, list[float]]:
         setup = f"source {init_file}"
         complete = (
             'COMP_WORDS=(awsenv use st); COMP_CWORD=2; COMP_LINE="awsenv use st"; '
-            "COMP_POINT=${#COMP_LINE}; _awsenv_complete awsenv st use >/dev/null 2>&1 || "
-            "_awsenv awsenv st use >/dev/null 2>&1"
+            "COMP_POINT=${#COMP_LINE}; __awsenv_complete awsenv st use"
         )
         cases = {
             "floor": f"{PYTHON} -I -c pass",

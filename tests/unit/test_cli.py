@@ -192,6 +192,10 @@ def test_fast_parser_agrees_with_argparse_on_common_forms():
         ["unset"],
         ["region", "us-east-1"],
         ["__complete", "profiles", "pr"],
+        ["init"],
+        ["init", "zsh", "--no-prompt"],
+        ["init", "--no-completion", "fish"],
+        ["completion", "bash"],
     ):
         fast = cli.fast_parse(argv)
         assert fast is not None, argv

@@ -89,6 +89,9 @@ def modules_after(args, env):
         ["region", "eu-west-2"],
         ["__complete", "profiles"],
         ["__complete", "profiles", "st"],
+        ["init", "bash"],
+        ["init", "fish", "--no-prompt"],
+        ["completion", "zsh"],
     ],
 )
 def test_hot_commands_import_nothing_heavy(env, args):
