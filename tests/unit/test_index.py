@@ -356,7 +356,13 @@ def test_existing_loose_cache_directory_is_tightened(home: Path) -> None:
 # --- an unusable cache never breaks awsenv ------------------------------------------------------
 
 
-@pytest.mark.parametrize("obstacle", ["cache_home_is_a_file", "index_is_a_file", "read_only"])
+# A read-only directory stops only non-root users; a symlink loop (ELOOP) stops root as well.
+OBSTACLES = ["cache_home_is_a_file", "index_is_a_file", "cache_dir_is_a_symlink_loop"] + (
+    ["read_only"] if os.geteuid() != 0 else []
+)
+
+
+@pytest.mark.parametrize("obstacle", OBSTACLES)
 def test_unwritable_cache_does_not_break_anything(
     home: Path, monkeypatch: pytest.MonkeyPatch, obstacle: str
 ) -> None:
@@ -368,9 +374,10 @@ def test_unwritable_cache_does_not_break_anything(
     elif obstacle == "index_is_a_file":
         _cache(home).mkdir(parents=True)
         (_cache(home) / "index").write_text("x")
+    elif obstacle == "cache_dir_is_a_symlink_loop":
+        _cache(home).parent.mkdir(parents=True)
+        _cache(home).symlink_to(_cache(home))
     else:
-        if os.geteuid() == 0:
-            pytest.skip("root ignores directory permissions")
         _cache(home).mkdir(parents=True)
         _cache(home).chmod(0o500)
     for _ in range(2):
