@@ -77,3 +77,11 @@ class ShellError(AwsenvError):
 
 class UnsafeValue(AwsenvError):
     """A value cannot be put into a shell's environment (it holds a NUL byte)."""
+
+
+class CacheError(AwsenvError):
+    """A cache or lock file cannot be written (the message names the path and the OS error)."""
+
+
+class LockTimeout(AwsenvError):
+    """Another process held a lock longer than we were willing to wait (names the lock file)."""

@@ -1,0 +1,553 @@
+"""The SSO token, client-registration and role-credential caches, byte for byte as the AWS CLI v2.
+
+Files and names (see docs/protocols.md §2 and §5.3):
+
+- ``~/.aws/sso/cache/<sha1(session name or start URL)>.json``: the access token, with the client
+  registration and refresh token botocore needs to refresh it (``SSOTokenLoader``,
+  ``SSOTokenProvider``).
+- ``~/.aws/sso/cache/<sha1(JSON of region, scopes, session, start URL, tool)>.json``: the OIDC
+  client registration ``aws sso login`` reuses (``BaseSSOTokenFetcher._registration_cache_key``).
+- ``~/.aws/cli/cache/<sha1(compact JSON of account, role, session or start URL)>.json``: role
+  credentials (``SSOCredentialFetcher``), reused while at least 15 minutes remain.
+
+Asking whether a session's token is valid (:func:`token_status`) is on the hot path of
+``awsenv use``: the answer is kept in a small marshal memo under awsenv's cache directory, keyed
+by the token file's identity (path, device, inode, size, mtime), so an unchanged token file is
+never parsed twice and ``json`` is not even imported.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import time
+
+from awsenv import cache, paths, timefmt
+from awsenv.errors import AwsenvError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from awsenv.exports import Keys
+
+# botocore SSOTokenProvider._REFRESH_WINDOW and DeferredRefreshableToken._advisory_refresh_timeout:
+# below this much validity botocore tries to refresh (without blocking other threads).
+REFRESH_WINDOW = 15 * 60
+# DeferredRefreshableToken._mandatory_refresh_timeout: below this every caller blocks on a refresh.
+MANDATORY_REFRESH_WINDOW = 10 * 60
+# CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS: a cached credential with less left is
+# fetched again (botocore: ``remaining < window`` means expired).
+CREDENTIALS_REUSE_WINDOW = 15 * 60
+# BaseSSOTokenFetcher._EXPIRY_WINDOW (AWS CLI v2): a registration with less left is not reused.
+REGISTRATION_REUSE_WINDOW = 15 * 60
+
+AUTH_CODE_GRANT = "authorization_code"
+
+_MEMO_FORMAT = 1
+_RACY_NS = 2_000_000_000  # a file changed this recently may change again unseen (see config.py)
+_REGULAR = 0o100000
+_FORMAT_BITS = 0o170000
+_MISS = object()  # token_status: no usable memo
+
+
+def _sha1_hex(text: str) -> str:
+    """SHA-1 hex of the UTF-8 text (the builtin ``_sha1`` avoids importing hashlib)."""
+    data = text.encode("utf-8", "surrogatepass")
+    try:
+        import _sha1  # type: ignore[import-not-found, unused-ignore]
+
+        return str(_sha1.sha1(data).hexdigest())
+    except ImportError:  # pragma: no cover - builds without the builtin module
+        import hashlib
+
+        return hashlib.sha1(data).hexdigest()  # noqa: S324 - a file name, as botocore's
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def sso_cache_dir(environ: Mapping[str, str]) -> str:
+    """Return ``~/.aws/sso/cache`` (fixed in botocore and the CLI: no variable moves it)."""
+    return os.path.join(paths.home(environ), ".aws", "sso", "cache")
+
+
+def cli_cache_dir(environ: Mapping[str, str]) -> str:
+    """Return ``~/.aws/cli/cache``, the AWS CLI's credential cache."""
+    return os.path.join(paths.home(environ), ".aws", "cli", "cache")
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+class SsoSession:
+    """Where and how a profile logs in: an ``[sso-session]`` or a legacy profile's own keys."""
+
+    __slots__ = ("name", "region", "scopes", "start_url")
+
+    def __init__(
+        self, name: str | None, start_url: str, region: str, scopes: list[str] | None = None
+    ) -> None:
+        self.name = name  # the sso-session name; None for a legacy profile
+        self.start_url = start_url  # exactly as configured (a trailing / changes the file name)
+        self.region = region
+        # sso_registration_scopes, parsed as the CLI does; None if the key is absent, [] if empty
+        self.scopes = scopes
+
+    @property
+    def refreshable(self) -> bool:
+        """True for sso-session configs: only those get botocore's refreshing token provider."""
+        return self.name is not None
+
+    @property
+    def cache_key(self) -> str:
+        """The SHA-1 input of the token file name: the session name, else the start URL."""
+        return self.name if self.name is not None else self.start_url
+
+    def __repr__(self) -> str:
+        return (
+            f"SsoSession(name={self.name!r}, start_url={self.start_url!r}, "
+            f"region={self.region!r}, scopes={self.scopes!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SsoSession):
+            return NotImplemented
+        return (self.name, self.start_url, self.region, self.scopes) == (
+            other.name,
+            other.start_url,
+            other.region,
+            other.scopes,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.start_url, self.region))
+
+
+def parse_scopes(raw: str) -> list[str]:
+    """Split ``sso_registration_scopes`` as the CLI does: at commas, trimmed, empties dropped."""
+    return [scope.strip() for scope in raw.split(",") if scope.strip()]
+
+
+def session_for_profile(
+    section: Mapping[str, object],
+    sso_sessions: Callable[[str], Mapping[str, object] | None],
+) -> SsoSession:
+    """Return the session of an SSO profile: its ``sso_session``, else the legacy keys.
+
+    Callers validate profiles first (``profiles.check_sso_session``); an incomplete one still
+    raises AwsenvError here rather than KeyError. Legacy profiles have no registration scopes,
+    as in ``aws sso login``.
+    """
+    name = section.get("sso_session")
+    if isinstance(name, str):
+        found = sso_sessions(name)
+        start_url = _text(found.get("sso_start_url")) if found is not None else None
+        region = _text(found.get("sso_region")) if found is not None else None
+        if found is None or start_url is None or region is None:
+            raise AwsenvError(
+                f"[sso-session {name}] is missing or lacks sso_start_url or sso_region",
+                hint="see aws configure sso-session",
+            )
+        raw = found.get("sso_registration_scopes")
+        scopes = parse_scopes(raw) if isinstance(raw, str) else None
+        return SsoSession(name, start_url, region, scopes)
+    start_url = _text(section.get("sso_start_url"))
+    region = _text(section.get("sso_region"))
+    if start_url is None or region is None:
+        raise AwsenvError("the profile has no sso_session (nor sso_start_url and sso_region)")
+    return SsoSession(None, start_url, region, None)
+
+
+def token_path(environ: Mapping[str, str], sess: SsoSession) -> str:
+    """Return the token file (``SSOTokenLoader._generate_cache_key``)."""
+    return os.path.join(sso_cache_dir(environ), _sha1_hex(sess.cache_key) + ".json")
+
+
+def registration_path(environ: Mapping[str, str], sess: SsoSession) -> str:
+    """Return the client-registration file (CLI ``_registration_cache_key``).
+
+    The key is ``json.dumps`` with sorted keys and default separators; ``scopes`` is the parsed
+    ``sso_registration_scopes`` as is (null when the key is absent, [] when it is empty).
+    """
+    import json
+
+    args = {
+        "tool": "botocore",
+        "startUrl": sess.start_url,
+        "region": sess.region,
+        "scopes": sess.scopes,
+        "session_name": sess.name,
+    }
+    return os.path.join(
+        sso_cache_dir(environ), _sha1_hex(json.dumps(args, sort_keys=True)) + ".json"
+    )
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+
+class Token:
+    """An SSO access token and what refreshing it needs; ``repr`` never shows the secrets."""
+
+    __slots__ = (
+        "access_token",
+        "client_id",
+        "client_secret",
+        "expires_at",
+        "refresh_token",
+        "region",
+        "registration_expires_at",
+        "start_url",
+    )
+
+    def __init__(
+        self,
+        *,
+        access_token: str,
+        expires_at: int,
+        refresh_token: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        registration_expires_at: int | None = None,
+        start_url: str = "",
+        region: str = "",
+    ) -> None:
+        self.access_token = access_token
+        self.expires_at = expires_at  # epoch seconds, UTC
+        self.refresh_token = refresh_token
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.registration_expires_at = registration_expires_at
+        self.start_url = start_url
+        self.region = region
+
+    @property
+    def refreshable(self) -> bool:
+        """True if the file holds everything botocore's refresh needs (expiry not checked)."""
+        return bool(
+            self.refresh_token
+            and self.client_id
+            and self.client_secret
+            and self.registration_expires_at is not None
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Token(start_url={self.start_url!r}, region={self.region!r}, "
+            f"expires_at={self.expires_at}, "
+            f"refresh_token={'<set>' if self.refresh_token else None}, "
+            f"registration_expires_at={self.registration_expires_at})"
+        )
+
+
+def _token_from(data: Mapping[str, object] | None, sess: SsoSession) -> Token | None:
+    if data is None:
+        return None
+    access_token = _text(data.get("accessToken"))
+    expires_at = timefmt.parse_timestamp(data.get("expiresAt"))
+    if access_token is None or expires_at is None:
+        return None
+    return Token(
+        access_token=access_token,
+        expires_at=expires_at,
+        refresh_token=_text(data.get("refreshToken")),
+        client_id=_text(data.get("clientId")),
+        client_secret=_text(data.get("clientSecret")),
+        registration_expires_at=timefmt.parse_timestamp(data.get("registrationExpiresAt")),
+        start_url=_text(data.get("startUrl")) or sess.start_url,
+        region=_text(data.get("region")) or sess.region,
+    )
+
+
+def load_token(environ: Mapping[str, str], sess: SsoSession) -> Token | None:
+    """Return the cached token, or None if the file is missing, torn or lacks a usable token.
+
+    A usable token has a non-empty ``accessToken`` and a parseable ``expiresAt``; an expired
+    one is still returned (check ``expires_at``).
+    """
+    return _token_from(cache.read_json(token_path(environ, sess)), sess)
+
+
+def save_token(environ: Mapping[str, str], sess: SsoSession, token: Token) -> None:
+    """Write the token file as ``aws sso login`` and botocore's refresh do.
+
+    Same keys, order and time format; ``startUrl``/``region`` from the config; ``refreshToken``
+    only if there is one.
+    """
+    data: dict[str, object] = {
+        "startUrl": sess.start_url,
+        "region": sess.region,
+        "accessToken": token.access_token,
+        "expiresAt": timefmt.format_z(token.expires_at),
+    }
+    if token.client_id is not None:
+        data["clientId"] = token.client_id
+    if token.client_secret is not None:
+        data["clientSecret"] = token.client_secret
+    if token.registration_expires_at is not None:
+        data["registrationExpiresAt"] = timefmt.format_z(token.registration_expires_at)
+    if token.refresh_token:
+        data["refreshToken"] = token.refresh_token
+    cache.write_json(token_path(environ, sess), data)
+
+
+def remove_token(environ: Mapping[str, str], sess: SsoSession) -> bool:
+    """Delete the session's token file; False if there was none."""
+    return cache.remove(token_path(environ, sess))
+
+
+# --- token status (hot path) -----------------------------------------------------------------
+
+
+class TokenStatus:
+    """What ``awsenv use`` and ``list`` need to know about a cached token, without its secrets."""
+
+    __slots__ = ("expires_at", "refreshable")
+
+    def __init__(self, expires_at: int, refreshable: bool) -> None:
+        self.expires_at = expires_at
+        self.refreshable = refreshable  # botocore could refresh it now (see token_status)
+
+    def __repr__(self) -> str:
+        return f"TokenStatus(expires_at={self.expires_at}, refreshable={self.refreshable})"
+
+
+def _memo_path(environ: Mapping[str, str], path: str) -> str:
+    return os.path.join(paths.cache_dir(environ), "sso-status", _sha1_hex(path) + ".marshal")
+
+
+def _summary(path: str, sess: SsoSession) -> tuple[int, bool, int | None] | None:
+    """Parse the token file: (expires_at, has refresh fields, registration expiry) or None."""
+    token = _token_from(cache.read_json(path), sess)
+    if token is None:
+        return None
+    return token.expires_at, token.refreshable, token.registration_expires_at
+
+
+def token_status(
+    environ: Mapping[str, str], sess: SsoSession, *, now: float | None = None
+) -> TokenStatus | None:
+    """Return the cached token's expiry and whether botocore could refresh it (None: no token).
+
+    Cheap: an unchanged file is answered from a memo without importing ``json``.
+
+    ``refreshable`` means: an sso-session config, a file with ``refreshToken``, ``clientId``,
+    ``clientSecret`` and ``registrationExpiresAt``, and a registration that has not expired
+    (botocore ``SSOTokenProvider._refresh_access_token``).
+    """
+    path = token_path(environ, sess)
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if st.st_mode & _FORMAT_BITS != _REGULAR:
+        return None
+    stamp = (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    memo = _memo_path(environ, path)
+    summary: object = _MISS
+    data = cache.read_bytes(memo, 4096)
+    if data:
+        try:
+            fmt, key, value = marshal.loads(data)  # noqa: S302 - our own 0600 file
+        except (ValueError, EOFError, TypeError):
+            pass
+        else:
+            if fmt == _MEMO_FORMAT and key == stamp:
+                summary = value
+    if summary is _MISS:
+        summary = _summary(path, sess)
+        if time.time_ns() - st.st_mtime_ns >= _RACY_NS:
+            try:  # noqa: SIM105 - contextlib is an import the hot path does without
+                cache.write_bytes(memo, marshal.dumps((_MEMO_FORMAT, stamp, summary)))
+            except (AwsenvError, ValueError):
+                pass  # the memo is an optimisation: a read-only cache must not break awsenv
+    if not isinstance(summary, tuple) or len(summary) != 3:
+        return None
+    expires_at, has_refresh_fields, registration_expires_at = summary
+    current = time.time() if now is None else now
+    refreshable = bool(
+        sess.refreshable
+        and has_refresh_fields
+        and registration_expires_at is not None
+        and registration_expires_at > current
+    )
+    return TokenStatus(int(expires_at), refreshable)
+
+
+# --- client registrations --------------------------------------------------------------------
+
+
+class Registration:
+    """An OIDC client registration as the CLI caches it; ``repr`` never shows the secret."""
+
+    __slots__ = ("client_id", "client_secret", "expires_at", "grant_types", "scopes")
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        expires_at: int,
+        scopes: Sequence[str] | None = None,
+        grant_types: Sequence[str] | None = None,
+    ) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.expires_at = expires_at  # epoch seconds (clientSecretExpiresAt)
+        self.scopes = list(scopes) if scopes is not None else None
+        self.grant_types = list(grant_types) if grant_types is not None else None
+
+    @property
+    def for_auth_code(self) -> bool:
+        """True for a PKCE registration (CLI ``_is_registration_for_auth_code``)."""
+        return self.grant_types is not None and AUTH_CODE_GRANT in self.grant_types
+
+    def __repr__(self) -> str:
+        return (
+            f"Registration(client_id={self.client_id[:6]}..., expires_at={self.expires_at}, "
+            f"scopes={self.scopes!r}, grant_types={self.grant_types!r})"
+        )
+
+
+def _strings(value: object) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return None
+
+
+def load_registration(
+    environ: Mapping[str, str], sess: SsoSession, *, pkce: bool, now: float | None = None
+) -> Registration | None:
+    """Return the cached registration if the CLI would reuse it for this flow, else None.
+
+    Not reused: missing or torn file, less than 15 minutes left, or the wrong kind (the device
+    flow refuses one whose ``grantTypes`` has ``authorization_code``; PKCE refuses one without).
+    """
+    data = cache.read_json(registration_path(environ, sess))
+    if data is None:
+        return None
+    client_id = _text(data.get("clientId"))
+    client_secret = _text(data.get("clientSecret"))
+    expires_at = timefmt.parse_timestamp(data.get("expiresAt"))
+    if client_id is None or client_secret is None or expires_at is None:
+        return None
+    current = time.time() if now is None else now
+    if expires_at - current < REGISTRATION_REUSE_WINDOW:
+        return None
+    registration = Registration(
+        client_id=client_id,
+        client_secret=client_secret,
+        expires_at=expires_at,
+        scopes=_strings(data.get("scopes")),
+        grant_types=_strings(data.get("grantTypes")),
+    )
+    return registration if registration.for_auth_code == pkce else None
+
+
+def save_registration(environ: Mapping[str, str], sess: SsoSession, reg: Registration) -> None:
+    """Write the registration as the CLI does.
+
+    ``clientId``, ``clientSecret``, ``expiresAt``, then ``scopes`` when any were sent and
+    ``grantTypes`` for a PKCE registration.
+    """
+    data: dict[str, object] = {
+        "clientId": reg.client_id,
+        "clientSecret": reg.client_secret,
+        "expiresAt": timefmt.format_z(reg.expires_at),
+    }
+    if reg.scopes:
+        data["scopes"] = list(reg.scopes)
+    if reg.grant_types:
+        data["grantTypes"] = list(reg.grant_types)
+    cache.write_json(registration_path(environ, sess), data)
+
+
+# --- role credentials (~/.aws/cli/cache) -----------------------------------------------------
+
+
+def role_credentials_path(
+    environ: Mapping[str, str], sess: SsoSession, account_id: str, role_name: str
+) -> str:
+    """Return the file ``SSOCredentialFetcher`` caches this role's credentials in."""
+    import json
+
+    args = {"roleName": role_name, "accountId": account_id}
+    if sess.name:  # botocore tests truthiness: an empty session name falls back to the URL
+        args["sessionName"] = sess.name
+    else:
+        args["startUrl"] = sess.start_url
+    text = json.dumps(args, sort_keys=True, separators=(",", ":"))
+    return os.path.join(cli_cache_dir(environ), _sha1_hex(text) + ".json")
+
+
+def load_role_credentials(
+    environ: Mapping[str, str],
+    sess: SsoSession,
+    account_id: str,
+    role_name: str,
+    *,
+    now: int | None = None,
+) -> Keys | None:
+    """Return cached role credentials if at least 15 minutes remain (botocore's rule), else None.
+
+    Reads entries botocore wrote with either time form (``…Z`` or the default ``…UTC``).
+    """
+    data = cache.read_json(role_credentials_path(environ, sess, account_id, role_name))
+    credentials = data.get("Credentials") if data is not None else None
+    if not isinstance(credentials, dict):
+        return None
+    access_key_id = _text(credentials.get("AccessKeyId"))
+    secret_access_key = _text(credentials.get("SecretAccessKey"))
+    session_token = _text(credentials.get("SessionToken"))
+    expiration = timefmt.parse_timestamp(credentials.get("Expiration"))
+    if access_key_id is None or secret_access_key is None or session_token is None:
+        return None
+    current = time.time() if now is None else now
+    if expiration is None or expiration - current < CREDENTIALS_REUSE_WINDOW:
+        return None
+    from awsenv.exports import Keys
+
+    return Keys(access_key_id, secret_access_key, session_token, expiration)
+
+
+def save_role_credentials(
+    environ: Mapping[str, str], sess: SsoSession, account_id: str, role_name: str, keys: Keys
+) -> None:
+    """Write role credentials where and as ``SSOCredentialFetcher`` would (``…Z`` expiry)."""
+    if keys.expiration is None or keys.session_token is None:
+        raise ValueError("SSO role credentials have a session token and an expiration")
+    data = {
+        "ProviderType": "sso",
+        "Credentials": {
+            "AccessKeyId": keys.access_key_id,
+            "SecretAccessKey": keys.secret_access_key,
+            "SessionToken": keys.session_token,
+            "Expiration": timefmt.format_z(keys.expiration),
+            "AccountId": account_id,
+        },
+    }
+    cache.write_json(role_credentials_path(environ, sess, account_id, role_name), data)
+
+
+def remove_sso_role_credentials(environ: Mapping[str, str]) -> int:
+    """Delete every ``ProviderType: sso`` entry in ``~/.aws/cli/cache``; return how many.
+
+    The file names are hashes, so which session an entry belongs to cannot be told: like
+    ``aws sso logout`` (``SSOCredentialSweeper``), this removes all of them.
+    """
+    directory = cli_cache_dir(environ)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return 0
+    removed = 0
+    for name in names:
+        if name.endswith(cache.TEMP_SUFFIX):
+            continue
+        path = os.path.join(directory, name)
+        data = cache.read_json(path)
+        if data is not None and data.get("ProviderType") == "sso" and cache.remove(path):
+            removed += 1
+    return removed
