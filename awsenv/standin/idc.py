@@ -1,0 +1,1029 @@
+"""A local IAM Identity Center (sso-oidc and the sso portal) on one loopback port.
+
+Both services speak the rest-json wire protocol of botocore's models, so real botocore clients
+(pointed here with ``AWS_ENDPOINT_URL_SSO_OIDC`` and ``AWS_ENDPOINT_URL_SSO``, which may share
+``base_url``: their paths do not collide) drive it. Every secret it hands out carries a
+``CANARY-<hex>`` marker and is listed by ``canaries()``, so tests can grep output for leaks.
+Faults for reliability tests are scripted per operation with ``script()``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import importlib
+import io
+import json
+import os
+import secrets
+import socket
+import socketserver
+import struct
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, NamedTuple
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+CODE_GRANT = "authorization_code"
+REFRESH_GRANT = "refresh_token"
+CANARY = "CANARY-"
+LOOPBACK = "127.0.0.1"
+MAX_REQUEST_BODY = 1024 * 1024
+DEFAULT_ACCOUNTS: dict[str, tuple[str, list[str]]] = {
+    "111111111111": ("Dev", ["Admin", "ReadOnly"]),
+    "222222222222": ("Prod", ["ReadOnly"]),
+    "333333333333": ("Sandbox", ["Admin", "Developer", "ReadOnly"]),
+}
+
+# error value → (x-amzn-ErrorType shape, HTTP status), from the sso-oidc model.
+OIDC_ERRORS: dict[str, tuple[str, int]] = {
+    "authorization_pending": ("AuthorizationPendingException", 400),
+    "slow_down": ("SlowDownException", 400),
+    "expired_token": ("ExpiredTokenException", 400),
+    "access_denied": ("AccessDeniedException", 400),
+    "invalid_grant": ("InvalidGrantException", 400),
+    "invalid_client": ("InvalidClientException", 401),
+    "invalid_request": ("InvalidRequestException", 400),
+    "unauthorized_client": ("UnauthorizedClientException", 400),
+    "unsupported_grant_type": ("UnsupportedGrantTypeException", 400),
+    "invalid_scope": ("InvalidScopeException", 400),
+    "invalid_client_metadata": ("InvalidClientMetadataException", 400),
+    "invalid_redirect_uri": ("InvalidRedirectUriException", 400),
+    "server_error": ("InternalServerException", 500),
+}
+# shape → HTTP status, from the sso portal model (ForbiddenException is what the service sends
+# for a role the user is not assigned, though the model does not list it).
+PORTAL_ERRORS: dict[str, int] = {
+    "UnauthorizedException": 401,
+    "InvalidRequestException": 400,
+    "ForbiddenException": 403,
+    "ResourceNotFoundException": 404,
+    "TooManyRequestsException": 429,
+}
+# (method, path) → operation name; the two services share one port.
+ROUTES: dict[tuple[str, str], str] = {
+    ("POST", "/client/register"): "RegisterClient",
+    ("POST", "/device_authorization"): "StartDeviceAuthorization",
+    ("POST", "/token"): "CreateToken",
+    ("GET", "/authorize"): "Authorize",
+    ("GET", "/device"): "Device",
+    ("GET", "/federation/credentials"): "GetRoleCredentials",
+    ("GET", "/assignment/accounts"): "ListAccounts",
+    ("GET", "/assignment/roles"): "ListAccountRoles",
+    ("POST", "/logout"): "Logout",
+}
+PORTAL_OPERATIONS = frozenset({"GetRoleCredentials", "ListAccounts", "ListAccountRoles", "Logout"})
+FAULTS = frozenset({"status", "delay", "reset", "huge_body", "error", "raw"})
+_USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
+_GRANT_NAMES = {DEVICE_GRANT: "device_code", CODE_GRANT: CODE_GRANT, REFRESH_GRANT: REFRESH_GRANT}
+
+Step = tuple[Any, ...]
+
+
+class Request(NamedTuple):
+    """One request the stand-in received (no query string, no body: those may hold secrets)."""
+
+    operation: str
+    method: str
+    path: str
+    grant: str | None  # CreateToken only: device_code, authorization_code or refresh_token
+    at: float  # time.monotonic() on arrival
+
+
+class Reply(NamedTuple):
+    """An HTTP answer."""
+
+    status: int
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class OidcError(Exception):
+    """An sso-oidc error: ``{"error", "error_description"}`` with the shape's status."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(error)
+        self.error = error
+        self.description = description
+
+
+class PortalError(Exception):
+    """An sso portal error: ``{"message"}`` with the shape's status."""
+
+    def __init__(self, shape: str, message: str) -> None:
+        super().__init__(shape)
+        self.shape = shape
+        self.message = message
+
+
+@dataclass
+class Client:
+    """A registered OIDC client."""
+
+    client_id: str
+    secret: str
+    name: str
+    grant_types: list[str]
+    redirect_uris: list[str]
+    scopes: list[str]
+    issued_at: int
+    expires_at: int
+    revoked: bool = False
+
+    def allows(self, grant: str) -> bool:
+        """Whether this client may use ``grant`` (device and refresh when none were registered)."""
+        if self.grant_types:
+            return grant in self.grant_types
+        return grant in (DEVICE_GRANT, REFRESH_GRANT)
+
+
+@dataclass
+class Device:
+    """A device authorization waiting for (or past) the user's approval."""
+
+    client_id: str
+    device_code: str
+    user_code: str
+    expires_at: float
+    interval: int
+    state: str = "pending"  # pending, approved, denied, consumed
+    polls: int = 0
+    last_poll: float | None = None
+
+
+@dataclass
+class AuthCode:
+    """An authorization code issued by /authorize."""
+
+    client_id: str
+    redirect_uri: str
+    challenge: str
+    scopes: list[str]
+    expires_at: float
+    used: bool = False
+
+
+@dataclass
+class AccessToken:
+    """An access token the portal accepts until it expires or is logged out."""
+
+    client_id: str
+    expires_at: float
+    revoked: bool = False
+
+
+@dataclass
+class RefreshToken:
+    """A refresh token; single use (rotated on every refresh)."""
+
+    client_id: str
+    scopes: list[str] = field(default_factory=list)
+    used: bool = False
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    standin: IdentityCenterStandIn
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind calls socket.getfqdn, which may wait on DNS: skip it.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.socket.getsockname()[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.standin._track(request, add=True)
+        super().process_request(request, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away mid-request is normal here (tests cut connections on purpose).
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        self.standin._track(request, add=False)
+        super().shutdown_request(request)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    server_version = "IdentityCenterStandIn"
+    sys_version = ""
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
+    timeout = 30  # an idle keep-alive connection is dropped after this many seconds
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: request lines hold codes and tokens (``requests`` records what matters)."""
+
+    def do_GET(self) -> None:
+        """Answer any method through the stand-in's router."""
+        self.server.standin._handle(self)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET  # noqa: N815
+
+    def send(self, reply: Reply) -> None:
+        """Write ``reply`` (status, headers, Content-Length, body); a gone client is ignored."""
+        try:
+            self.send_response(reply.status)
+            for name, value in reply.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(reply.body)
+        except OSError:
+            self.close_connection = True
+
+    def reset(self) -> None:
+        """Drop the connection with a TCP reset, answering nothing."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # The socket closes (and the linger setting sends RST) once its file objects are gone;
+        # the base class still flushes and closes ``wfile`` afterwards, so leave it a dummy.
+        self.rfile.close()
+        self.wfile.close()
+        self.connection.close()
+        self.wfile = io.BytesIO()
+
+
+def _json_reply(status: int, payload: object, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+    body = json.dumps(payload).encode("utf-8")
+    return Reply(
+        status,
+        body,
+        (("Content-Type", "application/json"), ("x-amzn-RequestId", str(uuid.uuid4())), *headers),
+    )
+
+
+def _oidc_error_reply(error: str, description: str) -> Reply:
+    shape, status = OIDC_ERRORS.get(error, ("InvalidRequestException", 400))
+    payload = {"error": error, "error_description": description}
+    return _json_reply(status, payload, (("x-amzn-ErrorType", shape),))
+
+
+def _portal_error_reply(shape: str, message: str) -> Reply:
+    return _json_reply(
+        PORTAL_ERRORS.get(shape, 400), {"message": message}, (("x-amzn-ErrorType", shape),)
+    )
+
+
+def _html(status: int, title: str, text: str) -> Reply:
+    page = (
+        '<!doctype html><meta charset="utf-8"><title>IAM Identity Center stand-in</title>'
+        f"<h1>{title}</h1><p>{text}</p>\n"
+    ).encode()
+    return Reply(status, page, (("Content-Type", "text/html; charset=utf-8"),))
+
+
+def _challenge(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def _strings(value: object) -> list[str] | None:
+    if value is None:
+        return []
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return None
+
+
+def _loopback_match(registered: str, uri: str) -> bool:
+    """RFC 8252 §7.3: a port-less loopback redirect URI matches the same URI with any port."""
+    reg, got = urlsplit(registered), urlsplit(uri)
+    try:
+        port = got.port
+    except ValueError:
+        return False
+    return (
+        reg.scheme == got.scheme == "http"
+        and reg.hostname == got.hostname == LOOPBACK
+        and reg.port is None
+        and port is not None
+        and reg.path == got.path
+        and not got.query
+        and not got.fragment
+    )
+
+
+class IdentityCenterStandIn:
+    """IAM Identity Center's sso-oidc and sso portal APIs, served on ``127.0.0.1`` only.
+
+    Options are public attributes and may be changed while it runs (``deny``,
+    ``refresh_tokens_enabled``, ``auto_approve_device_after_polls``...). ``clock`` (epoch seconds)
+    drives every expiry, so tests can move time instead of sleeping.
+    """
+
+    def __init__(
+        self,
+        *,
+        accounts: dict[str, tuple[str, list[str]]] | None = None,
+        port: int = 0,
+        page_size: int = 2,
+        client_secret_lifetime: int = 90 * 86400,
+        device_expires_in: int = 600,
+        interval: int = 1,
+        enforce_interval: bool = False,
+        auto_approve_device_after_polls: int | None = None,
+        deny: bool = False,
+        access_token_lifetime: int = 8 * 3600,
+        authorization_code_lifetime: int = 300,
+        refresh_tokens_enabled: bool = True,
+        role_credentials_lifetime: int = 3600,
+        sts_endpoint: str | None = None,
+        user_name: str = "standin-user",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.accounts = dict(DEFAULT_ACCOUNTS if accounts is None else accounts)
+        self.port = port
+        self.page_size = page_size
+        self.client_secret_lifetime = client_secret_lifetime
+        self.device_expires_in = device_expires_in
+        self.interval = interval
+        self.enforce_interval = enforce_interval
+        self.auto_approve_device_after_polls = auto_approve_device_after_polls
+        self.deny = deny
+        self.access_token_lifetime = access_token_lifetime
+        self.authorization_code_lifetime = authorization_code_lifetime
+        self.refresh_tokens_enabled = refresh_tokens_enabled
+        self.role_credentials_lifetime = role_credentials_lifetime
+        self.sts_endpoint = sts_endpoint
+        self.user_name = user_name
+        self.clock = clock
+
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._connections: set[Any] = set()
+        self._sts: Any = None
+
+        self._clients: dict[str, Client] = {}
+        self._devices: dict[str, Device] = {}
+        self._user_codes: dict[str, str] = {}
+        self._codes: dict[str, AuthCode] = {}
+        self._access: dict[str, AccessToken] = {}
+        self._refresh: dict[str, RefreshToken] = {}
+        self._canaries: list[str] = []
+        self._calls: dict[str, int] = {}
+        self._requests: list[Request] = []
+        self._authorizations = 0
+        self._scripts: dict[str, list[Step]] = {}
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> IdentityCenterStandIn:
+        """Listen on 127.0.0.1 (``port``, 0 for a free one) and serve in a daemon thread."""
+        if self._server is not None:
+            raise RuntimeError("the stand-in is already running")
+        self._stopping.clear()
+        server = _Server((LOOPBACK, self.port), _Handler, bind_and_activate=False)
+        server.standin = self
+        try:
+            server.server_bind()
+            server.server_activate()
+        except OSError:
+            server.server_close()
+            raise
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, drop open connections and wake scripted delays."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> IdentityCenterStandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """Return ``http://127.0.0.1:PORT``, the endpoint for both sso-oidc and sso."""
+        if self._server is None:
+            raise RuntimeError("the stand-in is not running")
+        return f"http://{LOOPBACK}:{self._server.server_port}"
+
+    def environ(self) -> dict[str, str]:
+        """Return the variables that point botocore's sso-oidc and sso clients here."""
+        return {"AWS_ENDPOINT_URL_SSO_OIDC": self.base_url, "AWS_ENDPOINT_URL_SSO": self.base_url}
+
+    # -- what tests look at ------------------------------------------------------------------
+
+    @property
+    def calls(self) -> dict[str, int]:
+        """Return a snapshot of operation name → number of requests (faulted ones included)."""
+        with self._lock:
+            return dict(self._calls)
+
+    @property
+    def requests(self) -> list[Request]:
+        """Return a snapshot of every request received, in order."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def authorizations(self) -> int:
+        """Return the number of completed user authorizations (device approvals and codes)."""
+        with self._lock:
+            return self._authorizations
+
+    def grant_calls(self, grant: str) -> int:
+        """Return how many CreateToken requests used ``grant`` (short name, e.g. refresh_token)."""
+        with self._lock:
+            return sum(
+                1 for r in self._requests if r.operation == "CreateToken" and r.grant == grant
+            )
+
+    def canaries(self) -> list[str]:
+        """Return every secret value ever issued (secrets, codes, tokens, keys), oldest first."""
+        with self._lock:
+            return list(self._canaries)
+
+    def script(self, operation: str, steps: list[Step]) -> None:
+        """Queue faults for ``operation``; each request to it consumes one step, in order.
+
+        Steps: ``("status", code)`` an error with that HTTP status; ``("error", code_or_shape)``
+        a protocol error (``"slow_down"``, ``"invalid_grant"``, ``"UnauthorizedException"``...);
+        ``("delay", seconds)`` wait, then answer normally; ``("reset",)`` close the connection
+        with a TCP reset; ``("huge_body", n)`` a 200 with an ``n``-byte JSON body;
+        ``("raw", status, body, content_type)`` exactly that.
+        """
+        for step in steps:
+            if not step or step[0] not in FAULTS:
+                raise ValueError(f"unknown fault step {step!r}")
+        with self._lock:
+            self._scripts.setdefault(operation, []).extend(steps)
+
+    def pending_script(self, operation: str) -> int:
+        """Return how many scripted steps ``operation`` has left."""
+        with self._lock:
+            return len(self._scripts.get(operation, []))
+
+    # -- what tests do -----------------------------------------------------------------------
+
+    def approve_device(self, user_code: str) -> None:
+        """Approve a device authorization, whatever ``deny`` says (KeyError if unknown)."""
+        with self._lock:
+            self._decide(self._devices[self._user_codes[user_code]], approve=True)
+
+    def deny_device(self, user_code: str) -> None:
+        """Deny a device authorization (KeyError if unknown)."""
+        with self._lock:
+            self._decide(self._devices[self._user_codes[user_code]], approve=False)
+
+    def user_codes(self) -> list[str]:
+        """Return the user codes of device authorizations still pending approval."""
+        with self._lock:
+            return [d.user_code for d in self._devices.values() if d.state == "pending"]
+
+    def expire_access_tokens(self) -> None:
+        """Make every access token issued so far expired (the portal answers 401 from now on)."""
+        with self._lock:
+            for token in self._access.values():
+                token.expires_at = min(token.expires_at, self.clock() - 1)
+
+    def revoke_refresh_tokens(self) -> None:
+        """Make every refresh token issued so far unusable (``invalid_grant``)."""
+        with self._lock:
+            for token in self._refresh.values():
+                token.used = True
+
+    def revoke_clients(self) -> None:
+        """Revoke every client registration so far (``invalid_client`` from now on)."""
+        with self._lock:
+            for client in self._clients.values():
+                client.revoked = True
+
+    def issue_session(self, *, scopes: list[str] | None = None) -> dict[str, Any]:
+        """Register a client and sign a user in without any flow, as if logged in earlier.
+
+        Returns ``clientId``, ``clientSecret``, ``clientSecretExpiresAt`` and the CreateToken
+        fields (``accessToken``, ``expiresIn``, ``refreshToken``...), for seeding token caches.
+        """
+        with self._lock:
+            registration = self._register_client(
+                {"clientName": "standin-preauthorized", "clientType": "public", "scopes": scopes}
+            )
+            tokens = self._issue_tokens(registration["clientId"], scopes or [])
+            self._authorizations += 1
+        return {**registration, **tokens}
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _track(self, connection: Any, *, add: bool) -> None:
+        with self._lock:
+            if add:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
+    def _secret(self, kind: str) -> str:
+        value = f"{kind}.{CANARY}{secrets.token_hex(16)}"
+        self._canaries.append(value)
+        return value
+
+    def _handle(self, handler: _Handler) -> None:
+        url = urlsplit(handler.path)
+        operation = ROUTES.get((handler.command, url.path), "Unknown")
+        length = handler.headers.get("Content-Length")
+        try:
+            size = int(length) if length else 0
+        except ValueError:
+            size = -1
+        if size < 0 or size > MAX_REQUEST_BODY:
+            handler.close_connection = True
+            handler.send(_html(413, "Request too large", "The request body is too large."))
+            return
+        raw = handler.rfile.read(size) if size else b""
+        body: object = None
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+        grant = None
+        if operation == "CreateToken" and isinstance(body, dict):
+            value = body.get("grantType")
+            grant = _GRANT_NAMES.get(value, value) if isinstance(value, str) else None
+        with self._lock:
+            self._calls[operation] = self._calls.get(operation, 0) + 1
+            self._requests.append(
+                Request(operation, handler.command, url.path, grant, time.monotonic())
+            )
+            queue = self._scripts.get(operation)
+            step = queue.pop(0) if queue else None
+        if step is not None:
+            kind = step[0]
+            if kind == "delay":
+                if self._stopping.wait(float(step[1])):
+                    handler.reset()
+                    return
+            elif kind == "reset":
+                handler.reset()
+                return
+            else:
+                self._fault(handler, operation, step)
+                return
+        query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        try:
+            reply = self._answer(operation, handler, query, raw, body)
+        except Exception as exc:  # noqa: BLE001 - a stand-in bug (or moto gone) answers 500
+            message = f"stand-in failure: {type(exc).__name__}"
+            if operation in PORTAL_OPERATIONS:
+                reply = _json_reply(500, {"message": message})
+            else:
+                reply = _oidc_error_reply("server_error", message)
+        handler.send(reply)
+
+    def _fault(self, handler: _Handler, operation: str, step: Step) -> None:
+        kind = step[0]
+        portal = operation in PORTAL_OPERATIONS
+        if kind == "status":
+            status = int(step[1])
+            shape = {
+                400: "InvalidRequestException",
+                401: "UnauthorizedException" if portal else "InvalidClientException",
+                403: "ForbiddenException",
+                404: "ResourceNotFoundException",
+                429: "TooManyRequestsException",
+                500: "InternalServerException",
+                503: "ServiceUnavailableException",
+            }.get(status, f"Http{status}Exception")
+            message = f"scripted HTTP {status}"
+            if portal:
+                reply = _json_reply(status, {"message": message}, (("x-amzn-ErrorType", shape),))
+            else:
+                error = {400: "invalid_request", 401: "invalid_client"}.get(status, "server_error")
+                payload = {"error": error, "error_description": message}
+                reply = _json_reply(status, payload, (("x-amzn-ErrorType", shape),))
+            handler.send(reply)
+        elif kind == "error":
+            code = str(step[1])
+            if code in OIDC_ERRORS:
+                handler.send(_oidc_error_reply(code, f"scripted {code}"))
+            else:
+                handler.send(_portal_error_reply(code, f"scripted {code}"))
+        elif kind == "raw":
+            status, payload, content_type = step[1], step[2], step[3]
+            data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
+            handler.send(Reply(int(status), data, (("Content-Type", str(content_type)),)))
+        elif kind == "huge_body":
+            self._huge(handler, int(step[1]))
+
+    def _huge(self, handler: _Handler, size: int) -> None:
+        head, tail = b'{"padding": "', b'"}'
+        filler = max(size - len(head) - len(tail), 0)
+        handler.close_connection = True
+        try:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(head) + filler + len(tail)))
+            handler.end_headers()
+            handler.wfile.write(head)
+            chunk = b"x" * 65536
+            while filler > 0 and not self._stopping.is_set():
+                piece = chunk if filler >= len(chunk) else chunk[:filler]
+                handler.wfile.write(piece)
+                filler -= len(piece)
+            handler.wfile.write(tail)
+        except OSError:
+            pass
+
+    def _answer(
+        self, operation: str, handler: _Handler, query: dict[str, str], raw: bytes, body: object
+    ) -> Reply:
+        if operation == "Unknown":
+            return _json_reply(
+                404, {"message": f"no route for {handler.command} {urlsplit(handler.path).path}"}
+            )
+        if operation == "Authorize":
+            return self._authorize(query)
+        if operation == "Device":
+            return self._device_page(query)
+        if operation in PORTAL_OPERATIONS:
+            try:
+                return self._portal(operation, handler.headers.get("x-amz-sso_bearer_token"), query)
+            except PortalError as exc:
+                return _portal_error_reply(exc.shape, exc.message)
+        if not isinstance(body, dict):
+            message = "the body must be a JSON object" if raw else "empty body"
+            return _oidc_error_reply("invalid_request", message)
+        if "aws_iam" in query:
+            return _oidc_error_reply("invalid_request", "CreateTokenWithIAM is not supported")
+        try:
+            if operation == "RegisterClient":
+                with self._lock:
+                    return _json_reply(200, self._register_client(body))
+            if operation == "StartDeviceAuthorization":
+                return _json_reply(200, self._start_device_authorization(body))
+            return _json_reply(200, self._create_token(body))
+        except OidcError as exc:
+            return _oidc_error_reply(exc.error, exc.description)
+
+    # -- sso-oidc ----------------------------------------------------------------------------
+
+    def _register_client(self, body: dict[str, Any]) -> dict[str, Any]:
+        name = body.get("clientName")
+        if not isinstance(name, str) or not name:
+            raise OidcError("invalid_request", "clientName is required")
+        if body.get("clientType") != "public":
+            raise OidcError("invalid_client_metadata", "clientType must be public")
+        grant_types = _strings(body.get("grantTypes"))
+        redirect_uris = _strings(body.get("redirectUris"))
+        scopes = _strings(body.get("scopes"))
+        if grant_types is None or redirect_uris is None or scopes is None:
+            raise OidcError("invalid_request", "grantTypes, redirectUris and scopes are lists")
+        for grant in grant_types:
+            if grant not in _GRANT_NAMES:
+                raise OidcError("unsupported_grant_type", f"unsupported grant type {grant}")
+        for uri in redirect_uris:
+            parts = urlsplit(uri)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise OidcError("invalid_redirect_uri", "redirect URIs must be absolute http(s)")
+            if parts.scheme == "http" and parts.hostname not in (LOOPBACK, "localhost", "::1"):
+                raise OidcError("invalid_redirect_uri", "plain http is only for loopback")
+        if CODE_GRANT in grant_types and not redirect_uris:
+            raise OidcError("invalid_redirect_uri", "authorization_code needs redirectUris")
+        now = int(self.clock())
+        client = Client(
+            client_id=f"standin-client-{secrets.token_urlsafe(12)}",
+            secret=self._secret("clientsecret"),
+            name=name,
+            grant_types=grant_types,
+            redirect_uris=redirect_uris,
+            scopes=scopes,
+            issued_at=now,
+            expires_at=now + self.client_secret_lifetime,
+        )
+        self._clients[client.client_id] = client
+        answer: dict[str, Any] = {
+            "clientId": client.client_id,
+            "clientSecret": client.secret,
+            "clientIdIssuedAt": client.issued_at,
+            "clientSecretExpiresAt": client.expires_at,
+        }
+        if redirect_uris and self._server is not None:
+            answer["authorizationEndpoint"] = f"{self.base_url}/authorize"
+            answer["tokenEndpoint"] = f"{self.base_url}/token"
+        return answer
+
+    def _client(self, body: dict[str, Any]) -> Client:
+        client = self._clients.get(str(body.get("clientId")))
+        if client is None or not secrets.compare_digest(
+            client.secret, str(body.get("clientSecret"))
+        ):
+            raise OidcError("invalid_client", "unknown client or wrong client secret")
+        if client.revoked:
+            raise OidcError("invalid_client", "the client registration was revoked")
+        if self.clock() >= client.expires_at:
+            raise OidcError("invalid_client", "the client registration has expired")
+        return client
+
+    def _start_device_authorization(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            client = self._client(body)
+            if not client.allows(DEVICE_GRANT):
+                raise OidcError("unauthorized_client", "this client may not use the device grant")
+            start_url = body.get("startUrl")
+            if not isinstance(start_url, str) or not start_url:
+                raise OidcError("invalid_request", "startUrl is required")
+            user_code = ""
+            while not user_code or user_code in self._user_codes:
+                letters = "".join(secrets.choice(_USER_CODE_ALPHABET) for _ in range(8))
+                user_code = f"{letters[:4]}-{letters[4:]}"
+            device = Device(
+                client_id=client.client_id,
+                device_code=self._secret("devicecode"),
+                user_code=user_code,
+                expires_at=self.clock() + self.device_expires_in,
+                interval=self.interval,
+            )
+            self._devices[device.device_code] = device
+            self._user_codes[user_code] = device.device_code
+        page = f"{self.base_url}/device"
+        return {
+            "deviceCode": device.device_code,
+            "userCode": user_code,
+            "verificationUri": page,
+            "verificationUriComplete": f"{page}?user_code={user_code}",
+            "expiresIn": self.device_expires_in,
+            "interval": self.interval,
+        }
+
+    def _decide(self, device: Device, *, approve: bool) -> None:
+        if device.state != "pending":
+            return
+        device.state = "approved" if approve else "denied"
+        if approve:
+            self._authorizations += 1
+
+    def _create_token(self, body: dict[str, Any]) -> dict[str, Any]:
+        grant = body.get("grantType")
+        with self._lock:
+            client = self._client(body)
+            if grant not in _GRANT_NAMES:
+                raise OidcError("unsupported_grant_type", f"unsupported grant type {grant}")
+            if not client.allows(str(grant)):
+                raise OidcError("unauthorized_client", f"this client may not use {grant}")
+            if grant == DEVICE_GRANT:
+                return self._device_grant(client, body)
+            if grant == CODE_GRANT:
+                return self._code_grant(client, body)
+            return self._refresh_grant(client, body)
+
+    def _device_grant(self, client: Client, body: dict[str, Any]) -> dict[str, Any]:
+        device = self._devices.get(str(body.get("deviceCode")))
+        if device is None or device.client_id != client.client_id or device.state == "consumed":
+            raise OidcError("invalid_grant", "unknown or used device code")
+        now = self.clock()
+        if now >= device.expires_at:
+            raise OidcError("expired_token", "the device code has expired")
+        if device.state == "pending":
+            too_soon = device.last_poll is not None and now - device.last_poll < device.interval
+            device.last_poll = now
+            if self.enforce_interval and too_soon:
+                device.interval += 5
+                raise OidcError("slow_down", "polling too fast")
+            device.polls += 1
+            limit = self.auto_approve_device_after_polls
+            if limit is not None and device.polls > limit:
+                self._decide(device, approve=not self.deny)
+        if device.state == "denied":
+            raise OidcError("access_denied", "the user denied the authorization")
+        if device.state == "pending":
+            raise OidcError("authorization_pending", "the user has not approved yet")
+        device.state = "consumed"
+        return self._issue_tokens(client.client_id, client.scopes)
+
+    def _code_grant(self, client: Client, body: dict[str, Any]) -> dict[str, Any]:
+        code = self._codes.get(str(body.get("code")))
+        if code is None or code.used:
+            raise OidcError("invalid_grant", "unknown or used authorization code")
+        code.used = True  # single use, whether or not this attempt succeeds
+        if code.client_id != client.client_id:
+            raise OidcError("invalid_grant", "the code was issued to another client")
+        if self.clock() >= code.expires_at:
+            raise OidcError("invalid_grant", "the authorization code has expired")
+        if body.get("redirectUri") != code.redirect_uri:
+            raise OidcError("invalid_grant", "redirectUri differs from the authorization request")
+        verifier = body.get("codeVerifier")
+        if not isinstance(verifier, str) or not secrets.compare_digest(
+            _challenge(verifier), code.challenge
+        ):
+            raise OidcError("invalid_grant", "codeVerifier does not match the code challenge")
+        return self._issue_tokens(client.client_id, code.scopes)
+
+    def _refresh_grant(self, client: Client, body: dict[str, Any]) -> dict[str, Any]:
+        token = self._refresh.get(str(body.get("refreshToken")))
+        if not self.refresh_tokens_enabled or token is None or token.used:
+            raise OidcError("invalid_grant", "unknown or used refresh token")
+        if token.client_id != client.client_id:
+            raise OidcError("invalid_grant", "the refresh token was issued to another client")
+        token.used = True
+        return self._issue_tokens(client.client_id, token.scopes)
+
+    def _issue_tokens(self, client_id: str, scopes: list[str]) -> dict[str, Any]:
+        access = self._secret("accesstoken")
+        self._access[access] = AccessToken(client_id, self.clock() + self.access_token_lifetime)
+        answer: dict[str, Any] = {
+            "accessToken": access,
+            "tokenType": "Bearer",
+            "expiresIn": self.access_token_lifetime,
+        }
+        if self.refresh_tokens_enabled:
+            refresh = self._secret("refreshtoken")
+            self._refresh[refresh] = RefreshToken(client_id, list(scopes))
+            answer["refreshToken"] = refresh
+        return answer
+
+    def _device_page(self, query: dict[str, str]) -> Reply:
+        user_code = query.get("user_code")
+        if not user_code:
+            return _html(200, "Authorize request", "Open the link with ?user_code=XXXX-XXXX.")
+        with self._lock:
+            device = self._devices.get(self._user_codes.get(user_code, ""))
+            if device is None:
+                return _html(404, "Unknown code", "That code is not valid.")
+            if self.clock() >= device.expires_at:
+                return _html(400, "Code expired", "That code has expired.")
+            self._decide(device, approve=not self.deny)
+            state = device.state
+        if state == "denied":
+            return _html(200, "Request denied", "The authorization was denied.")
+        return _html(200, "Request approved", "You may close this window.")
+
+    def _authorize(self, query: dict[str, str]) -> Reply:
+        with self._lock:
+            client = self._clients.get(query.get("client_id", ""))
+            if client is None or client.revoked or self.clock() >= client.expires_at:
+                return _html(400, "Invalid client", "The client is unknown or expired.")
+            redirect_uri = query.get("redirect_uri", "")
+            if not any(
+                uri == redirect_uri or _loopback_match(uri, redirect_uri)
+                for uri in client.redirect_uris
+            ):
+                return _html(400, "Invalid redirect", "The redirect URI is not registered.")
+            back: dict[str, str] = {}
+            scopes = query.get("scopes", "").split()
+            if query.get("response_type") != "code":
+                back["error"] = "unsupported_response_type"
+            elif not client.allows(CODE_GRANT):
+                back["error"] = "unauthorized_client"
+            elif query.get("code_challenge_method") != "S256" or not query.get("code_challenge"):
+                back["error"] = "invalid_request"
+            elif client.scopes and not set(scopes) <= set(client.scopes):
+                back["error"] = "invalid_scope"
+            elif self.deny:
+                back["error"] = "access_denied"
+            else:
+                code = self._secret("authcode")
+                self._codes[code] = AuthCode(
+                    client_id=client.client_id,
+                    redirect_uri=redirect_uri,
+                    challenge=query["code_challenge"],
+                    scopes=scopes,
+                    expires_at=self.clock() + self.authorization_code_lifetime,
+                )
+                self._authorizations += 1
+                back["code"] = code
+        if "state" in query:
+            back["state"] = query["state"]
+        location = f"{redirect_uri}?{urlencode(back, quote_via=quote)}"
+        return Reply(302, b"", (("Location", location), ("Cache-Control", "no-store")))
+
+    # -- sso portal --------------------------------------------------------------------------
+
+    def _portal(self, operation: str, bearer: str | None, query: dict[str, str]) -> Reply:
+        with self._lock:
+            token = self._access.get(bearer or "")
+            if token is None or token.revoked or self.clock() >= token.expires_at:
+                raise PortalError("UnauthorizedException", "Session token not found or invalid")
+            if operation == "Logout":
+                token.revoked = True
+                return Reply(200, b"", (("x-amzn-RequestId", str(uuid.uuid4())),))
+        if operation == "ListAccounts":
+            items = [
+                {
+                    "accountId": account,
+                    "accountName": name,
+                    "emailAddress": f"aws+{name.lower()}@example.com",
+                }
+                for account, (name, _roles) in sorted(self.accounts.items())
+            ]
+            return _json_reply(200, self._page("accountList", "accounts", items, query))
+        account = query.get("account_id", "")
+        if not account:
+            raise PortalError("InvalidRequestException", "account_id is required")
+        if account not in self.accounts:
+            raise PortalError("ForbiddenException", "No access")
+        roles = self.accounts[account][1]
+        if operation == "ListAccountRoles":
+            items = [{"roleName": role, "accountId": account} for role in sorted(roles)]
+            return _json_reply(200, self._page("roleList", f"roles:{account}", items, query))
+        role = query.get("role_name", "")
+        if not role:
+            raise PortalError("InvalidRequestException", "role_name is required")
+        if role not in roles:
+            raise PortalError("ForbiddenException", "No access")
+        return _json_reply(200, {"roleCredentials": self._role_credentials(account, role)})
+
+    def _page(
+        self, key: str, kind: str, items: list[dict[str, str]], query: dict[str, str]
+    ) -> dict[str, Any]:
+        size = self.page_size
+        if "max_result" in query:
+            try:
+                wanted = int(query["max_result"])
+            except ValueError:
+                wanted = 0
+            if not 1 <= wanted <= 100:
+                raise PortalError("InvalidRequestException", "max_result must be 1 to 100")
+            size = min(size, wanted)
+        offset = 0
+        if query.get("next_token"):
+            try:
+                token_kind, _, number = (
+                    base64.urlsafe_b64decode(query["next_token"]).decode().rpartition("|")
+                )
+                offset = int(number)
+            except (ValueError, binascii.Error, UnicodeDecodeError):
+                token_kind = ""
+            if token_kind != kind or not 0 < offset < len(items):
+                raise PortalError("InvalidRequestException", "invalid next_token")
+        answer: dict[str, Any] = {key: items[offset : offset + size]}
+        if offset + size < len(items):
+            answer["nextToken"] = base64.urlsafe_b64encode(
+                f"{kind}|{offset + size}".encode()
+            ).decode()
+        return answer
+
+    def _role_credentials(self, account: str, role: str) -> dict[str, Any]:
+        if self.sts_endpoint:
+            response = self._sts_client().assume_role(
+                RoleArn=f"arn:aws:iam::{account}:role/{role}",
+                RoleSessionName=self.user_name,
+                DurationSeconds=self.role_credentials_lifetime,
+            )
+            minted = response["Credentials"]
+            with self._lock:
+                self._canaries += [minted["SecretAccessKey"], minted["SessionToken"]]
+            return {
+                "accessKeyId": minted["AccessKeyId"],
+                "secretAccessKey": minted["SecretAccessKey"],
+                "sessionToken": minted["SessionToken"],
+                "expiration": int(minted["Expiration"].timestamp() * 1000),
+            }
+        with self._lock:
+            return {
+                "accessKeyId": "ASIA" + secrets.token_hex(8).upper(),
+                "secretAccessKey": self._secret("secretaccesskey"),
+                "sessionToken": self._secret("sessiontoken"),
+                "expiration": int((self.clock() + self.role_credentials_lifetime) * 1000),
+            }
+
+    def _sts_client(self) -> Any:
+        """Return a botocore STS client for ``sts_endpoint``, isolated from the user's AWS files."""
+        with self._lock:
+            if self._sts is None:
+                # importlib keeps mypy from needing botocore's (absent) type information.
+                session = importlib.import_module("botocore.session").Session()
+                session.set_config_variable("config_file", os.devnull)
+                session.set_config_variable("credentials_file", os.devnull)
+                session.set_config_variable("profile", None)
+                self._sts = session.create_client(
+                    "sts",
+                    region_name="us-east-1",
+                    endpoint_url=self.sts_endpoint,
+                    aws_access_key_id="standin",
+                    aws_secret_access_key="standin",  # noqa: S106 - moto accepts any key
+                )
+            return self._sts
