@@ -173,6 +173,14 @@ def dispatch(args: Args, environ: Mapping[str, str]) -> str:
         from awsenv.commands import completion
 
         return completion.run(args, environ)
+    if name == "login":
+        from awsenv.commands import login
+
+        return login.run(args, environ)
+    if name == "logout":
+        from awsenv.commands import logout
+
+        return logout.run(args, environ)
     if name == "demo":
         from awsenv.commands import demo
 

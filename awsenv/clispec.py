@@ -158,6 +158,40 @@ COMMANDS: tuple[Command, ...] = (
         changes_env=True,
     ),
     Command(
+        "login",
+        "log in to an SSO session without changing the shell",
+        description=(
+            "Log in to the IAM Identity Center session of PROFILE (default: the active one) or "
+            "of --sso-session. A valid login is reused unless --force is given."
+        ),
+        positionals=(Positional("profile", "profile name", optional=True, complete="profiles"),),
+        options=(
+            Option(
+                ("--sso-session",),
+                "log in to this [sso-session] instead of a profile's",
+                metavar="NAME",
+                complete="sso-sessions",
+            ),
+            Option(("--device-code",), "use the device-code flow instead of PKCE"),
+            Option(("--no-browser",), "never open a browser; print the URL (and code) on stderr"),
+            Option(("--force",), "log in again even if the current login is still valid"),
+        ),
+    ),
+    Command(
+        "logout",
+        "end SSO sessions and delete their cached tokens and role credentials",
+        positionals=(Positional("profile", "profile name", optional=True, complete="profiles"),),
+        options=(
+            Option(
+                ("--sso-session",),
+                "log out of this [sso-session]",
+                metavar="NAME",
+                complete="sso-sessions",
+            ),
+            Option(("--all",), "log out of every SSO session in the config"),
+        ),
+    ),
+    Command(
         "list",
         "list every profile with its kind, account, role and region",
         options=(_JSON,),

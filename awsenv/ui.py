@@ -86,3 +86,105 @@ def human_duration(seconds: int) -> str:
     if seconds < 3600:
         return f"{seconds // 60}m"
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+class _StdoutToStderr:
+    """Point fd 1 at stderr while a child starts: under the wrapper stdout is eval'd as code."""
+
+    def __enter__(self) -> None:
+        sys.stdout.flush()
+        self._saved = os.dup(1)
+        os.dup2(2, 1)
+
+    def __exit__(self, *exc: object) -> None:
+        os.dup2(self._saved, 1)
+        os.close(self._saved)
+
+
+def can_open_browser(environ: Mapping[str, str]) -> bool:
+    """Return True where a graphical browser can plausibly open (or BROWSER names one).
+
+    Without a display, Python's webbrowser falls back to text browsers (lynx, w3m) that would
+    take over the terminal awsenv is drawing on; printing the URL is better there.
+    """
+    if environ.get("BROWSER"):
+        return True
+    if sys.platform == "darwin" or sys.platform.startswith("win"):
+        return True
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
+def open_browser(url: str) -> bool:
+    """Open ``url`` with the webbrowser module, its output kept off stdout; False on failure."""
+    import webbrowser
+
+    try:
+        with _StdoutToStderr():
+            return bool(webbrowser.open_new_tab(url))
+    except (webbrowser.Error, OSError):
+        return False
+
+
+class LoginUI:
+    """What a login shows the user; this base shows nothing (tests, non-interactive use)."""
+
+    def open_url(self, url: str, *, user_code: str | None) -> None:
+        """Show (and, where it can, open) the URL the user must visit."""
+
+    def tick(self, message: str, seconds_left: float) -> None:
+        """Update the live waiting line."""
+
+    def done(self) -> None:
+        """Clear the live waiting line."""
+
+
+class TerminalLoginUI(LoginUI):
+    """The interactive login UI: URL and code on stderr, a live waiting line, the browser."""
+
+    _FRAMES = "|/-\\"
+
+    def __init__(self, *, no_browser: bool, environ: Mapping[str, str] | None = None) -> None:
+        self._environ = os.environ if environ is None else environ
+        self._no_browser = no_browser
+        self._live = sys.stderr.isatty()
+        self._frame = 0
+        self._said: set[str] = set()
+        self._colour = use_colour(sys.stderr, self._environ)
+
+    def open_url(self, url: str, *, user_code: str | None) -> None:
+        """Open the sign-in page (unless told not to) and always show how to reach it."""
+        opened = False
+        if not self._no_browser and can_open_browser(self._environ):
+            opened = open_browser(url)
+        lead = "Opened your browser to sign in." if opened else "Open this page to sign in:"
+        print(f"awsenv: {lead}", file=sys.stderr)
+        if not opened or self._no_browser:
+            print(f"  {url}", file=sys.stderr)
+        elif not self._live:
+            print(f"  (if it did not open: {url})", file=sys.stderr)
+        if user_code:
+            code = paint(user_code, "bold", enabled=self._colour)
+            print(f"  Check that the page shows the code {code}", file=sys.stderr)
+        sys.stderr.flush()
+
+    def tick(self, message: str, seconds_left: float) -> None:
+        """Redraw the waiting line (a terminal) or say the message once (anything else)."""
+        if not self._live:
+            if message not in self._said:
+                self._said.add(message)
+                print(f"awsenv: {message}...", file=sys.stderr)
+            return
+        frame = self._FRAMES[self._frame % len(self._FRAMES)]
+        self._frame += 1
+        left = int(max(0, seconds_left))
+        sys.stderr.write(
+            f"\r{frame} {message} ({left // 60}:{left % 60:02d} left, Ctrl-C to cancel)\x1b[K"
+        )
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        """Clear the waiting line."""
+        if self._live and self._frame:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self._frame = 0

@@ -15,6 +15,8 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 IN_CI = bool(os.environ.get("CI"))
+# Port 9 (discard) on loopback: nothing listens there, so a connection is refused at once.
+CLOSED_ENDPOINT = "http://127.0.0.1:9"
 
 # Used as profile names and values across the shell tests (virtualenv's name, plus every
 # character class that has broken a shell integration somewhere).
@@ -67,6 +69,8 @@ def minimal_env(home: Path, **extra: str) -> dict[str, str]:
         "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
         "XDG_CACHE_HOME": str(home / ".cache"),
         "AWS_EC2_METADATA_DISABLED": "true",
+        # Any AWS call a test did not point at a stand-in fails at once, on this machine.
+        "AWS_ENDPOINT_URL": CLOSED_ENDPOINT,
     }
     env.update(extra)
     return env

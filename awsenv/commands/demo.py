@@ -98,7 +98,7 @@ def _tour(env: dict[str, str], init: str, home: str) -> int:
     script = os.path.join(home, "tour.bash")
     _write(script, "\n".join(lines) + "\n")
     ui.info("no terminal: running the demo tour instead of an interactive shell")
-    return subprocess.call(["bash", "--noprofile", "--norc", script], env=env)  # noqa: S603, S607
+    return subprocess.call(["bash", "--noprofile", "--norc", script], env=env)  # noqa: S603, S607 - our own script
 
 
 def run(args: Args, environ: Mapping[str, str]) -> str:
@@ -144,7 +144,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
             "and Tab after 'awsenv use '. Type exit to leave."
         )
         try:
-            subprocess.call(argv, env=env)  # noqa: S603
+            subprocess.call(argv, env=env)  # noqa: S603 - the shell the user chose
         except FileNotFoundError:
             raise AwsenvError(
                 f"{argv[0]} is not installed; try: awsenv demo --shell bash"

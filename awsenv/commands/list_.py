@@ -12,6 +12,37 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from awsenv.cli import Args
+    from awsenv.config import Section
+
+
+def _login_state(
+    files: ConfigFiles,
+    name: str,
+    section: Section,
+    environ: Mapping[str, str],
+    seen: dict[str, tuple[str, int | None]],
+) -> tuple[str, int | None]:
+    """Return ("valid"|"expired"|"refreshable"|"none"|"invalid", expiry) for an SSO profile."""
+    import time
+
+    from awsenv.commands import _login
+    from awsenv.errors import AwsenvError
+    from awsenv.sso import tokens
+
+    try:
+        sess = _login.session_of(files, name, section)
+    except AwsenvError:
+        return "invalid", None
+    if sess.cache_key not in seen:
+        status = tokens.token_status(environ, sess)
+        if status is None:
+            seen[sess.cache_key] = ("none", None)
+        elif status.expires_at > time.time():
+            seen[sess.cache_key] = ("valid", status.expires_at)
+        else:
+            state = "refreshable" if status.refreshable else "expired"
+            seen[sess.cache_key] = (state, status.expires_at)
+    return seen[sess.cache_key]
 
 
 def rows(environ: Mapping[str, str]) -> list[dict[str, str | None]]:
@@ -19,8 +50,14 @@ def rows(environ: Mapping[str, str]) -> list[dict[str, str | None]]:
     files = ConfigFiles(environ)
     active = environ.get("AWSENV_PROFILE")
     result: list[dict[str, str | None]] = []
+    seen: dict[str, tuple[str, int | None]] = {}
     for name, section in files.iter_profiles():
         kind = profiles.classify(section)
+        login, expiry = (
+            _login_state(files, name, section, environ, seen)
+            if kind == profiles.SSO
+            else ("-", None)
+        )
         account, role = profiles.account_and_role(section)
         region = section.get("region")
         source = section.get("source_profile") or section.get("credential_source")
@@ -36,9 +73,23 @@ def rows(environ: Mapping[str, str]) -> list[dict[str, str | None]]:
                 "source": source if isinstance(source, str) else None,
                 "active": "yes" if name == active else None,
                 "defined_at": str(section.get(ORIGIN) or "") or None,
+                "login": login if kind == profiles.SSO else None,
+                "login_expires": str(expiry) if expiry is not None else None,
             }
         )
     return result
+
+
+def _login_text(state: str | None, expires: str | None) -> str:
+    import time
+
+    if state in (None, "-"):
+        return "-"
+    if state == "valid" and expires:
+        return f"valid {ui.human_duration(int(expires) - int(time.time()))}"
+    return {"none": "not logged in", "refreshable": "expired (refreshable)"}.get(
+        state or "", state or "-"
+    )
 
 
 def run(args: Args, environ: Mapping[str, str]) -> str:
@@ -65,12 +116,13 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
             r["role"] or "-",
             r["region"] or "-",
             r["source"] or "-",
+            _login_text(r["login"], r["login_expires"]),
         ]
         for r in found
     ]
     colours = ["green" if r["active"] else None for r in found]
     return ui.table(
-        ["  PROFILE", "KIND", "ACCOUNT", "ROLE", "REGION", "SOURCE"],
+        ["  PROFILE", "KIND", "ACCOUNT", "ROLE", "REGION", "SOURCE", "LOGIN"],
         table_rows,
         colours,
         colour=colour,

@@ -1,4 +1,4 @@
-"""``awsenv use PROFILE``: make this shell act as the profile."""
+"""``awsenv use PROFILE``: make this shell act as the profile, logging in when needed."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from awsenv.cli import Args
+    from awsenv.config import Section
 
 
 def _chain_needs_mfa(files: ConfigFiles, resolved: profiles.Resolved) -> bool:
@@ -21,6 +22,72 @@ def _chain_needs_mfa(files: ConfigFiles, resolved: profiles.Resolved) -> bool:
             if section is not None and "mfa_serial" in section:
                 return True
     return False
+
+
+def _static_keys(files: ConfigFiles, name: str) -> exports.Keys:
+    secret = files.secret_profile(name) or {}
+    # botocore checks aws_security_token before aws_session_token
+    token = secret.get("aws_security_token") or secret.get("aws_session_token")
+    return exports.Keys(
+        str(secret.get("aws_access_key_id", "")),
+        str(secret.get("aws_secret_access_key", "")),
+        token if isinstance(token, str) else None,
+    )
+
+
+def sso_login(
+    files: ConfigFiles, name: str, section: Section, args: Args, environ: Mapping[str, str]
+) -> int:
+    """Make sure the profile's SSO session has a usable token; return its expiry."""
+    from awsenv import ui
+    from awsenv.commands import _login
+    from awsenv.sso import login
+
+    sess = _login.session_of(files, name, section)
+    options = _login.login_options(args, environ)
+    expiry, logged_in = login.ensure_token(
+        environ,
+        sess,
+        profile=name,
+        settings=_login.session_settings(files, sess),
+        options=options,
+        ui=ui.TerminalLoginUI(no_browser=options.no_browser, environ=environ),
+    )
+    if logged_in:
+        ui.info(_login.describe_login(sess, expiry))
+    return expiry
+
+
+def sso_keys(
+    files: ConfigFiles, name: str, section: Section, args: Args, environ: Mapping[str, str]
+) -> exports.Keys:
+    """Return role credentials for an SSO profile: from the AWS CLI's cache, else the portal."""
+    from awsenv.commands import _login
+    from awsenv.sso import portal, tokens
+
+    sess = _login.session_of(files, name, section)
+    account, role = str(section["sso_account_id"]), str(section["sso_role_name"])
+    if not args.get("force_login"):
+        cached = tokens.load_role_credentials(environ, sess, account, role)
+        if cached is not None:
+            return cached
+    for attempt in (1, 2):
+        sso_login(files, name, section, args, environ)
+        token = tokens.load_token(environ, sess)
+        if token is None:  # pragma: no cover - ensure_token just saved it
+            raise NotSupported("the SSO token vanished from the cache right after the login")
+        try:
+            keys = portal.role_credentials(
+                environ, sess, token.access_token, account, role, profile=name
+            )
+        except portal.TokenRejected:
+            if attempt == 2:
+                raise
+            tokens.remove_token(environ, sess)  # revoked elsewhere: log in once more
+            continue
+        tokens.save_role_credentials(environ, sess, account, role, keys)
+        return keys
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def run(args: Args, environ: Mapping[str, str]) -> str:
@@ -36,29 +103,28 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         raise NotSupported(
             f"profile {name!r} is a {kind} profile; SAML and Okta logins are not supported yet"
         )
-    if kind == profiles.SSO:
-        raise NotSupported(f"profile {name!r} is an SSO profile; SSO logins are not supported yet")
+    if kind == profiles.ASSUME_ROLE and resolved.root_kind == profiles.SSO:
+        raise NotSupported(f"profile {name!r} is a role chain from SSO, not supported yet")
     if _chain_needs_mfa(files, resolved):
         raise NotSupported(f"profile {name!r} needs an MFA code; MFA is not supported yet")
     if args.get("keys"):
-        if kind != profiles.STATIC:
+        if kind == profiles.STATIC:
+            keys = _static_keys(files, name)
+        elif kind == profiles.SSO:
+            keys = sso_keys(files, name, resolved.section, args, environ)
+        else:
             raise NotSupported(f"--keys for {kind} profiles is not supported yet")
-        secret = files.secret_profile(name) or {}
-        # botocore checks aws_security_token before aws_session_token
-        token = secret.get("aws_security_token") or secret.get("aws_session_token")
-        keys = exports.Keys(
-            str(secret.get("aws_access_key_id", "")),
-            str(secret.get("aws_secret_access_key", "")),
-            token if isinstance(token, str) else None,
-        )
         plan = exports.plan_keys(environ, name, keys, region=region)
     else:
-        if kind == profiles.NONE:
+        expiration = None
+        if kind == profiles.SSO:
+            expiration = sso_login(files, name, resolved.section, args, environ)
+        elif kind == profiles.NONE:
             from awsenv import ui
 
             ui.warn(
                 f"profile {name!r} holds no credentials; SDKs will look for them elsewhere "
                 "(environment, instance role)"
             )
-        plan = exports.plan_profile(environ, name, region=region)
+        plan = exports.plan_profile(environ, name, region=region, expiration=expiration)
     return shells.render(changes(plan, environ), dialect)

@@ -97,12 +97,19 @@ def test_role_chain_without_mfa_exports_the_profile(env):
     assert "export AWS_PROFILE=deploy" in result.stdout.splitlines()
 
 
-@pytest.mark.parametrize("profile", ["deploy-mfa", "sso-dev"])
-def test_profiles_that_need_a_login_say_so_and_change_nothing(env, profile):
-    result = run_awsenv(["use", profile], {**env, "AWSENV_SHELL": "bash"})
+def test_mfa_profiles_say_they_are_not_supported_yet_and_change_nothing(env):
+    result = run_awsenv(["use", "deploy-mfa"], {**env, "AWSENV_SHELL": "bash"})
     assert result.returncode == 1
     assert result.stdout == ""
     assert "not supported yet" in result.stderr
+
+
+def test_sso_login_with_the_identity_provider_unreachable_is_one_clear_error(env):
+    result = run_awsenv(["use", "sso-dev", "--no-browser"], {**env, "AWSENV_SHELL": "bash"})
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "cannot reach IAM Identity Center at http://127.0.0.1:9" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_usage_error_exits_2(env):

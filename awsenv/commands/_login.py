@@ -1,0 +1,72 @@
+"""What use, login and logout share: SSO sessions from config, login options, messages."""
+
+from __future__ import annotations
+
+import time
+
+from awsenv.errors import InvalidProfile, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from awsenv.cli import Args
+    from awsenv.config import ConfigFiles, Section
+    from awsenv.sso import tokens
+    from awsenv.sso.login import LoginOptions
+
+
+def login_options(args: Args, environ: Mapping[str, str]) -> LoginOptions:
+    """Build login options from the command line and AWSENV_LOGIN_TIMEOUT (seconds)."""
+    from awsenv.sso.login import LoginOptions
+
+    timeout_text = environ.get("AWSENV_LOGIN_TIMEOUT", "")
+    timeout = float(timeout_text) if timeout_text.replace(".", "", 1).isdigit() else 600.0
+    return LoginOptions(
+        device_code=bool(args.get("device_code")),
+        no_browser=bool(args.get("no_browser")),
+        force=bool(args.get("force_login") or args.get("force")),
+        timeout=timeout,
+    )
+
+
+def session_of(files: ConfigFiles, profile: str, section: Section) -> tokens.SsoSession:
+    """Return the SSO session a profile logs in with (sso-session or legacy keys)."""
+    from awsenv import profiles
+    from awsenv.sso import tokens
+
+    profiles.check_sso_session(files, profile, section)
+    if "sso_session" not in section and not (
+        "sso_start_url" in section and "sso_region" in section
+    ):
+        raise InvalidProfile(profile, "has no sso_session (nor sso_start_url and sso_region)")
+    return tokens.session_for_profile(section, files.sso_session)
+
+
+def named_session(files: ConfigFiles, name: str) -> tokens.SsoSession:
+    """Return the ``[sso-session NAME]`` session, or a clear error naming what is missing."""
+    from awsenv.sso import tokens
+
+    section = files.sso_session(name)
+    if section is None:
+        known = files.sso_session_names()
+        raise UsageError(
+            f"there is no [sso-session {name}] in {files.config_path}",
+            hint=("sessions: " + ", ".join(known)) if known else "add one (see aws configure sso)",
+        )
+    for key in ("sso_start_url", "sso_region"):
+        if key not in section:
+            raise UsageError(f"[sso-session {name}] has no {key}")
+    return tokens.session_for_profile({"sso_session": name}, files.sso_session)
+
+
+def session_settings(files: ConfigFiles, sess: tokens.SsoSession) -> Mapping[str, object]:
+    """Return the ``[sso-session]`` section (awsenv_* settings live there), or nothing (legacy)."""
+    return (files.sso_session(sess.name) or {}) if sess.name else {}
+
+
+def describe_login(sess: tokens.SsoSession, expires_at: int) -> str:
+    """Say which session is logged in and until when (local time)."""
+    until = time.strftime("%H:%M", time.localtime(expires_at))
+    what = f"sso-session {sess.name}" if sess.name else sess.start_url
+    return f"logged in to {what} until {until}"

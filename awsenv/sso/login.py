@@ -1,0 +1,173 @@
+"""Log in only when needed: reuse a valid token, refresh it silently, else one login for everyone.
+
+Every process that needs a new token for a session takes the same lock; the first logs in, the
+others wait and then find the token it saved. So ten shells opening at once make one browser
+tab, not ten. Reusing a valid token takes no lock and imports no boto3.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from awsenv.sso import tokens
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from awsenv.ui import LoginUI
+
+DEVICE = "device"
+PKCE = "pkce"
+
+
+class LoginOptions:
+    """How a login may run, from the command line and the ``[sso-session]`` settings."""
+
+    __slots__ = ("device_code", "force", "no_browser", "port", "timeout")
+
+    def __init__(
+        self,
+        *,
+        device_code: bool = False,
+        no_browser: bool = False,
+        force: bool = False,
+        port: int = 0,
+        timeout: float = 600.0,
+    ) -> None:
+        self.device_code = device_code
+        self.no_browser = no_browser
+        self.force = force
+        self.port = port
+        self.timeout = timeout
+
+
+def choose_flow(
+    sess: tokens.SsoSession,
+    settings: Mapping[str, object],
+    options: LoginOptions,
+    environ: Mapping[str, str],
+) -> tuple[str, str | None]:
+    """Return the flow to use and, when it was not the user's explicit choice, why."""
+    if options.device_code:
+        return DEVICE, None
+    configured = settings.get("awsenv_login_flow")
+    if configured in (DEVICE, PKCE):
+        return str(configured), None
+    if not sess.refreshable:
+        return DEVICE, None  # the AWS CLI also uses the device flow for legacy profiles
+    remote = bool(environ.get("SSH_CONNECTION") or environ.get("SSH_TTY"))
+    if remote and not options.port and not environ.get("DISPLAY"):
+        return DEVICE, (
+            "this is an SSH session, where the browser's redirect to 127.0.0.1 cannot reach "
+            "awsenv; using a device code instead (set awsenv_callback_port in the sso-session "
+            "and forward it with ssh -L to use the browser flow)"
+        )
+    return PKCE, None
+
+
+def valid_until(environ: Mapping[str, str], sess: tokens.SsoSession, now: float) -> int | None:
+    """Return the token's expiry if it can be used as is (cheap: no JSON, no boto3)."""
+    status = tokens.token_status(environ, sess)
+    if status is None:
+        return None
+    if status.expires_at - now > tokens.REFRESH_WINDOW:
+        return status.expires_at
+    if not status.refreshable and status.expires_at > now:
+        return status.expires_at  # cannot be refreshed: use it while it lasts, as botocore does
+    return None
+
+
+def ensure_token(
+    environ: Mapping[str, str],
+    sess: tokens.SsoSession,
+    *,
+    profile: str | None,
+    settings: Mapping[str, object],
+    options: LoginOptions,
+    ui: LoginUI,
+) -> tuple[int, bool]:
+    """Make sure a usable token is cached; return its expiry and whether a login or refresh ran."""
+    if not options.force:
+        expiry = valid_until(environ, sess, time.time())
+        if expiry is not None:
+            return expiry, False
+    from awsenv import cache
+    from awsenv.sso import oidc
+
+    waited = []
+
+    def on_wait() -> None:
+        waited.append(True)
+        ui.tick("another awsenv is logging in to this session; waiting for it", options.timeout)
+
+    name = os.path.basename(tokens.token_path(environ, sess)).rsplit(".", 1)[0]
+    lock = cache.lock_path(environ, "sso-" + name)
+    with cache.FileLock(lock, timeout=options.timeout + 60, on_wait=on_wait):
+        now = time.time()
+        token = tokens.load_token(environ, sess)
+        if token is not None and (not options.force or waited):
+            if token.expires_at - now > tokens.REFRESH_WINDOW:
+                ui.done()
+                return token.expires_at, False
+            if sess.refreshable:
+                refreshed = _refresh(environ, sess, token, profile=profile)
+                if refreshed is not None:
+                    tokens.save_token(environ, sess, refreshed)
+                    ui.done()
+                    return refreshed.expires_at, True
+            if not sess.refreshable and token.expires_at > now and not options.force:
+                ui.done()
+                return token.expires_at, False
+        flow, reason = choose_flow(sess, settings, options, environ)
+        if reason:
+            from awsenv import ui as terminal
+
+            terminal.info(reason)
+        port = options.port or _configured_port(settings)
+        try:
+            if flow == PKCE:
+                token = oidc.pkce_login(
+                    environ, sess, profile=profile, ui=ui, port=port, timeout=options.timeout
+                )
+            else:
+                token = oidc.device_login(environ, sess, profile=profile, ui=ui)
+        except oidc.aws_errors() as exc:
+            failure = oidc.network_error(exc, _endpoint(environ, sess))
+            if failure is not None:
+                raise failure from None
+            code = oidc.error_code(exc)
+            if code is not None:
+                raise oidc.LoginFailed(f"IAM Identity Center refused the login ({code})") from None
+            raise
+        finally:
+            ui.done()
+        tokens.save_token(environ, sess, token)
+        return token.expires_at, True
+
+
+def _refresh(
+    environ: Mapping[str, str], sess: tokens.SsoSession, token: tokens.Token, *, profile: str | None
+) -> tokens.Token | None:
+    from awsenv.sso import oidc
+
+    try:
+        return oidc.refresh(environ, sess, token, profile=profile)
+    except oidc.aws_errors():  # any failed refresh falls back to a login
+        return None
+
+
+def _configured_port(settings: Mapping[str, object]) -> int:
+    value = settings.get("awsenv_callback_port")
+    if isinstance(value, str) and value.isdigit() and 0 < int(value) < 65536:
+        return int(value)
+    return 0
+
+
+def _endpoint(environ: Mapping[str, str], sess: tokens.SsoSession) -> str:
+    return (
+        environ.get("AWS_ENDPOINT_URL_SSO_OIDC")
+        or environ.get("AWS_ENDPOINT_URL")
+        or f"https://oidc.{sess.region}.amazonaws.com"
+    )
