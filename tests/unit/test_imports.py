@@ -15,7 +15,17 @@ import pytest
 
 from tests.helpers import PYTHON, minimal_env, run_awsenv, write_config
 
-NEVER = {"boto3", "botocore", "psutil", "colorama", "s3transfer", "urllib3"}
+NEVER = {
+    "boto3",
+    "botocore",
+    "psutil",
+    "colorama",
+    "s3transfer",
+    "urllib3",
+    "http.client",
+    "socket",
+    "ssl",
+}
 # Each of these costs a large part of a cached `use`'s budget (measured in bench/).
 NOT_ON_HOT_PATH = {
     "argparse",
@@ -55,12 +65,35 @@ def env(home):
         [profile role]
         role_arn = arn:aws:iam::123456789012:role/R
         source_profile = static
+        [sso-session corp]
+        sso_start_url = https://d-1234567890.awsapps.com/start
+        sso_region = us-east-1
+        [profile sso]
+        sso_session = corp
+        sso_account_id = 111111111111
+        sso_role_name = Admin
         """,
     )
+    from awsenv.sso import tokens
+
+    session = tokens.SsoSession("corp", "https://d-1234567890.awsapps.com/start", "us-east-1")
+    tokens.save_token(
+        dict(os.environ),
+        session,
+        tokens.Token(
+            access_token="a",
+            expires_at=int(time.time()) + 8 * 3600,
+            refresh_token="r",
+            client_id="c",
+            client_secret="s",
+            registration_expires_at=int(time.time()) + 86400,
+        ),
+    )
+    os.utime(tokens.token_path(dict(os.environ), session), (time.time() - 60,) * 2)
     past = time.time() - 60
     os.utime(config, (past, past))
     env = minimal_env(home, AWSENV_SHELL="bash")
-    assert run_awsenv(["list"], env).returncode == 0  # builds the index
+    assert run_awsenv(["list"], env).returncode == 0  # builds the index and the token memo
     return env
 
 
@@ -84,6 +117,7 @@ def modules_after(args, env):
     [
         ["use", "static"],
         ["use", "role"],
+        ["use", "sso"],
         ["use", "static", "--region", "us-west-2"],
         ["unset"],
         ["region", "eu-west-2"],
