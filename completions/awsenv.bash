@@ -10,11 +10,12 @@
 #
 # The static parts (subcommands, options, regions) are written out here, so most
 # completions start no process; tests/shells/test_drift.py checks them against
-# awsenv/clispec.py. Only profile names ask the core (`__complete profiles`),
-# which reads ~/.aws/config and nothing else.
+# awsenv/clispec.py. Only profile and sso-session names ask the core
+# (`__complete profiles`, `__complete sso-sessions`), which reads ~/.aws/config
+# and nothing else.
 #
-# Candidates are data, never code: no `compgen -W` on profile names (it expands
-# `$(...)` in its word list) and no eval.
+# Candidates are data, never code: no `compgen -W` on profile or sso-session
+# names (it expands `$(...)` in its word list) and no eval.
 #
 
 # Every region in clispec.REGIONS, for `use --region` and `region`.
@@ -53,6 +54,17 @@ function __awsenv_complete_profiles() {
     \builtin compopt -o filenames 2>/dev/null || :
 }
 
+# [sso-session] names from the core, one per line, as for profiles above.
+function __awsenv_complete_sso_sessions() {
+    \builtin local line
+    while IFS= \builtin read -r line; do
+        if [[ -n "${line}" && "${line}" == "$1"* ]]; then
+            COMPREPLY+=("${line}")
+        fi
+    done < <(\command __AWSENV_CORE__ __complete sso-sessions "$1" 2>/dev/null || :)
+    \builtin compopt -o filenames 2>/dev/null || :
+}
+
 function __awsenv_complete() {
     \builtin local cur="${COMP_WORDS[COMP_CWORD]-}" prev='' command='' i
     COMPREPLY=()
@@ -76,7 +88,8 @@ function __awsenv_complete() {
             if [[ "${cur}" == -* ]]; then
                 __awsenv_complete_words "${cur}" -h --help --version
             else
-                __awsenv_complete_words "${cur}" use unset region list status init completion demo
+                __awsenv_complete_words "${cur}" use unset region login logout list status init \
+                    completion demo
             fi
             ;;
         use)
@@ -100,6 +113,25 @@ function __awsenv_complete() {
                 __awsenv_complete_words "${cur}" -h --help
             else
                 __awsenv_complete_words "${cur}" "${__awsenv_regions[@]}"
+            fi
+            ;;
+        login)
+            if [[ "${prev}" == --sso-session ]]; then
+                __awsenv_complete_sso_sessions "${cur}"
+            elif [[ "${cur}" == -* ]]; then
+                __awsenv_complete_words "${cur}" --sso-session --device-code --no-browser \
+                    --force -h --help
+            else
+                __awsenv_complete_profiles "${cur}"
+            fi
+            ;;
+        logout)
+            if [[ "${prev}" == --sso-session ]]; then
+                __awsenv_complete_sso_sessions "${cur}"
+            elif [[ "${cur}" == -* ]]; then
+                __awsenv_complete_words "${cur}" --sso-session --all -h --help
+            else
+                __awsenv_complete_profiles "${cur}"
             fi
             ;;
         init)

@@ -89,7 +89,7 @@ def test_no_browser_prints_the_url_on_stderr_and_keeps_waiting(world):
     assert url is not None
     import urllib.request
 
-    urllib.request.urlopen(url, timeout=30).read()  # noqa: S310 - the user opens it by hand
+    urllib.request.urlopen(url, timeout=30).read()
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0
     assert "export AWS_PROFILE=dev" in out.splitlines()

@@ -254,7 +254,7 @@ def test_foreign_index_directory_is_replaced(home: Path) -> None:
     assert _region() == "real"
     assert _files().profile("ghost") is None
     # the colliding directory was replaced by a real index, so the next call does not parse
-    assert marshal.loads((index / "meta").read_bytes())[0] == files._key  # noqa: S302
+    assert marshal.loads((index / "meta").read_bytes())[0] == files._key
 
 
 def test_index_for_another_python_or_format_is_not_used(home: Path) -> None:

@@ -125,7 +125,7 @@ def cli_registration_key(start_url, region, scopes, session_name):
         "scopes": scopes,
         "session_name": session_name,
     }
-    return hashlib.sha1(json.dumps(args, sort_keys=True).encode("utf-8")).hexdigest()  # noqa: S324
+    return hashlib.sha1(json.dumps(args, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 @pytest.mark.parametrize("scopes", [None, [], ["sso:account:access"], ["a", "b:c"]])
@@ -415,7 +415,7 @@ def test_reprs_hide_secrets():
     token = make_token()
     registration = tokens.Registration(
         client_id="client-id-1234",
-        client_secret="client-SECRET",  # noqa: S106 - a fake
+        client_secret="client-SECRET",
         expires_at=1,
         scopes=None,
         grant_types=None,
@@ -607,7 +607,7 @@ def test_importing_the_cache_modules_is_cheap():
 def registration(expires_in: int = 90 * 86400, *, pkce: bool, scopes=None) -> tokens.Registration:
     return tokens.Registration(
         client_id="cid",
-        client_secret="csecret",  # noqa: S106 - a fake
+        client_secret="csecret",
         expires_at=now() + expires_in,
         scopes=scopes if scopes is not None else (["sso:account:access"] if pkce else None),
         grant_types=("authorization_code", "refresh_token") if pkce else None,
