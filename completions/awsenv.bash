@@ -88,8 +88,7 @@ function __awsenv_complete() {
             if [[ "${cur}" == -* ]]; then
                 __awsenv_complete_words "${cur}" -h --help --version
             else
-                __awsenv_complete_words "${cur}" use unset region login logout list status init \
-                    completion demo
+                __awsenv_complete_words "${cur}" use unset region login logout list status init completion demo
             fi
             ;;
         use)

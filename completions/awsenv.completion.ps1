@@ -8,15 +8,17 @@
 #
 # The static parts (subcommands, options, regions) are written out here, so most
 # completions start no process; tests/shells/test_drift.py checks them against
-# awsenv/clispec.py. Only profile names ask the core (`__complete profiles`),
-# which reads ~/.aws/config and nothing else. Candidates are data: a name that
-# needs quoting is offered single-quoted, every quote character doubled.
+# awsenv/clispec.py. Only profile and sso-session names ask the core
+# (`__complete profiles`, `__complete sso-sessions`), which reads ~/.aws/config
+# and nothing else. Candidates are data: a name that needs quoting is offered
+# single-quoted, every quote character doubled.
 #
 
 Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
 
-    $commands = @('use', 'unset', 'region', 'list', 'status', 'init', 'completion', 'demo')
+    $commands = @('use', 'unset', 'region', 'login', 'logout', 'list', 'status', 'init',
+        'completion', 'demo')
     $regions = @(
         'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2',
         'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2',
@@ -69,6 +71,29 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
         }
         'region' {
             if ($wordToComplete.StartsWith('-')) { @('-h', '--help') } else { $regions }
+        }
+        'login' {
+            if ($previous -ceq '--sso-session') {
+                # [sso-session] names, one per line, as for profiles.
+                @(& __AWSENV_CORE__ __complete sso-sessions $wordToComplete 2>$null)
+            }
+            elseif ($wordToComplete.StartsWith('-')) {
+                @('--sso-session', '--device-code', '--no-browser', '--force', '-h', '--help')
+            }
+            else {
+                @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
+            }
+        }
+        'logout' {
+            if ($previous -ceq '--sso-session') {
+                @(& __AWSENV_CORE__ __complete sso-sessions $wordToComplete 2>$null)
+            }
+            elseif ($wordToComplete.StartsWith('-')) {
+                @('--sso-session', '--all', '-h', '--help')
+            }
+            else {
+                @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
+            }
         }
         'init' {
             if ($wordToComplete.StartsWith('-')) {

@@ -8,9 +8,10 @@
 #
 # The static parts (subcommands, options, regions) are written out here, so most
 # completions start no process; tests/shells/test_drift.py checks them against
-# awsenv/clispec.py. Only profile names ask the core (`__complete profiles`),
-# which reads ~/.aws/config and nothing else. fish escapes every candidate it
-# inserts, so a profile name is never run as code.
+# awsenv/clispec.py. Only profile and sso-session names ask the core
+# (`__complete profiles`, `__complete sso-sessions`), which reads ~/.aws/config
+# and nothing else. fish escapes every candidate it inserts, so a profile or
+# sso-session name is never run as code.
 #
 
 complete -c awsenv -e
@@ -20,7 +21,12 @@ function __awsenv_complete_profiles --description 'awsenv: profile names for com
     command __AWSENV_CORE__ __complete profiles (commandline -ct) 2>/dev/null
 end
 
-set -l __awsenv_commands use unset region list status init completion demo
+function __awsenv_complete_sso_sessions --description 'awsenv: sso-session names for completion'
+    # One name per line, as for profiles above.
+    command __AWSENV_CORE__ __complete sso-sessions (commandline -ct) 2>/dev/null
+end
+
+set -l __awsenv_commands use unset region login logout list status init completion demo
 set -l __awsenv_regions af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 \
     ap-northeast-3 ap-south-1 ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 \
     ap-southeast-4 ap-southeast-5 ap-southeast-7 ca-central-1 ca-west-1 cn-north-1 \
@@ -38,6 +44,8 @@ complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -l ve
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a use -d 'switch this shell to a profile'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a unset -d 'remove everything awsenv exported'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a region -d 'change the region of this shell'
+complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a login -d 'log in to an SSO session'
+complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a logout -d 'end SSO sessions'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a list -d 'list every profile'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a status -d 'show the profile this shell uses now'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a init -d 'print the shell integration'
@@ -56,6 +64,15 @@ complete -c awsenv -n '__fish_seen_subcommand_from use' -l force-login -d 'log i
 
 # region REGION
 complete -c awsenv -n '__fish_seen_subcommand_from region' -a "$__awsenv_regions"
+
+# login [PROFILE], logout [PROFILE]
+complete -c awsenv -n '__fish_seen_subcommand_from login logout' -a '(__awsenv_complete_profiles)'
+complete -c awsenv -n '__fish_seen_subcommand_from login' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'log in to this [sso-session]'
+complete -c awsenv -n '__fish_seen_subcommand_from login' -l device-code -d 'use the device-code flow'
+complete -c awsenv -n '__fish_seen_subcommand_from login' -l no-browser -d 'never open a browser'
+complete -c awsenv -n '__fish_seen_subcommand_from login' -l force -d 'log in again even if still valid'
+complete -c awsenv -n '__fish_seen_subcommand_from logout' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'log out of this [sso-session]'
+complete -c awsenv -n '__fish_seen_subcommand_from logout' -l all -d 'log out of every SSO session'
 
 # list, status
 complete -c awsenv -n '__fish_seen_subcommand_from list status' -l json -d 'print JSON instead of a table'

@@ -1,4 +1,9 @@
-"""``awsenv demo``: a throwaway shell with example profiles, to try awsenv with no AWS account."""
+"""``awsenv demo``: a throwaway shell with example profiles, to try awsenv with no AWS account.
+
+The SSO profiles log in for real, against awsenv's local IAM Identity Center stand-in on
+127.0.0.1 (which also answers STS GetCallerIdentity); a scripted browser approves each sign-in.
+Everything lives in a temporary HOME that is deleted when the demo ends.
+"""
 
 from __future__ import annotations
 
@@ -17,46 +22,62 @@ if TYPE_CHECKING:
 
     from awsenv.cli import Args
 
-# AWS's documented example keys: they look real and can never work.
 DEMO_CONFIG = """\
 # A throwaway config made by `awsenv demo`; it disappears when the demo shell exits.
-[default]
-region = us-east-1
-
-[profile demo-base]
-aws_access_key_id = AKIAIOSFODNN7EXAMPLE
-aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
-region = us-east-1
+[sso-session demo]
+sso_start_url = https://d-0000000000.awsapps.com/start
+sso_region = us-east-1
 
 [profile demo-dev]
-role_arn = arn:aws:iam::111111111111:role/Developer
-source_profile = demo-base
+sso_session = demo
+sso_account_id = 111111111111
+sso_role_name = Developer
 region = eu-west-1
 
 [profile demo-prod]
-role_arn = arn:aws:iam::222222222222:role/ReadOnly
-source_profile = demo-base
+sso_session = demo
+sso_account_id = 222222222222
+sso_role_name = ReadOnly
 region = us-west-2
+
+# AWS's documented example keys: they look real and can never work.
+[profile demo-static]
+aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+region = us-east-1
+"""
+
+ACCOUNTS = {
+    "111111111111": ("Development", ["Developer", "ReadOnly"]),
+    "222222222222": ("Production", ["ReadOnly"]),
+}
+
+WHOAMI = """#!{python}
+# Ask STS who this shell is (what `aws sts get-caller-identity` does), via boto3.
+import boto3
+print(boto3.client("sts").get_caller_identity()["Arn"])
 """
 
 TOUR = (
     "awsenv list",
     "awsenv use demo-dev",
-    'echo "AWS_PROFILE=${AWS_PROFILE-} AWS_REGION=${AWS_REGION-}"'
-    ' "AWSENV_PROFILE=${AWSENV_PROFILE-}"',
+    'echo "AWS_PROFILE=${AWS_PROFILE-} AWS_REGION=${AWS_REGION-}"',
     "awsenv status",
-    "awsenv region ap-south-1",
-    'echo "AWS_REGION=${AWS_REGION-}"',
+    "aws-whoami",
+    "awsenv use demo-prod",
+    "aws-whoami",
+    "awsenv list",
     "awsenv unset",
     'echo "AWS_PROFILE=${AWS_PROFILE-<unset>} AWS_REGION=${AWS_REGION-<unset>}"',
 )
 
 
-def _environment(home: str, environ: Mapping[str, str]) -> dict[str, str]:
+def _environment(home: str, environ: Mapping[str, str], standin: dict[str, str]) -> dict[str, str]:
     env = {
         k: v
         for k, v in environ.items()
-        if not k.startswith(("AWS_", "AWSENV_")) and k not in {"PROMPT_COMMAND", "ZDOTDIR"}
+        if not k.startswith(("AWS_", "AWSENV_"))
+        and k not in {"PROMPT_COMMAND", "ZDOTDIR", "BROWSER"}
     }
     env.update(
         HOME=home,
@@ -65,14 +86,18 @@ def _environment(home: str, environ: Mapping[str, str]) -> dict[str, str]:
         XDG_CACHE_HOME=os.path.join(home, ".cache"),
         XDG_CONFIG_HOME=os.path.join(home, ".config"),
         AWS_EC2_METADATA_DISABLED="true",
+        PATH=os.path.join(home, "bin") + os.pathsep + environ.get("PATH", "/usr/bin:/bin"),
+        BROWSER=f"{sys.executable} -I -m awsenv.standin.browser %s",
+        **standin,
     )
     return env
 
 
-def _write(path: str, text: str) -> None:
+def _write(path: str, text: str, mode: int = 0o600) -> None:
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
+    os.chmod(path, mode)
 
 
 def _shell_argv(dialect: str, home: str, init: str) -> list[str]:
@@ -98,24 +123,32 @@ def _tour(env: dict[str, str], init: str, home: str) -> int:
     script = os.path.join(home, "tour.bash")
     _write(script, "\n".join(lines) + "\n")
     ui.info("no terminal: running the demo tour instead of an interactive shell")
-    return subprocess.call(["bash", "--noprofile", "--norc", script], env=env)  # noqa: S603, S607 - our own script
+    # our own script, in bash found on PATH
+    return subprocess.call(["bash", "--noprofile", "--norc", script], env=env)  # noqa: S603, S607
+
+
+def _prepare(home: str) -> None:
+    config = os.path.join(home, ".aws", "config")
+    _write(config, DEMO_CONFIG)
+    past = os.stat(config).st_mtime - 10
+    os.utime(config, (past, past))
+    _write(os.path.join(home, "bin", "aws-whoami"), WHOAMI.format(python=sys.executable), 0o700)
 
 
 def run(args: Args, environ: Mapping[str, str]) -> str:
     """Start the demo shell (or the scripted tour without a terminal); return nothing for stdout."""
+    from awsenv.standin.idc import IdentityCenterStandIn
+
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
-    with tempfile.TemporaryDirectory(prefix="awsenv-demo-") as home:
-        env = _environment(home, environ)
-        _write(os.path.join(home, ".aws", "config"), DEMO_CONFIG)
-        past = os.stat(os.path.join(home, ".aws", "config")).st_mtime - 10
-        os.utime(os.path.join(home, ".aws", "config"), (past, past))
+    with (
+        tempfile.TemporaryDirectory(prefix="awsenv-demo-") as home,
+        IdentityCenterStandIn(accounts=ACCOUNTS, user_name="demo-user", interval=1) as standin,
+    ):
+        env = _environment(home, environ, standin.environ(sts=True))
+        _prepare(home)
         if not interactive:
             init = shells.init_script(
-                "bash",
-                command=core_command(environ),
-                clock="",
-                prompt=False,
-                completion=False,
+                "bash", command=core_command(environ), clock="", prompt=False, completion=False
             )
             status = _tour(env, init, home)
             if status:
@@ -138,11 +171,14 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         argv = _shell_argv(dialect, home, init)
         if dialect == "zsh":
             env["ZDOTDIR"] = home
-        ui.info(
-            f"demo {dialect} with a throwaway HOME ({home}) and profiles demo-base, demo-dev, "
-            "demo-prod. Try: awsenv list, awsenv use demo-dev, awsenv status, awsenv unset, "
-            "and Tab after 'awsenv use '. Type exit to leave."
-        )
+        for line in (
+            f"a demo {dialect} with a throwaway HOME and a local IAM Identity Center "
+            f"({standin.base_url}) whose sign-ins approve themselves.",
+            "try: awsenv list | awsenv use demo-dev | aws-whoami | awsenv status | "
+            "awsenv use demo-prod --keys | awsenv unset, and Tab after 'awsenv use '.",
+            "type exit to leave; everything is deleted then.",
+        ):
+            ui.info(line)
         try:
             subprocess.call(argv, env=env)  # noqa: S603 - the shell the user chose
         except FileNotFoundError:

@@ -78,6 +78,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/assignment/accounts"): "ListAccounts",
     ("GET", "/assignment/roles"): "ListAccountRoles",
     ("POST", "/logout"): "Logout",
+    # STS's query protocol (only GetCallerIdentity, for keys minted here without moto)
+    ("POST", "/"): "Sts",
 }
 PORTAL_OPERATIONS = frozenset({"GetRoleCredentials", "ListAccounts", "ListAccountRoles", "Logout"})
 FAULTS = frozenset({"status", "delay", "reset", "huge_body", "error", "raw"})
@@ -285,6 +287,15 @@ def _html(status: int, title: str, text: str) -> Reply:
     return Reply(status, page, (("Content-Type", "text/html; charset=utf-8"),))
 
 
+def _sts_error(status: int, code: str, message: str) -> Reply:
+    body = (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
+        f"<Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+    ).encode()
+    return Reply(status, body, (("Content-Type", "text/xml"),))
+
+
 def _challenge(verifier: str) -> str:
     digest = hashlib.sha256(verifier.encode("utf-8")).digest()
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
@@ -378,6 +389,7 @@ class IdentityCenterStandIn:
         self._calls: dict[str, int] = {}
         self._requests: list[Request] = []
         self._authorizations = 0
+        self._minted: dict[str, tuple[str, str]] = {}  # access key id -> (account, role)
         self._scripts: dict[str, list[Step]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -432,9 +444,15 @@ class IdentityCenterStandIn:
             raise RuntimeError("the stand-in is not running")
         return f"http://{LOOPBACK}:{self._server.server_port}"
 
-    def environ(self) -> dict[str, str]:
-        """Return the variables that point botocore's sso-oidc and sso clients here."""
-        return {"AWS_ENDPOINT_URL_SSO_OIDC": self.base_url, "AWS_ENDPOINT_URL_SSO": self.base_url}
+    def environ(self, *, sts: bool = False) -> dict[str, str]:
+        """Return the variables that point botocore's sso-oidc and sso (and STS) clients here."""
+        variables = {
+            "AWS_ENDPOINT_URL_SSO_OIDC": self.base_url,
+            "AWS_ENDPOINT_URL_SSO": self.base_url,
+        }
+        if sts:
+            variables["AWS_ENDPOINT_URL_STS"] = self.base_url
+        return variables
 
     # -- what tests look at ------------------------------------------------------------------
 
@@ -669,6 +687,8 @@ class IdentityCenterStandIn:
             return self._authorize(query)
         if operation == "Device":
             return self._device_page(query)
+        if operation == "Sts":
+            return self._sts_answer(handler, raw)
         if operation in PORTAL_OPERATIONS:
             try:
                 return self._portal(operation, handler.headers.get("x-amz-sso_bearer_token"), query)
@@ -1003,12 +1023,42 @@ class IdentityCenterStandIn:
                 "expiration": int(minted["Expiration"].timestamp() * 1000),
             }
         with self._lock:
+            access_key = "ASIA" + secrets.token_hex(8).upper()
+            self._minted[access_key] = (account, role)
             return {
-                "accessKeyId": "ASIA" + secrets.token_hex(8).upper(),
+                "accessKeyId": access_key,
                 "secretAccessKey": self._secret("secretaccesskey"),
                 "sessionToken": self._secret("sessiontoken"),
                 "expiration": int((self.clock() + self.role_credentials_lifetime) * 1000),
             }
+
+    def _sts_answer(self, handler: _Handler, raw: bytes) -> Reply:
+        """Answer STS GetCallerIdentity (query protocol, XML) for keys this stand-in minted.
+
+        ``awsenv demo`` runs without moto, so ``aws sts get-caller-identity`` after
+        ``awsenv use`` is answered here: the caller is found by the access key id in the SigV4
+        ``Credential=`` of the Authorization header (the signature itself is not checked).
+        """
+        form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+        authorization = handler.headers.get("Authorization", "")
+        access_key = authorization.partition("Credential=")[2].partition("/")[0]
+        with self._lock:
+            caller = self._minted.get(access_key)
+        namespace = "https://sts.amazonaws.com/doc/2011-06-15/"
+        if form.get("Action") != "GetCallerIdentity":
+            return _sts_error(400, "InvalidAction", "the stand-in answers only GetCallerIdentity")
+        if caller is None:
+            return _sts_error(403, "InvalidClientTokenId", "The security token is not valid.")
+        account, role = caller
+        body = (
+            f'<GetCallerIdentityResponse xmlns="{namespace}"><GetCallerIdentityResult>'
+            f"<Arn>arn:aws:sts::{account}:assumed-role/{role}/{self.user_name}</Arn>"
+            f"<UserId>AROA{account}:{self.user_name}</UserId><Account>{account}</Account>"
+            "</GetCallerIdentityResult><ResponseMetadata>"
+            f"<RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+            "</GetCallerIdentityResponse>"
+        ).encode()
+        return Reply(200, body, (("Content-Type", "text/xml"),))
 
     def _sts_client(self) -> Any:
         """Return a botocore STS client for ``sts_endpoint``, isolated from the user's AWS files."""

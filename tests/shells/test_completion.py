@@ -42,6 +42,7 @@ HOSTILE_PROFILES = [
     HOSTILE[0].replace("'", "").replace('"', ""),
 ]
 HOSTILE_CONFIG = CONFIG + "".join(f"[profile {name}]\n" for name in HOSTILE_PROFILES)
+SSO_CONFIG = CONFIG + "[sso-session corp]\n[sso-session dev-team]\n"
 
 BASH_DRIVER = r"""set -u
 source "${T_COMPLETION}"
@@ -127,6 +128,7 @@ def complete(shell: str, lines: list[list[str]], home: Path, tmp_path: Path) -> 
 
 SUBCOMMANDS = {c.name for c in clispec.COMMANDS if not c.hidden}
 USE_OPTIONS = {f for o in clispec.BY_NAME["use"].options for f in o.flags}
+LOGOUT_OPTIONS = {f for o in clispec.BY_NAME["logout"].options for f in o.flags}
 
 
 @pytest.fixture(params=["bash", "zsh", "fish"])
@@ -226,3 +228,43 @@ def test_completion_offers_nothing_for_free_text_option_values(shell, home, tmp_
         tmp_path,
     )
     assert got == [set(), set()]
+
+
+def test_completion_offers_profile_names_for_login_and_logout(shell, home, tmp_path) -> None:
+    write_config(home, SSO_CONFIG)
+    got = complete(
+        shell,
+        [["awsenv", "login", ""], ["awsenv", "login", "pr"], ["awsenv", "logout", "d"]],
+        home,
+        tmp_path,
+    )
+    assert got[0] == {"dev", "prod", "prod-admin"}
+    assert got[1] == {"prod", "prod-admin"}
+    assert got[2] == {"dev"}
+
+
+def test_completion_offers_options_of_logout(shell, home, tmp_path) -> None:
+    write_config(home, SSO_CONFIG)
+    got = complete(shell, [["awsenv", "logout", "--"], ["awsenv", "login", "--f"]], home, tmp_path)
+    assert LOGOUT_OPTIONS | {"--help"} <= got[0]
+    assert got[0] <= LOGOUT_OPTIONS | {"--help", "-h"}
+    assert got[1] == {"--force"}
+
+
+def test_completion_offers_sso_session_names_after_sso_session_option(
+    shell, home, tmp_path
+) -> None:
+    write_config(home, SSO_CONFIG)
+    got = complete(
+        shell,
+        [
+            ["awsenv", "login", "--sso-session", ""],
+            ["awsenv", "login", "--sso-session", "d"],
+            ["awsenv", "logout", "--sso-session", ""],
+        ],
+        home,
+        tmp_path,
+    )
+    assert got[0] == {"corp", "dev-team"}
+    assert got[1] == {"dev-team"}
+    assert got[2] == {"corp", "dev-team"}
