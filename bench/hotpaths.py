@@ -8,6 +8,7 @@ and times, inside that one process (EPOCHREALTIME), N calls of:
   floor       python -I -c pass          (the same interpreter awsenv runs on)
   use         awsenv use static          through the bash wrapper (fork, exec, eval)
   use-role    awsenv use role            (AWS_PROFILE export of an assume-role chain)
+  use-sso     awsenv use sso             (sso-session profile with a valid cached token)
   complete    the bash completion function for `awsenv use st<TAB>`
 and, once per size: `awsenv init bash` (the python call) and the cost `eval "$(awsenv init
 bash)"` adds to a new bash (`bash -c 'eval ...'` minus `bash -c true`), and the prompt hook
@@ -41,8 +42,10 @@ def write_profiles(home: Path, count: int) -> None:
         "source_profile = static\nregion = us-east-1\n",
         "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\n"
         "sso_region = us-east-1\n",
+        "[profile sso]\nsso_session = corp\nsso_account_id = 111111111111\n"
+        "sso_role_name = Admin\nregion = us-west-2\n",
     ]
-    for i in range(max(0, count - 2)):
+    for i in range(max(0, count - 3)):
         kind = i % 4
         if kind == 0:
             parts.append(
@@ -68,6 +71,24 @@ def write_profiles(home: Path, count: int) -> None:
     config.write_text("\n".join(parts), encoding="utf-8")
     past = time.time() - 3600
     os.utime(config, (past, past))
+    # A valid cached SSO token for sso-session corp, as `aws sso login` or awsenv leaves it.
+    from awsenv.sso import tokens
+
+    env = {"HOME": str(home)}
+    session = tokens.SsoSession("corp", "https://example.awsapps.com/start", "us-east-1")
+    tokens.save_token(
+        env,
+        session,
+        tokens.Token(
+            access_token="bench",
+            expires_at=int(time.time()) + 8 * 3600,
+            refresh_token="bench",
+            client_id="bench",
+            client_secret="bench",
+            registration_expires_at=int(time.time()) + 86400,
+        ),
+    )
+    os.utime(tokens.token_path(env, session), (past, past))
 
 
 def bash_loop(env: dict[str, str], setup: str, body: str, loops: int) -> float:
@@ -142,6 +163,7 @@ def measure(count: int, runs: int, loops: int) -> dict[str, list[float]]:
             "floor": f"{PYTHON} -I -c pass",
             "use": "awsenv use static",
             "use-role": "awsenv use role",
+            "use-sso": "awsenv use sso",
             "complete": complete,
         }
         results: dict[str, list[float]] = {name: [] for name in cases}
@@ -189,6 +211,7 @@ def main() -> None:
             "floor": "python -I -c pass (floor)",
             "use": "awsenv use static (bash wrapper)",
             "use-role": "awsenv use role (bash wrapper)",
+            "use-sso": "awsenv use sso, cached token",
             "complete": "completion: awsenv use st<TAB>",
             "init": "awsenv init bash (python)",
         }
