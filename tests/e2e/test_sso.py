@@ -62,13 +62,31 @@ def test_pkce_login_in_the_shell_then_the_aws_cli_acts_as_the_role(
     assert "code_challenge_method=S256" in world.browser_urls()[0]
 
 
-def test_device_code_login(world):
-    result = use(world, "dev", "--device-code")
-    assert result.returncode == 0, result.stderr
-    assert "export AWS_PROFILE=dev" in result.stdout.splitlines()
+@pytest.mark.parametrize("dialect", ["bash", "zsh", "fish"])
+def test_device_code_login_in_the_shell(world, dialect, tmp_path):
+    spec = SHELLS[dialect]
+    script = (
+        load_init(dialect)
+        + "awsenv use dev-ro --device-code\n"
+        + spec.print_var("AWS_PROFILE")
+        + "\n"
+        + spec.print_var("AWSENV_PROFILE")
+        + "\n"
+    )
+    result = spec.run(script, world.env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().split("\0")[:2] == ["dev-ro", "dev-ro"]
     assert world.idc.calls.get("StartDeviceAuthorization") == 1
     assert world.idc.authorizations == 1
     assert "/device" in world.browser_urls()[0]
+    assert "Check that the page shows the code" in result.stderr.decode()
+
+
+def test_pkce_wait_ends_at_the_timeout_with_a_clear_error(world):
+    env = {**world.env, "BROWSER": "", "AWSENV_LOGIN_TIMEOUT": "2"}
+    result = use(world, "dev", "--no-browser", env=env)
+    assert_failed_cleanly(result, "no sign-in arrived within 2 seconds")
+    assert token_of(world) is None
 
 
 def test_no_browser_prints_the_url_on_stderr_and_keeps_waiting(world):
