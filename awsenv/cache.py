@@ -132,12 +132,14 @@ def _temp_file(directory: str, name: str) -> tuple[int, str]:
     raise FileExistsError(errno.EEXIST, "no free temporary file name", directory)
 
 
-def write_bytes(path: str, data: bytes) -> None:
+def write_bytes(path: str, data: bytes, *, mode: int = 0o600) -> None:
     """Replace the file at ``path`` atomically with ``data`` (mode 0600 whatever the umask).
 
     Parents are created 0700. A symlink at ``path`` is replaced, never written through. On any
     failure (disk full, ``ulimit -f``, read-only directory) the old file is left as it was, the
     temporary file is removed, and :class:`CacheError` names the path and the OS error.
+    ``mode`` is for files that are not awsenv's own (``~/.aws/config`` keeps the mode it had):
+    it is set on the temporary file, so the file is never seen with another mode.
     """
     directory = os.path.dirname(os.path.abspath(path))
     _ensure_dir(directory, path)
@@ -148,7 +150,7 @@ def write_bytes(path: str, data: bytes) -> None:
     try:
         try:
             if hasattr(os, "fchmod"):
-                os.fchmod(fd, 0o600)  # a umask such as 0277 may have taken the write bit
+                os.fchmod(fd, mode)  # a umask such as 0277 may have taken the write bit
             view = memoryview(data)
             while view:
                 written = os.write(fd, view)

@@ -181,6 +181,10 @@ def dispatch(args: Args, environ: Mapping[str, str]) -> str:
         from awsenv.commands import logout
 
         return logout.run(args, environ)
+    if name == "sso":
+        from awsenv.commands import sso_sync
+
+        return sso_sync.run(args, environ)
     if name == "demo":
         from awsenv.commands import demo
 

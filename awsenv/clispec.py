@@ -192,6 +192,27 @@ COMMANDS: tuple[Command, ...] = (
         ),
     ),
     Command(
+        "sso",
+        "add a profile for every account role an SSO login can use (sso sync)",
+        description=(
+            "sync: for each account and role the [sso-session] can use and no profile points "
+            "at, append a [profile <account>-<role>] to the config, keeping everything else "
+            "byte for byte (logs in when needed; a backup goes next to the file). --dry-run "
+            "prints the diff instead."
+        ),
+        positionals=(Positional("action", "sync", complete="sso-actions"),),
+        options=(
+            Option(
+                ("--sso-session",),
+                "the [sso-session] to sync",
+                metavar="NAME",
+                complete="sso-sessions",
+            ),
+            Option(("--dry-run",), "print a unified diff on stdout; write nothing"),
+            Option(("--prefix",), "put P- in front of each new profile name", metavar="P"),
+        ),
+    ),
+    Command(
         "list",
         "list every profile with its kind, account, role and region",
         options=(_JSON,),

@@ -88,7 +88,7 @@ function __awsenv_complete() {
             if [[ "${cur}" == -* ]]; then
                 __awsenv_complete_words "${cur}" -h --help --version
             else
-                __awsenv_complete_words "${cur}" use unset region login logout list status init completion demo
+                __awsenv_complete_words "${cur}" use unset region login logout sso list status init completion demo
             fi
             ;;
         use)
@@ -131,6 +131,17 @@ function __awsenv_complete() {
                 __awsenv_complete_words "${cur}" --sso-session --all -h --help
             else
                 __awsenv_complete_profiles "${cur}"
+            fi
+            ;;
+        sso)
+            if [[ "${prev}" == --sso-session ]]; then
+                __awsenv_complete_sso_sessions "${cur}"
+            elif [[ "${prev}" == --prefix ]]; then
+                :
+            elif [[ "${cur}" == -* ]]; then
+                __awsenv_complete_words "${cur}" --sso-session --dry-run --prefix -h --help
+            else
+                __awsenv_complete_words "${cur}" sync
             fi
             ;;
         init)

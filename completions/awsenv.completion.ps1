@@ -17,8 +17,8 @@
 Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
 
-    $commands = @('use', 'unset', 'region', 'login', 'logout', 'list', 'status', 'init',
-        'completion', 'demo')
+    $commands = @('use', 'unset', 'region', 'login', 'logout', 'sso', 'list', 'status',
+        'init', 'completion', 'demo')
     $regions = @(
         'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2',
         'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2',
@@ -93,6 +93,20 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             }
             else {
                 @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
+            }
+        }
+        'sso' {
+            if ($previous -ceq '--sso-session') {
+                @(& __AWSENV_CORE__ __complete sso-sessions $wordToComplete 2>$null)
+            }
+            elseif ($previous -ceq '--prefix') {
+                @()
+            }
+            elseif ($wordToComplete.StartsWith('-')) {
+                @('--sso-session', '--dry-run', '--prefix', '-h', '--help')
+            }
+            else {
+                @('sync')
             }
         }
         'init' {

@@ -26,7 +26,7 @@ function __awsenv_complete_sso_sessions --description 'awsenv: sso-session names
     command __AWSENV_CORE__ __complete sso-sessions (commandline -ct) 2>/dev/null
 end
 
-set -l __awsenv_commands use unset region login logout list status init completion demo
+set -l __awsenv_commands use unset region login logout sso list status init completion demo
 set -l __awsenv_regions af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 \
     ap-northeast-3 ap-south-1 ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 \
     ap-southeast-4 ap-southeast-5 ap-southeast-7 ca-central-1 ca-west-1 cn-north-1 \
@@ -46,6 +46,7 @@ complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a un
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a region -d 'change the region of this shell'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a login -d 'log in to an SSO session'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a logout -d 'end SSO sessions'
+complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a sso -d 'sso sync: a profile per account role'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a list -d 'list every profile'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a status -d 'show the profile this shell uses now'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a init -d 'print the shell integration'
@@ -73,6 +74,12 @@ complete -c awsenv -n '__fish_seen_subcommand_from login' -l no-browser -d 'neve
 complete -c awsenv -n '__fish_seen_subcommand_from login' -l force -d 'log in again even if still valid'
 complete -c awsenv -n '__fish_seen_subcommand_from logout' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'log out of this [sso-session]'
 complete -c awsenv -n '__fish_seen_subcommand_from logout' -l all -d 'log out of every SSO session'
+
+# sso sync --sso-session NAME [--dry-run] [--prefix P]
+complete -c awsenv -n '__fish_seen_subcommand_from sso; and not __fish_seen_subcommand_from sync' -a sync -d 'add a profile per account role'
+complete -c awsenv -n '__fish_seen_subcommand_from sso' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'the [sso-session] to sync'
+complete -c awsenv -n '__fish_seen_subcommand_from sso' -l dry-run -d 'print the diff; write nothing'
+complete -c awsenv -n '__fish_seen_subcommand_from sso' -l prefix -x -d 'put P- in front of each new profile name'
 
 # list, status
 complete -c awsenv -n '__fish_seen_subcommand_from list status' -l json -d 'print JSON instead of a table'

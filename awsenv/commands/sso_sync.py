@@ -1,0 +1,227 @@
+"""``awsenv sso sync --sso-session NAME``: add a profile for every account role the login can use.
+
+Each (account, role) the portal lists that no profile already points at (same sso-session, or a
+legacy profile or another sso-session with the same start URL) gets ``[profile <account>-<role>]``
+with ``sso_session``, ``sso_account_id`` and ``sso_role_name`` only. No ``region`` is written on
+purpose: ``sso_region`` is where Identity Center lives, not necessarily where people work, and a
+wrong region fails silently later while a missing one fails loudly now (``awsenv use P --region R``,
+``awsenv region R`` or a ``region =`` line fix it). The file is edited by ``configwrite``: append
+only, checked with botocore's rules before writing, atomic, mode kept, previous content in
+``config.awsenv-backup``. A second run with nothing new writes nothing.
+"""
+
+from __future__ import annotations
+
+from awsenv.errors import AwsenvError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from awsenv.cli import Args
+    from awsenv.config import Parsed
+    from awsenv.configwrite import NewSection
+    from awsenv.sso import tokens
+
+
+class UnknownSession(AwsenvError):
+    """The ``--sso-session`` named is not in the config file."""
+
+
+def slug(text: str) -> str:
+    """Lower-case ``text``; every run of characters other than a-z and 0-9 becomes one '-'.
+
+    Accents are dropped first (``Développement`` → ``developpement``).
+    """
+    import unicodedata
+
+    out: list[str] = []
+    for char in unicodedata.normalize("NFKD", text).lower():
+        if unicodedata.combining(char):
+            continue
+        if "a" <= char <= "z" or "0" <= char <= "9":
+            out.append(char)
+        elif out and out[-1] != "-":
+            out.append("-")
+    return "".join(out).strip("-")
+
+
+def base_name(prefix: str, account_id: str, account_name: str, role: str) -> str:
+    """``[prefix-]<account-name>-<role>``; the account id stands in for a name with no letters."""
+    parts = [prefix.rstrip("-")] if prefix.rstrip("-") else []
+    parts += [slug(account_name) or account_id, slug(role) or "role"]
+    return "-".join(parts)
+
+
+def free_name(base: str, account_id: str, taken: set[str]) -> str:
+    """Return ``base`` if free, else ``base-<account id>``, then ``-2``, ``-3``... appended."""
+    if base not in taken:
+        return base
+    name = f"{base}-{account_id}"
+    number = 2
+    while name in taken:
+        name = f"{base}-{account_id}-{number}"
+        number += 1
+    return name
+
+
+def _url(value: object) -> str | None:
+    return value.rstrip("/") if isinstance(value, str) else None
+
+
+def covered(parsed: Parsed, sess: tokens.SsoSession) -> set[tuple[str, str]]:
+    """Return the (account, role) pairs some profile already reaches through this portal."""
+    start_url = _url(sess.start_url)
+    pairs: set[tuple[str, str]] = set()
+    for section in parsed.profiles.values():
+        account, role = section.get("sso_account_id"), section.get("sso_role_name")
+        if not isinstance(account, str) or not isinstance(role, str):
+            continue
+        session_name = section.get("sso_session")
+        if isinstance(session_name, str):
+            other = parsed.sso_sessions.get(session_name) or {}
+            same = session_name == sess.name or _url(other.get("sso_start_url")) == start_url
+        else:
+            same = _url(section.get("sso_start_url")) == start_url
+        if same:
+            pairs.add((account, role))
+    return pairs
+
+
+def plan_sections(
+    parsed: Parsed,
+    sess: tokens.SsoSession,
+    found: list[tuple[str, str, str]],
+    prefix: str,
+) -> list[tuple[NewSection, str, str, str]]:
+    """Choose the profiles to add: (section, account id, account name, role), in a stable order."""
+    from awsenv import configwrite
+
+    session_name = str(sess.name)  # sso sync works on named sessions only
+    done = covered(parsed, sess)
+    taken = set(parsed.profiles)
+    planned: list[tuple[NewSection, str, str, str]] = []
+    for account_id, account_name, role in sorted(
+        set(found), key=lambda item: (slug(item[1]), item[0], item[2])
+    ):
+        if (account_id, role) in done:
+            continue
+        name = free_name(base_name(prefix, account_id, account_name, role), account_id, taken)
+        items = (
+            ("sso_session", session_name),
+            ("sso_account_id", account_id),
+            ("sso_role_name", role),
+        )
+        try:
+            section = configwrite.profile_section(name, items)
+        except ValueError as exc:
+            raise AwsenvError(f"cannot add profile {name!r}: {exc}") from None
+        taken.add(name)
+        done.add((account_id, role))
+        planned.append((section, account_id, account_name, role))
+    return planned
+
+
+def _session(environ: Mapping[str, str], name: str) -> tokens.SsoSession:
+    from awsenv.commands import _login
+    from awsenv.config import ConfigFiles
+
+    files = ConfigFiles(environ)
+    if files.sso_session(name) is None:
+        known = files.sso_session_names()
+        listed = ", ".join(known) if known else "none"
+        raise UnknownSession(
+            f"there is no [sso-session {name}] in {files.config_path} (sessions: {listed})"
+        )
+    try:
+        return _login.named_session(files, name)
+    except UsageError as exc:  # a session without sso_start_url or sso_region: fix the file
+        raise AwsenvError(exc.message, hint=exc.hint) from None
+
+
+def _list_roles(
+    args: Args, environ: Mapping[str, str], sess: tokens.SsoSession
+) -> list[tuple[str, str, str]]:
+    """Log in if needed (as ``awsenv login --sso-session``), then list accounts and roles."""
+    from awsenv import ui
+    from awsenv.commands import _login
+    from awsenv.config import ConfigFiles
+    from awsenv.sso import login, portal, tokens
+
+    files = ConfigFiles(environ)
+    options = _login.login_options(args, environ)
+    for attempt in (1, 2):
+        expiry, logged_in = login.ensure_token(
+            environ,
+            sess,
+            profile=None,
+            settings=_login.session_settings(files, sess),
+            options=options,
+            ui=ui.TerminalLoginUI(no_browser=options.no_browser, environ=environ),
+        )
+        if logged_in:
+            ui.info(_login.describe_login(sess, expiry))
+        token = tokens.load_token(environ, sess)
+        if token is None:  # pragma: no cover - ensure_token just saved it
+            raise AwsenvError("the SSO token vanished from the cache right after the login")
+        try:
+            return portal.accounts_and_roles(environ, sess, token.access_token, profile=None)
+        except portal.TokenRejected:
+            if attempt == 2:
+                raise
+            tokens.remove_token(environ, sess)  # revoked elsewhere: log in once more
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def run(args: Args, environ: Mapping[str, str]) -> str:
+    """Add the missing profiles (or, with --dry-run, return the diff that would add them)."""
+    import time
+
+    from awsenv import cache, config, configwrite, paths, ui
+
+    action = args.get("action")
+    if action != "sync":
+        raise UsageError(f"unknown action {action!r}; try 'awsenv sso sync --sso-session NAME'")
+    name = args.get("sso_session")
+    if not name:
+        raise UsageError("name the session: awsenv sso sync --sso-session NAME")
+    name = str(name)
+    prefix = str(args.get("prefix") or "")
+    if prefix:
+        try:  # a prefix botocore could not read back fails now, not after the login
+            configwrite.profile_section(base_name(prefix, "0", "a", "b"), ())
+        except ValueError:
+            raise UsageError(
+                f"--prefix {prefix!r} would make profile names botocore cannot read back",
+                hint="use letters, digits, '-', '_' or '.'",
+            ) from None
+    sess = _session(environ, name)
+    config_path = paths.config_file(environ)
+    # A file botocore rejects is reported (with its line) before any login or edit.
+    config.parse(config_path, paths.credentials_file(environ))
+
+    found = _list_roles(args, environ, sess)
+    # Parse again: the login took time, and the file may have changed meanwhile.
+    parsed = config.parse(config_path, paths.credentials_file(environ))
+    planned = plan_sections(parsed, sess, found, prefix)
+    if not planned:
+        count = len(set(found))
+        what = f"all {count} account roles" if count != 1 else "the one account role"
+        ui.info(
+            f"nothing to add: {what} of sso-session {name} already have profiles"
+            if count
+            else f"nothing to add: sso-session {name} gives access to no account"
+        )
+        return ""
+    comment = f"Added by awsenv sso sync (sso-session {name}) on {time.strftime('%Y-%m-%d')}"
+    edit = configwrite.plan(config_path, [p[0] for p in planned], comment=comment)
+    noun = "profile" if len(planned) == 1 else "profiles"
+    if args.get("dry_run"):
+        ui.info(f"dry run: would add {len(planned)} {noun} to {config_path}; nothing written")
+        return edit.diff()
+    edit.commit(lock=cache.lock_path(environ, "aws-config"))
+    for section, account_id, account_name, role in planned:
+        ui.info(f"added profile {section.profile}: {account_name} ({account_id}), role {role}")
+    saved = f"; the previous file is {edit.backup_path}" if edit.mode is not None else ""
+    ui.info(f"{len(planned)} {noun} added to {config_path}{saved}")
+    return ""

@@ -1,0 +1,379 @@
+"""Append sections to ~/.aws/config (or credentials) without changing a byte of what is there.
+
+The only edit awsenv makes to a file people own is an append: the existing bytes (comments,
+spacing, CRLF line ends, a missing final newline, which gets one) stay exactly as they are, and
+the new sections follow one ``# Added by ...`` comment line. Before anything is written the result
+is parsed with botocore's rules (``config.raw_parse``: strict duplicates, no inline comments,
+``[profile NAME]`` read back through shlex) and must hold exactly the old sections, unchanged,
+plus the new ones; otherwise nothing is written. The file is replaced atomically through
+``cache.write_bytes`` with its own mode kept (0600 for a new file); the previous content is kept
+in ``<file>.awsenv-backup`` (0600, one generation, overwritten by the next write). A symlinked
+file (dotfile managers) is written through to its target, so the link stays a link; a file
+kept read-only is refused. Another write between planning and committing is detected (the file
+is read again under awsenv's lock) and nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+
+from awsenv import cache, config
+from awsenv.errors import AwsenvError, ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from awsenv.config import Section
+
+BACKUP_SUFFIX = ".awsenv-backup"
+MAX_BYTES = 64 << 20  # a config file larger than this is not something to rewrite blindly
+_FORBIDDEN_IN_NAMES = ("\n", "\r", "\x00", "[", "]")
+
+
+class ConfigWriteError(AwsenvError):
+    """A config file cannot be changed safely; nothing was written."""
+
+    def __init__(self, path: str, what: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{path}: {what}", hint=hint)
+        self.path = path
+
+
+class NewSection:
+    """One section to append: the text between the brackets and its ``key = value`` lines.
+
+    ``profile`` is the profile name the config file must read back for this section (set by
+    :func:`profile_section`); None for a credentials-file section or a non-profile section.
+    """
+
+    __slots__ = ("header", "items", "profile")
+
+    def __init__(
+        self, header: str, items: Sequence[tuple[str, str]], *, profile: str | None = None
+    ) -> None:
+        self.header = header
+        self.items = tuple(items)
+        self.profile = profile
+
+    def __repr__(self) -> str:
+        return f"NewSection({self.header!r}, {self.items!r}, profile={self.profile!r})"
+
+
+# --- what may be written -------------------------------------------------------------------
+
+
+def check_header(header: str) -> None:
+    """Refuse a section header configparser would not read back as exactly ``header``."""
+    if not header or header != header.strip():
+        raise ValueError(f"section name {header!r} is empty or has spaces at either end")
+    bad = [c for c in _FORBIDDEN_IN_NAMES if c in header]
+    if bad or not header.isprintable():
+        raise ValueError(f"section name {header!r} holds a newline, bracket or control character")
+
+
+def check_item(key: str, value: str) -> None:
+    """Refuse a ``key = value`` line that would not read back as exactly (key, value)."""
+    if (
+        not key
+        or key != key.lower()  # configparser lower-cases keys
+        or not key.isprintable()
+        or any(c.isspace() or c in "=:[]" for c in key)
+        or key[0] in "#;"
+    ):
+        raise ValueError(f"{key!r} cannot be written as a key")
+    if "\n" in value or "\r" in value:
+        raise ValueError(f"the value of {key} holds a line break, which would start a new line")
+    if value != value.strip() or "\x00" in value:
+        raise ValueError(f"the value of {key} has spaces at either end or a NUL byte")
+
+
+def profile_section(name: str, items: Sequence[tuple[str, str]]) -> NewSection:
+    """Build a config-file ``[profile NAME]`` section; ValueError if botocore would misread it.
+
+    botocore splits the header with shlex and keeps the profile only if that gives exactly
+    ``profile`` and the name, so names with spaces, quotes or backslashes are refused.
+    """
+    header = f"profile {name}"
+    check_header(header)
+    if config._two_words(header) != name:  # botocore's rule, kept in one place
+        raise ValueError(f"botocore would not read [profile {name}] back as profile {name!r}")
+    for key, value in items:
+        check_item(key, value)
+    return NewSection(header, items, profile=name)
+
+
+# --- building the new text -----------------------------------------------------------------
+
+
+def newline_of(data: bytes) -> bytes:
+    """Return the file's line end: that of its first line (CRLF, LF or CR); LF if none."""
+    lf = data.find(b"\n")
+    cr = data.find(b"\r")
+    if cr != -1 and (lf == -1 or cr < lf):
+        return b"\r\n" if data[cr : cr + 2] == b"\r\n" else b"\r"
+    return b"\n"
+
+
+def _encoding() -> str:
+    """The encoding configparser reads the file with (the locale's, as botocore opens it)."""
+    import locale
+
+    return locale.getpreferredencoding(False)
+
+
+def render(old: bytes, sections: Sequence[NewSection], comment: str, path: str = "") -> bytes:
+    """Return ``old`` with ``sections`` appended after one ``# comment`` line (old bytes kept)."""
+    if not sections:
+        return old
+    if "\n" in comment or "\r" in comment:
+        raise ValueError("the comment must be one line")
+    for section in sections:
+        check_header(section.header)
+        for key, value in section.items:
+            check_item(key, value)
+    nl = newline_of(old)
+    out = old
+    if out and not out.endswith((b"\n", b"\r")):
+        out += nl  # a missing final newline: the last line keeps its bytes and gets its end
+    if out.strip() and not out.endswith(nl + nl):
+        out += nl  # one blank line between what was there and the new block
+    lines = [f"# {comment}"]
+    for number, section in enumerate(sections):
+        if number:
+            lines.append("")
+        lines.append(f"[{section.header}]")
+        lines.extend(f"{key} = {value}" for key, value in section.items)
+    encoding = _encoding()
+    try:
+        block = nl.join(line.encode(encoding) for line in lines) + nl
+    except UnicodeEncodeError:
+        raise ConfigWriteError(
+            path, f"the new sections cannot be written in this locale's encoding ({encoding})"
+        ) from None
+    return out + block
+
+
+# --- checking the result as botocore will read it ------------------------------------------
+
+
+def _parse_bytes(
+    data: bytes, scratch: str, name: str, *, profiles: bool
+) -> tuple[dict[str, Section], dict[str, Section]]:
+    """Parse ``data`` from a private scratch file: raw sections and (config) the profile map."""
+    path = os.path.join(scratch, name)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise ConfigWriteError(
+            scratch, f"cannot check the edit in a scratch copy: {exc.strerror}"
+        ) from None
+    sections, _lines = config.raw_parse(path)
+    mapped = config.parse(path, os.devnull).profiles if profiles else {}
+    return sections, mapped
+
+
+def _what(exc: ConfigError, scratch_path: str) -> str:
+    """The description in a parse error found on the scratch copy, without its path."""
+    where = f"{scratch_path}:{exc.line}" if exc.line else scratch_path
+    return exc.message[len(where) + 2 :] if exc.message.startswith(where) else exc.message
+
+
+def verify(path: str, old: bytes, new: bytes, sections: Sequence[NewSection]) -> None:
+    """Raise unless ``new`` parses as botocore would and holds ``old``'s sections plus ``sections``.
+
+    ``old`` must parse too (a file botocore rejects is not edited: the error names its line).
+    Checked: every old section is still there with the same values; the only new sections are
+    ``sections``, each with at least its own keys and values (a ``[DEFAULT]`` section adds its
+    keys to every section); for profile sections, the profile map is the old one plus the new
+    names, none of which replaces an existing profile.
+    """
+    import shutil
+    import tempfile
+
+    want_profiles = any(s.profile is not None for s in sections)
+    scratch = tempfile.mkdtemp(prefix="awsenv-configwrite-")  # 0700: the file may hold secrets
+    try:
+        try:
+            old_sections, old_profiles = _parse_bytes(old, scratch, "old", profiles=want_profiles)
+        except ConfigError as exc:
+            raise ConfigError(path, exc.line, _what(exc, os.path.join(scratch, "old"))) from None
+        try:
+            new_sections, new_profiles = _parse_bytes(new, scratch, "new", profiles=want_profiles)
+        except ConfigError as exc:
+            what = _what(exc, os.path.join(scratch, "new"))
+            at = f" at line {exc.line}" if exc.line else ""
+            raise ConfigWriteError(
+                path, f"refusing to write: the result would not parse{at} ({what})"
+            ) from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    def refuse(what: str) -> ConfigWriteError:
+        return ConfigWriteError(path, f"refusing to write: {what}; nothing was changed")
+
+    for header, values in old_sections.items():
+        if new_sections.get(header) != values:
+            raise refuse(f"section [{header}] would change")
+    added = {s.header: s for s in sections}
+    if len(added) != len(sections):
+        raise refuse("the same section would be added twice")
+    extra = set(new_sections) - set(old_sections)
+    if extra != set(added):
+        raise refuse("the sections read back are not the ones meant to be added")
+    for header, section in added.items():
+        got = new_sections[header]
+        if any(got.get(key) != value for key, value in section.items):
+            raise refuse(f"section [{header}] would not read back as written")
+    if want_profiles:
+        for name, values in old_profiles.items():
+            if new_profiles.get(name) != values:
+                raise refuse(f"profile {name!r} would change")
+        names = {s.profile for s in sections if s.profile is not None}
+        if names & set(old_profiles) or set(new_profiles) - set(old_profiles) != names:
+            raise refuse("the profiles read back are not the ones meant to be added")
+
+
+# --- reading and replacing the file --------------------------------------------------------
+
+
+def _read(target: str) -> tuple[bytes, int | None]:
+    """Return the file's bytes and permission bits; (b"", None) if there is no file."""
+    import stat
+
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return b"", None
+    except OSError as exc:
+        raise ConfigWriteError(target, f"cannot read it: {exc.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ConfigWriteError(target, "is not a regular file; awsenv only edits regular files")
+    if st.st_size > MAX_BYTES:
+        raise ConfigWriteError(target, f"is larger than {MAX_BYTES >> 20} MiB; not editing it")
+    data = cache.read_bytes(target, limit=MAX_BYTES)
+    if data is None:
+        raise ConfigWriteError(target, "cannot be read (or changed while being read)")
+    return data, stat.S_IMODE(st.st_mode)
+
+
+def _redact_line(line: str) -> str:
+    """Hide the value of a secret key on a diff line (context shows the user's own lines)."""
+    body = line[1:]
+    cut = min((i for i in (body.find("="), body.find(":")) if i != -1), default=-1)
+    if line[:1] not in (" ", "-", "+") or cut == -1:
+        return line
+    if body[:cut].strip().lower() not in config.SECRET_KEYS:
+        return line
+    end = body[len(body.rstrip("\r\n")) :]
+    return f"{line[0]}{body[: cut + 1]} <redacted>{end}"
+
+
+class Plan:
+    """A checked edit of one file: the bytes it has now and the bytes it will have."""
+
+    __slots__ = ("added", "mode", "new", "old", "path", "target")
+
+    def __init__(
+        self,
+        path: str,
+        target: str,
+        old: bytes,
+        new: bytes,
+        mode: int | None,
+        added: Sequence[NewSection],
+    ) -> None:
+        self.path = path  # as configured (AWS_CONFIG_FILE); messages and the backup use it
+        self.target = target  # the file actually replaced (a symlink's target)
+        self.old = old
+        self.new = new
+        self.mode = mode  # None: the file does not exist yet
+        self.added = tuple(added)
+
+    @property
+    def changed(self) -> bool:
+        """True if committing would write anything."""
+        return self.new != self.old
+
+    @property
+    def backup_path(self) -> str:
+        """Where the previous content is kept."""
+        return self.path + BACKUP_SUFFIX
+
+    def diff(self) -> str:
+        """Return a unified diff of the change (empty if none), line ends as in the file.
+
+        Values of secret keys (``aws_secret_access_key``...) in context lines are shown as
+        ``<redacted>``: the diff is for reading, and it may end up in a terminal log or a ticket.
+        """
+        import difflib
+        import io
+
+        if not self.changed:
+            return ""
+        encoding = _encoding()
+
+        def lines(data: bytes) -> list[str]:
+            # the line ends configparser splits at (\n, \r\n, \r), kept as they are
+            return list(io.StringIO(data.decode(encoding, "replace"), newline=""))
+
+        out = []
+        for line in difflib.unified_diff(
+            lines(self.old), lines(self.new), fromfile=self.path, tofile=self.path
+        ):
+            line = _redact_line(line)
+            if not line.endswith(("\n", "\r")):
+                line += "\n\\ No newline at end of file\n"  # as diff(1) marks it
+            out.append(line)
+        return "".join(out)
+
+    def commit(self, *, lock: str | None = None) -> bool:
+        """Write the new content (backup first); False if there was nothing to write.
+
+        Under ``lock`` (awsenv's lock file for this config), the file is read again first: if it
+        changed since the plan was made (another tool, an editor), nothing is written.
+        """
+        if not self.changed:
+            return False
+        if lock is None:
+            self._write()
+        else:
+            with cache.FileLock(lock, timeout=30):
+                self._write()
+        return True
+
+    def _write(self) -> None:
+        now, _mode = _read(self.target)
+        if now != self.old:
+            raise ConfigWriteError(
+                self.path,
+                "changed while awsenv was preparing its edit; nothing was written",
+                hint="run the command again",
+            )
+        if self.mode is not None:
+            cache.write_bytes(self.backup_path, self.old)
+        cache.write_bytes(self.target, self.new, mode=0o600 if self.mode is None else self.mode)
+
+
+def plan(path: str, sections: Sequence[NewSection], *, comment: str) -> Plan:
+    """Read ``path`` and prepare appending ``sections``; raise if the result would be unsafe.
+
+    A file kept read-only (no owner write bit) is refused: someone meant it not to change.
+    """
+    target = os.path.realpath(path)
+    old, mode = _read(target)
+    if mode is not None and not mode & 0o200:
+        raise ConfigWriteError(
+            path,
+            f"is read-only (mode {mode:04o}); awsenv does not replace a file kept read-only",
+            hint="make it writable (chmod u+w) if awsenv may add to it",
+        )
+    if not sections:
+        return Plan(path, target, old, old, mode, ())
+    try:
+        new = render(old, sections, comment, path)
+    except ValueError as exc:
+        raise ConfigWriteError(path, f"refusing to write: {exc}") from None
+    verify(path, old, new, sections)
+    return Plan(path, target, old, new, mode, sections)
