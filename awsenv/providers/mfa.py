@@ -1,0 +1,84 @@
+"""Ask for an MFA code on the controlling terminal (``/dev/tty``), never on stdout or stdin.
+
+stdout is the wire the shell evaluates and stdin may be a pipe, so the prompt is written to and the
+answer read from ``/dev/tty`` itself. With no controlling terminal the caller gets
+:class:`MfaRequired`, whose hint points at ``--mfa-code``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from awsenv.providers import MfaRequired
+
+TTY_PATH = "/dev/tty"
+CODE_LENGTH = 6  # STS TokenCode: exactly six digits
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_O_NOCTTY = getattr(os, "O_NOCTTY", 0)
+
+
+def _open_tty(path: str) -> int | None:
+    try:
+        return os.open(path, os.O_RDWR | _O_CLOEXEC | _O_NOCTTY)
+    except OSError:
+        return None
+
+
+def have_tty(path: str = TTY_PATH) -> bool:
+    """Return True if a controlling terminal can be opened to ask on."""
+    fd = _open_tty(path)
+    if fd is None:
+        return False
+    os.close(fd)
+    return True
+
+
+def is_code(text: str) -> bool:
+    """Return True for exactly six ASCII digits (what STS accepts as TokenCode)."""
+    return len(text) == CODE_LENGTH and text.isascii() and text.isdigit()
+
+
+def _read_line(fd: int) -> str | None:
+    """Read one line from the terminal; None at end of file (Ctrl-D)."""
+    data = bytearray()
+    while True:
+        chunk = os.read(fd, 1)
+        if not chunk:
+            return None if not data else data.decode("utf-8", "replace")
+        if chunk in (b"\n", b"\r"):
+            return data.decode("utf-8", "replace")
+        data += chunk
+        if len(data) > 1024:  # nobody types a code this long; stop reading
+            return data.decode("utf-8", "replace")
+
+
+def _write(fd: int, text: str) -> None:
+    view = memoryview(text.encode("utf-8", "replace"))
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def tty_prompt(serial: str, *, path: str = TTY_PATH) -> str:
+    """Ask ``MFA code for <serial>: `` on the terminal and return a six-digit code.
+
+    Anything else is refused with one more chance; a second bad answer, end of input, or no
+    terminal at all raises :class:`MfaRequired` (hint: ``--mfa-code``).
+    """
+    fd = _open_tty(path)
+    if fd is None:
+        raise MfaRequired(serial)
+    try:
+        for attempt in range(2):
+            _write(fd, f"MFA code for {serial}: ")
+            line = _read_line(fd)
+            if line is None:
+                _write(fd, "\n")
+                break
+            code = line.strip()
+            if is_code(code):
+                return code
+            if attempt == 0:
+                _write(fd, f"an MFA code is {CODE_LENGTH} digits; try again\n")
+    finally:
+        os.close(fd)
+    raise MfaRequired(serial, reason="no six-digit code was entered")
