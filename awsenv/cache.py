@@ -10,6 +10,7 @@ botocore's ``JSONFileCache`` is: a missing, empty, torn or foreign file is simpl
 from __future__ import annotations
 
 import errno
+import marshal
 import os
 import sys
 import time
@@ -328,3 +329,59 @@ class FileLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+# --- stat-keyed summaries (hot path) ----------------------------------------------------------
+
+_MEMO_FORMAT = 1
+# A file changed this recently may change again within the timestamp granularity without its
+# stat changing, so its summary is computed but not remembered (git's "racy" rule).
+_RACY_NS = 2_000_000_000
+_MISS = object()
+
+
+def sha1_hex(text: str) -> str:
+    """SHA-1 hex of the UTF-8 text (the builtin ``_sha1`` avoids importing hashlib)."""
+    data = text.encode("utf-8", "surrogatepass")
+    try:
+        import _sha1  # type: ignore[import-not-found, unused-ignore]
+
+        return str(_sha1.sha1(data).hexdigest())
+    except ImportError:  # pragma: no cover - builds without the builtin module
+        import hashlib
+
+        return hashlib.sha1(data).hexdigest()  # noqa: S324 - a file name, as botocore's
+
+
+def memoized_summary(
+    environ: Mapping[str, str], path: str, kind: str, compute: Callable[[str], object]
+) -> object:
+    """Return ``compute(path)``, remembered per file identity (path, dev, ino, size, mtime).
+
+    An unchanged file is answered from a small marshal memo in awsenv's cache directory, so
+    the hot path reads a few bytes and never imports ``json``; None when the file is missing.
+    """
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if st.st_mode & _FORMAT_BITS != _REGULAR:
+        return None
+    stamp = (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    memo = os.path.join(paths.cache_dir(environ), kind, sha1_hex(path) + ".marshal")
+    data = read_bytes(memo, 4096)
+    if data:
+        try:
+            fmt, key, value = marshal.loads(data)  # noqa: S302 - our own 0600 file
+        except (ValueError, EOFError, TypeError):
+            pass
+        else:
+            if fmt == _MEMO_FORMAT and key == stamp:
+                return value
+    value = compute(path)
+    if time.time_ns() - st.st_mtime_ns >= _RACY_NS:
+        try:  # noqa: SIM105 - contextlib is an import the hot path does without
+            write_bytes(memo, marshal.dumps((_MEMO_FORMAT, stamp, value)))  # type: ignore[arg-type]
+        except (CacheError, ValueError):
+            pass  # the memo is an optimisation: a read-only cache must not break awsenv
+    return value

@@ -109,11 +109,10 @@ def build_parser(*, to_stderr: bool = False) -> argparse.ArgumentParser:
             kwargs["help"] = command.help
         cmd = sub.add_parser(command.name, **kwargs)  # type: ignore[arg-type]
         for positional in command.positionals:
-            cmd.add_argument(
-                positional.name,
-                help=positional.help,
-                nargs="?" if positional.optional else None,
-            )
+            nargs: str | None = "?" if positional.optional else None
+            if positional.remainder:
+                nargs = argparse.REMAINDER
+            cmd.add_argument(positional.name, help=positional.help, nargs=nargs)
         for option in command.options:
             if option.metavar is None:
                 cmd.add_argument(*option.flags, action="store_true", help=option.help)
@@ -181,6 +180,14 @@ def dispatch(args: Args, environ: Mapping[str, str]) -> str:
         from awsenv.commands import logout
 
         return logout.run(args, environ)
+    if name == "exec":
+        from awsenv.commands import exec_
+
+        return exec_.run(args, environ)
+    if name == "whoami":
+        from awsenv.commands import whoami
+
+        return whoami.run(args, environ)
     if name == "sso":
         from awsenv.commands import sso_sync
 

@@ -72,17 +72,27 @@ class Option:
 
 
 class Positional:
-    """One positional argument; ``complete`` names what completion offers for it."""
+    """One positional argument; ``complete`` names what completion offers for it.
 
-    __slots__ = ("complete", "help", "name", "optional")
+    ``remainder`` takes every word that follows (``exec PROFILE -- CMD ...``).
+    """
+
+    __slots__ = ("complete", "help", "name", "optional", "remainder")
 
     def __init__(
-        self, name: str, help_: str, *, optional: bool = False, complete: str | None = None
+        self,
+        name: str,
+        help_: str,
+        *,
+        optional: bool = False,
+        complete: str | None = None,
+        remainder: bool = False,
     ) -> None:
         self.name = name
         self.help = help_
         self.optional = optional
         self.complete = complete
+        self.remainder = remainder
 
 
 class Command:
@@ -158,6 +168,39 @@ COMMANDS: tuple[Command, ...] = (
         changes_env=True,
     ),
     Command(
+        "exec",
+        "run one command with a profile's credentials; the shell is untouched",
+        description=(
+            "Obtain temporary keys for PROFILE (logging in when needed) and run CMD with them "
+            "and the profile's region in its environment. awsenv becomes CMD, so its exit "
+            "status and signals are CMD's. Example: awsenv exec prod -- aws s3 ls"
+        ),
+        positionals=(
+            Positional("profile", "profile name", complete="profiles"),
+            Positional("command", "the command and its arguments, after --", remainder=True),
+        ),
+        options=(
+            Option(
+                ("--region",),
+                "run with this region (default: the profile's)",
+                metavar="REGION",
+                complete="regions",
+            ),
+            Option(
+                ("--mfa-code",),
+                "MFA code for AssumeRole (otherwise asked on the terminal)",
+                metavar="CODE",
+            ),
+            Option(("--device-code",), "SSO: log in with the device-code flow instead of PKCE"),
+            Option(("--no-browser",), "never open a browser; print the URL (and code) on stderr"),
+        ),
+    ),
+    Command(
+        "whoami",
+        "show the AWS identity (account, ARN) this shell's credentials belong to",
+        options=(_JSON,),
+    ),
+    Command(
         "login",
         "log in to an SSO session without changing the shell",
         description=(
@@ -220,7 +263,10 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "status",
         "show the profile this shell uses now and the time left",
-        options=(_JSON,),
+        options=(
+            _JSON,
+            Option(("--identity",), "also ask STS which identity the credentials belong to"),
+        ),
     ),
     Command(
         "init",

@@ -43,6 +43,10 @@ def facts(environ: Mapping[str, str]) -> dict[str, object]:
 def run(args: Args, environ: Mapping[str, str]) -> str:
     """Return a short report (or JSON with --json)."""
     state = facts(environ)
+    if args.get("identity") and state["active"]:
+        from awsenv.commands.whoami import identity
+
+        state["identity"] = identity(environ)
     if args.get("json"):
         import json
 
@@ -63,4 +67,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         f"region   {state['region'] or '-'}",
         f"time     {when}",
     ]
+    found = state.get("identity")
+    if isinstance(found, dict):
+        lines += [f"account  {found.get('Account', '-')}", f"arn      {found.get('Arn', '-')}"]
     return "\n".join(lines) + "\n"

@@ -24,7 +24,8 @@ def _chain_needs_mfa(files: ConfigFiles, resolved: profiles.Resolved) -> bool:
     return False
 
 
-def _static_keys(files: ConfigFiles, name: str) -> exports.Keys:
+def static_keys(files: ConfigFiles, name: str) -> exports.Keys:
+    """Return the static keys written in the profile (read from the files, never the index)."""
     secret = files.secret_profile(name) or {}
     # botocore checks aws_security_token before aws_session_token
     token = secret.get("aws_security_token") or secret.get("aws_session_token")
@@ -90,6 +91,39 @@ def sso_keys(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _role_profile(
+    files: ConfigFiles,
+    resolved: profiles.Resolved,
+    args: Args,
+    environ: Mapping[str, str],
+    region: str | None,
+) -> exports.Plan:
+    """Plan for role, web-identity and process profiles.
+
+    A chain that asks for an MFA code exports keys: boto3 keeps assumed-role credentials in
+    memory only, so every new program would ask for a code again. Everything else exports
+    AWS_PROFILE, once it is clear that credentials can be had now (a denied role fails here,
+    not at the next aws call).
+    """
+    from awsenv.commands import _creds
+    from awsenv.providers import rolecache
+
+    name = resolved.name
+    if _chain_needs_mfa(files, resolved):
+        keys = _creds.role_keys(files, resolved, args, environ)
+        return exports.plan_keys(environ, name, keys, region=region)
+    expiration = None
+    if resolved.root_kind == profiles.SSO:
+        root = resolved.chain[-1][0]
+        expiration = sso_login(files, root, files.profile(root) or {}, args, environ)
+    cached = None
+    if resolved.kind in (profiles.ASSUME_ROLE, profiles.WEB_IDENTITY):
+        cached = rolecache.cached_role_expiry(environ, resolved.section)
+    if cached is None:
+        _creds.role_keys(files, resolved, args, environ)
+    return exports.plan_profile(environ, name, region=region, expiration=expiration)
+
+
 def run(args: Args, environ: Mapping[str, str]) -> str:
     """Resolve the profile and return the shell code that exports it."""
     dialect = wrapper_dialect(environ, "use")
@@ -103,18 +137,13 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         raise NotSupported(
             f"profile {name!r} is a {kind} profile; SAML and Okta logins are not supported yet"
         )
-    if kind == profiles.ASSUME_ROLE and resolved.root_kind == profiles.SSO:
-        raise NotSupported(f"profile {name!r} is a role chain from SSO, not supported yet")
-    if _chain_needs_mfa(files, resolved):
-        raise NotSupported(f"profile {name!r} needs an MFA code; MFA is not supported yet")
     if args.get("keys"):
-        if kind == profiles.STATIC:
-            keys = _static_keys(files, name)
-        elif kind == profiles.SSO:
-            keys = sso_keys(files, name, resolved.section, args, environ)
-        else:
-            raise NotSupported(f"--keys for {kind} profiles is not supported yet")
+        from awsenv.commands import _creds
+
+        keys = _creds.keys_for(files, resolved, args, environ)
         plan = exports.plan_keys(environ, name, keys, region=region)
+    elif kind in (profiles.ASSUME_ROLE, profiles.WEB_IDENTITY, profiles.PROCESS):
+        plan = _role_profile(files, resolved, args, environ, region)
     else:
         expiration = None
         if kind == profiles.SSO:

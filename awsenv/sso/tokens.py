@@ -18,7 +18,6 @@ never parsed twice and ``json`` is not even imported.
 
 from __future__ import annotations
 
-import marshal
 import os
 import time
 
@@ -44,24 +43,9 @@ REGISTRATION_REUSE_WINDOW = 15 * 60
 
 AUTH_CODE_GRANT = "authorization_code"
 
-_MEMO_FORMAT = 1
-_RACY_NS = 2_000_000_000  # a file changed this recently may change again unseen (see config.py)
-_REGULAR = 0o100000
-_FORMAT_BITS = 0o170000
-_MISS = object()  # token_status: no usable memo
-
 
 def _sha1_hex(text: str) -> str:
-    """SHA-1 hex of the UTF-8 text (the builtin ``_sha1`` avoids importing hashlib)."""
-    data = text.encode("utf-8", "surrogatepass")
-    try:
-        import _sha1  # type: ignore[import-not-found, unused-ignore]
-
-        return str(_sha1.sha1(data).hexdigest())
-    except ImportError:  # pragma: no cover - builds without the builtin module
-        import hashlib
-
-        return hashlib.sha1(data).hexdigest()  # noqa: S324 - a file name, as botocore's
+    return cache.sha1_hex(text)
 
 
 def _text(value: object) -> str | None:
@@ -314,10 +298,6 @@ class TokenStatus:
         return f"TokenStatus(expires_at={self.expires_at}, refreshable={self.refreshable})"
 
 
-def _memo_path(environ: Mapping[str, str], path: str) -> str:
-    return os.path.join(paths.cache_dir(environ), "sso-status", _sha1_hex(path) + ".marshal")
-
-
 def _summary(path: str, sess: SsoSession) -> tuple[int, bool, int | None] | None:
     """Parse the token file: (expires_at, has refresh fields, registration expiry) or None."""
     token = _token_from(cache.read_json(path), sess)
@@ -338,31 +318,7 @@ def token_status(
     (botocore ``SSOTokenProvider._refresh_access_token``).
     """
     path = token_path(environ, sess)
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    if st.st_mode & _FORMAT_BITS != _REGULAR:
-        return None
-    stamp = (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-    memo = _memo_path(environ, path)
-    summary: object = _MISS
-    data = cache.read_bytes(memo, 4096)
-    if data:
-        try:
-            fmt, key, value = marshal.loads(data)  # noqa: S302 - our own 0600 file
-        except (ValueError, EOFError, TypeError):
-            pass
-        else:
-            if fmt == _MEMO_FORMAT and key == stamp:
-                summary = value
-    if summary is _MISS:
-        summary = _summary(path, sess)
-        if time.time_ns() - st.st_mtime_ns >= _RACY_NS:
-            try:  # noqa: SIM105 - contextlib is an import the hot path does without
-                cache.write_bytes(memo, marshal.dumps((_MEMO_FORMAT, stamp, summary)))
-            except (AwsenvError, ValueError):
-                pass  # the memo is an optimisation: a read-only cache must not break awsenv
+    summary = cache.memoized_summary(environ, path, "sso-status", lambda p: _summary(p, sess))
     if not isinstance(summary, tuple) or len(summary) != 3:
         return None
     expires_at, has_refresh_fields, registration_expires_at = summary

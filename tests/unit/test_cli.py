@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from awsenv import cli, clispec
@@ -91,17 +93,54 @@ def test_source_profile_cycle_is_a_one_line_error(env):
     assert "'a' -> 'b' -> 'a'" in first
 
 
-def test_role_chain_without_mfa_exports_the_profile(env):
+def cache_role_session(home, section, expires_in=3600):
+    """Leave what the AWS CLI caches after an AssumeRole, so `use` needs no STS call."""
+    import os
+    import time
+
+    from awsenv.providers import rolecache
+
+    environ = {**os.environ, "HOME": str(home)}
+    rolecache.save_role_credentials(
+        environ,
+        section,
+        {
+            "Credentials": {
+                "AccessKeyId": "ASIACACHED",
+                "SecretAccessKey": "cached-secret",
+                "SessionToken": "cached-token",
+                "Expiration": datetime.fromtimestamp(time.time() + expires_in, timezone.utc),
+            },
+            "AssumedRoleUser": {"Arn": "arn:aws:sts::123456789012:assumed-role/Deploy/x"},
+        },
+    )
+
+
+def test_role_chain_with_cached_credentials_exports_the_profile_without_calling_sts(env, home):
+    cache_role_session(home, {"role_arn": "arn:aws:iam::123456789012:role/Deploy"})
     result = run_awsenv(["use", "deploy"], {**env, "AWSENV_SHELL": "bash"})
     assert result.returncode == 0, result.stderr
     assert "export AWS_PROFILE=deploy" in result.stdout.splitlines()
 
 
-def test_mfa_profiles_say_they_are_not_supported_yet_and_change_nothing(env):
-    result = run_awsenv(["use", "deploy-mfa"], {**env, "AWSENV_SHELL": "bash"})
+def test_mfa_needed_without_a_terminal_points_at_mfa_code(env):
+    import subprocess
+
+    from tests.helpers import PYTHON
+
+    result = subprocess.run(
+        [PYTHON, "-I", "-m", "awsenv", "use", "deploy-mfa"],
+        env={**env, "AWSENV_SHELL": "bash", "AWS_DEFAULT_REGION": "us-east-1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        start_new_session=True,  # no controlling terminal: /dev/tty cannot be opened
+    )
     assert result.returncode == 1
     assert result.stdout == ""
-    assert "not supported yet" in result.stderr
+    assert "--mfa-code" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_sso_login_with_the_identity_provider_unreachable_is_one_clear_error(env):

@@ -10,6 +10,7 @@ import ast
 import os
 import subprocess
 import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -90,10 +91,29 @@ def env(home):
         ),
     )
     os.utime(tokens.token_path(dict(os.environ), session), (time.time() - 60,) * 2)
+    from awsenv.providers import rolecache
+
+    rolecache.save_role_credentials(
+        dict(os.environ),
+        {"role_arn": "arn:aws:iam::123456789012:role/R"},
+        {
+            "Credentials": {
+                "AccessKeyId": "ASIACACHED",
+                "SecretAccessKey": "cached-secret",
+                "SessionToken": "cached-token",
+                "Expiration": datetime.fromtimestamp(time.time() + 3600, timezone.utc),
+            },
+            "AssumedRoleUser": {"Arn": "arn:aws:sts::123456789012:assumed-role/R/x"},
+        },
+    )
     past = time.time() - 60
     os.utime(config, (past, past))
     env = minimal_env(home, AWSENV_SHELL="bash")
     assert run_awsenv(["list"], env).returncode == 0  # builds the index and the token memo
+    for entry in (home / ".aws" / "cli" / "cache").glob("*.json"):
+        os.utime(entry, (time.time() - 60,) * 2)
+    warm = run_awsenv(["use", "role"], env)  # remembers the cached role session's expiry
+    assert warm.returncode == 0, warm.stderr
     return env
 
 
