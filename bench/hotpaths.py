@@ -89,6 +89,26 @@ def write_profiles(home: Path, count: int) -> None:
         ),
     )
     os.utime(tokens.token_path(env, session), (past, past))
+    # A valid assumed-role session for `role`, as the AWS CLI (or awsenv) caches it.
+    from datetime import datetime, timezone
+
+    from awsenv.providers import rolecache
+
+    role = {"role_arn": "arn:aws:iam::123456789012:role/Bench"}
+    rolecache.save_role_credentials(
+        env,
+        role,
+        {
+            "Credentials": {
+                "AccessKeyId": "ASIABENCH",
+                "SecretAccessKey": "bench",
+                "SessionToken": "bench",
+                "Expiration": datetime.fromtimestamp(time.time() + 3600, timezone.utc),
+            },
+            "AssumedRoleUser": {"Arn": "arn:aws:sts::123456789012:assumed-role/Bench/b"},
+        },
+    )
+    os.utime(rolecache.cache_path(env, rolecache.assume_role_cache_key(role)), (past, past))
 
 
 def bash_loop(env: dict[str, str], setup: str, body: str, loops: int) -> float:
@@ -138,6 +158,8 @@ def measure(count: int, runs: int, loops: int) -> dict[str, list[float]]:
             "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
             "XDG_CACHE_HOME": str(home / ".cache"),
+            # nothing measured here may reach AWS: a closed loopback port
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
         }
         init_file = home / "init.bash"
         init_file.write_text(
