@@ -450,22 +450,18 @@ def load_role_credentials(
 
     Reads entries botocore wrote with either time form (``…Z`` or the default ``…UTC``).
     """
-    data = cache.read_json(role_credentials_path(environ, sess, account_id, role_name))
-    credentials = data.get("Credentials") if data is not None else None
-    if not isinstance(credentials, dict):
-        return None
-    access_key_id = _text(credentials.get("AccessKeyId"))
-    secret_access_key = _text(credentials.get("SecretAccessKey"))
-    session_token = _text(credentials.get("SessionToken"))
-    expiration = timefmt.parse_timestamp(credentials.get("Expiration"))
-    if access_key_id is None or secret_access_key is None or session_token is None:
-        return None
-    current = time.time() if now is None else now
-    if expiration is None or expiration - current < CREDENTIALS_REUSE_WINDOW:
-        return None
-    from awsenv.exports import Keys
+    # The same {"Credentials": {...}} entry the assume-role cache holds: one parser for both.
+    from awsenv.providers.rolecache import keys_from_entry
 
-    return Keys(access_key_id, secret_access_key, session_token, expiration)
+    keys = keys_from_entry(
+        cache.read_json(role_credentials_path(environ, sess, account_id, role_name))
+    )
+    current = time.time() if now is None else now
+    if keys is None or keys.expiration is None:
+        return None
+    if keys.expiration - current < CREDENTIALS_REUSE_WINDOW:
+        return None
+    return keys
 
 
 def save_role_credentials(
