@@ -177,7 +177,7 @@ COMMANDS: tuple[Command, ...] = (
         ),
         positionals=(
             Positional("profile", "profile name", complete="profiles"),
-            Positional("command", "the command and its arguments, after --", remainder=True),
+            Positional("cmd", "the command and its arguments, after --", remainder=True),
         ),
         options=(
             Option(

@@ -48,7 +48,7 @@ def run(args: Args, environ: Mapping[str, str]) -> NoReturn:
     """Obtain the profile's keys and replace this process with the command."""
     from awsenv.commands import _creds
 
-    command = [str(word) for word in (args.get("command") or [])]  # type: ignore[attr-defined]
+    command = [str(word) for word in (args.get("cmd") or [])]  # type: ignore[attr-defined]
     if command and command[0] == "--":
         command = command[1:]
     if not command:

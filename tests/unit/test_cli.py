@@ -260,3 +260,11 @@ def test_fast_parser_hands_unusual_forms_to_argparse():
         ["list"],
     ):
         assert cli.fast_parse(argv) is None, argv
+
+
+def test_no_argument_is_named_command_which_would_hide_the_subcommand():
+    # cli.Args keeps the subcommand in .command; an argument of that name would overwrite it
+    # (this is how `awsenv exec` once failed with "unknown command").
+    for command in clispec.COMMANDS:
+        names = [p.name for p in command.positionals] + [o.dest for o in command.options]
+        assert "command" not in names, command.name
