@@ -8,12 +8,15 @@ from awsenv.errors import InvalidProfile, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
+    from typing import TypeVar
 
     from awsenv.cli import Args
     from awsenv.config import ConfigFiles, Section
     from awsenv.sso import tokens
     from awsenv.sso.login import LoginOptions
+
+    T = TypeVar("T")
 
 
 def login_options(args: Args, environ: Mapping[str, str]) -> LoginOptions:
@@ -70,3 +73,56 @@ def describe_login(sess: tokens.SsoSession, expires_at: int) -> str:
     until = time.strftime("%H:%M", time.localtime(expires_at))
     what = f"sso-session {sess.name}" if sess.name else sess.start_url
     return f"logged in to {what} until {until}"
+
+
+def ensure_login(
+    files: ConfigFiles,
+    sess: tokens.SsoSession,
+    *,
+    profile: str | None,
+    args: Args,
+    environ: Mapping[str, str],
+) -> int:
+    """Log in to the session if needed (saying so when a login or refresh ran); its expiry."""
+    from awsenv import ui
+    from awsenv.sso import login
+
+    options = login_options(args, environ)
+    expiry, logged_in = login.ensure_token(
+        environ,
+        sess,
+        profile=profile,
+        settings=session_settings(files, sess),
+        options=options,
+        ui=ui.TerminalLoginUI(no_browser=options.no_browser, environ=environ),
+    )
+    if logged_in:
+        ui.info(describe_login(sess, expiry))
+    return expiry
+
+
+def with_token(
+    files: ConfigFiles,
+    sess: tokens.SsoSession,
+    call: Callable[[str], T],
+    *,
+    profile: str | None,
+    args: Args,
+    environ: Mapping[str, str],
+) -> T:
+    """Return ``call(access_token)`` after a login if needed; a rejected token gets one more."""
+    from awsenv.errors import AwsenvError
+    from awsenv.sso import portal, tokens
+
+    for attempt in (1, 2):
+        ensure_login(files, sess, profile=profile, args=args, environ=environ)
+        token = tokens.load_token(environ, sess)
+        if token is None:  # pragma: no cover - ensure_login just saved it
+            raise AwsenvError("the SSO token vanished from the cache right after the login")
+        try:
+            return call(token.access_token)
+        except portal.TokenRejected:
+            if attempt == 2:
+                raise
+            tokens.remove_token(environ, sess)  # revoked elsewhere: log in once more
+    raise AssertionError("unreachable")  # pragma: no cover

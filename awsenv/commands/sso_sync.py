@@ -143,34 +143,18 @@ def _list_roles(
     args: Args, environ: Mapping[str, str], sess: tokens.SsoSession
 ) -> list[tuple[str, str, str]]:
     """Log in if needed (as ``awsenv login --sso-session``), then list accounts and roles."""
-    from awsenv import ui
     from awsenv.commands import _login
     from awsenv.config import ConfigFiles
-    from awsenv.sso import login, portal, tokens
+    from awsenv.sso import portal
 
-    files = ConfigFiles(environ)
-    options = _login.login_options(args, environ)
-    for attempt in (1, 2):
-        expiry, logged_in = login.ensure_token(
-            environ,
-            sess,
-            profile=None,
-            settings=_login.session_settings(files, sess),
-            options=options,
-            ui=ui.TerminalLoginUI(no_browser=options.no_browser, environ=environ),
-        )
-        if logged_in:
-            ui.info(_login.describe_login(sess, expiry))
-        token = tokens.load_token(environ, sess)
-        if token is None:  # pragma: no cover - ensure_token just saved it
-            raise AwsenvError("the SSO token vanished from the cache right after the login")
-        try:
-            return portal.accounts_and_roles(environ, sess, token.access_token, profile=None)
-        except portal.TokenRejected:
-            if attempt == 2:
-                raise
-            tokens.remove_token(environ, sess)  # revoked elsewhere: log in once more
-    raise AssertionError("unreachable")  # pragma: no cover
+    return _login.with_token(
+        ConfigFiles(environ),
+        sess,
+        lambda token: portal.accounts_and_roles(environ, sess, token, profile=None),
+        profile=None,
+        args=args,
+        environ=environ,
+    )
 
 
 def run(args: Args, environ: Mapping[str, str]) -> str:

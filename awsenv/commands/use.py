@@ -40,23 +40,10 @@ def sso_login(
     files: ConfigFiles, name: str, section: Section, args: Args, environ: Mapping[str, str]
 ) -> int:
     """Make sure the profile's SSO session has a usable token; return its expiry."""
-    from awsenv import ui
     from awsenv.commands import _login
-    from awsenv.sso import login
 
     sess = _login.session_of(files, name, section)
-    options = _login.login_options(args, environ)
-    expiry, logged_in = login.ensure_token(
-        environ,
-        sess,
-        profile=name,
-        settings=_login.session_settings(files, sess),
-        options=options,
-        ui=ui.TerminalLoginUI(no_browser=options.no_browser, environ=environ),
-    )
-    if logged_in:
-        ui.info(_login.describe_login(sess, expiry))
-    return expiry
+    return _login.ensure_login(files, sess, profile=name, args=args, environ=environ)
 
 
 def sso_keys(
@@ -72,23 +59,16 @@ def sso_keys(
         cached = tokens.load_role_credentials(environ, sess, account, role)
         if cached is not None:
             return cached
-    for attempt in (1, 2):
-        sso_login(files, name, section, args, environ)
-        token = tokens.load_token(environ, sess)
-        if token is None:  # pragma: no cover - ensure_token just saved it
-            raise NotSupported("the SSO token vanished from the cache right after the login")
-        try:
-            keys = portal.role_credentials(
-                environ, sess, token.access_token, account, role, profile=name
-            )
-        except portal.TokenRejected:
-            if attempt == 2:
-                raise
-            tokens.remove_token(environ, sess)  # revoked elsewhere: log in once more
-            continue
-        tokens.save_role_credentials(environ, sess, account, role, keys)
-        return keys
-    raise AssertionError("unreachable")  # pragma: no cover
+    keys = _login.with_token(
+        files,
+        sess,
+        lambda token: portal.role_credentials(environ, sess, token, account, role, profile=name),
+        profile=name,
+        args=args,
+        environ=environ,
+    )
+    tokens.save_role_credentials(environ, sess, account, role, keys)
+    return keys
 
 
 def _role_profile(
