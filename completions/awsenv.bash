@@ -18,7 +18,7 @@
 # names (it expands `$(...)` in its word list) and no eval.
 #
 
-# Every region in clispec.REGIONS, for `use --region` and `region`.
+# Every region in clispec.REGIONS, for `use --region`, `exec --region` and `region`.
 __awsenv_regions=(
     af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 ap-northeast-3
     ap-south-1 ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4
@@ -88,7 +88,7 @@ function __awsenv_complete() {
             if [[ "${cur}" == -* ]]; then
                 __awsenv_complete_words "${cur}" -h --help --version
             else
-                __awsenv_complete_words "${cur}" use unset region login logout sso list status init completion demo
+                __awsenv_complete_words "${cur}" use unset region exec whoami login logout sso list status init completion demo
             fi
             ;;
         use)
@@ -112,6 +112,43 @@ function __awsenv_complete() {
                 __awsenv_complete_words "${cur}" -h --help
             else
                 __awsenv_complete_words "${cur}" "${__awsenv_regions[@]}"
+            fi
+            ;;
+        exec)
+            # exec [options] PROFILE -- COMMAND...: the profile is the first word after
+            # `exec` that is neither an option nor an option's value.
+            \builtin local profile_at=0
+            for ((i = i + 1; i < COMP_CWORD; i++)); do
+                case "${COMP_WORDS[i]-}" in
+                    --region | --mfa-code) ((i += 1)) ;;
+                    -*) ;;
+                    *)
+                        profile_at="${i}"
+                        break
+                        ;;
+                esac
+            done
+            if ((profile_at == 0)); then
+                case "${prev}" in
+                    --region)
+                        __awsenv_complete_words "${cur}" "${__awsenv_regions[@]}"
+                        ;;
+                    --mfa-code) ;;
+                    *)
+                        if [[ "${cur}" == -* ]]; then
+                            __awsenv_complete_words "${cur}" --region --mfa-code --device-code \
+                                --no-browser -h --help
+                        else
+                            __awsenv_complete_profiles "${cur}"
+                        fi
+                        ;;
+                esac
+            elif ((COMP_CWORD == profile_at + 1)); then
+                __awsenv_complete_words "${cur}" --
+            else
+                # The command after `--` is not awsenv's: leave it to readline's default
+                # (file names, quoted by readline).
+                \builtin compopt -o default 2>/dev/null || :
             fi
             ;;
         login)
@@ -158,8 +195,11 @@ function __awsenv_complete() {
                 __awsenv_complete_words "${cur}" bash zsh fish powershell
             fi
             ;;
-        list | status)
+        whoami | list)
             __awsenv_complete_words "${cur}" --json -h --help
+            ;;
+        status)
+            __awsenv_complete_words "${cur}" --json --identity -h --help
             ;;
         demo)
             if [[ "${prev}" == --shell ]]; then

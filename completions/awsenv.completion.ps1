@@ -17,8 +17,8 @@
 Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
 
-    $commands = @('use', 'unset', 'region', 'login', 'logout', 'sso', 'list', 'status',
-        'init', 'completion', 'demo')
+    $commands = @('use', 'unset', 'region', 'exec', 'whoami', 'login', 'logout', 'sso', 'list',
+        'status', 'init', 'completion', 'demo')
     $regions = @(
         'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2',
         'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2',
@@ -72,6 +72,49 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
         'region' {
             if ($wordToComplete.StartsWith('-')) { @('-h', '--help') } else { $regions }
         }
+        'exec' {
+            # exec [options] PROFILE -- COMMAND...: the profile is the first word after `exec`
+            # that is neither an option nor an option's value.
+            $state = 'subcommand'
+            foreach ($word in ($words | Select-Object -Skip 1)) {
+                if ($state -ceq 'subcommand') {
+                    if (-not $word.StartsWith('-')) { $state = 'profile' }
+                }
+                elseif ($state -ceq 'value') {
+                    $state = 'profile'
+                }
+                elseif ($state -ceq 'profile') {
+                    if ($word -ceq '--region' -or $word -ceq '--mfa-code') {
+                        $state = 'value'
+                    }
+                    elseif (-not $word.StartsWith('-')) {
+                        $state = 'dashdash'
+                    }
+                }
+                else {
+                    $state = 'command'
+                }
+            }
+            if ($state -ceq 'command') {
+                # After `--` comes a command of its own: nothing is offered for it.
+                @()
+            }
+            elseif ($state -ceq 'dashdash') {
+                @('--')
+            }
+            elseif ($previous -ceq '--region') {
+                $regions
+            }
+            elseif ($previous -ceq '--mfa-code') {
+                @()
+            }
+            elseif ($wordToComplete.StartsWith('-')) {
+                @('--region', '--mfa-code', '--device-code', '--no-browser', '-h', '--help')
+            }
+            else {
+                @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
+            }
+        }
         'login' {
             if ($previous -ceq '--sso-session') {
                 # [sso-session] names, one per line, as for profiles.
@@ -120,8 +163,11 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
         'completion' {
             if ($wordToComplete.StartsWith('-')) { @('-h', '--help') } else { $shells }
         }
-        { $_ -ceq 'list' -or $_ -ceq 'status' } {
+        { $_ -ceq 'whoami' -or $_ -ceq 'list' } {
             @('--json', '-h', '--help')
+        }
+        'status' {
+            @('--json', '--identity', '-h', '--help')
         }
         'demo' {
             if ($previous -ceq '--shell') { $shells } else { @('--shell', '-h', '--help') }

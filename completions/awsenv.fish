@@ -26,7 +26,35 @@ function __awsenv_complete_sso_sessions --description 'awsenv: sso-session names
     command __AWSENV_CORE__ __complete sso-sessions (commandline -ct) 2>/dev/null
 end
 
-set -l __awsenv_commands use unset region login logout sso list status init completion demo
+function __awsenv_exec_at --argument-names where --description 'awsenv: where the cursor is in exec'
+    # exec [options] PROFILE -- COMMAND...: succeed if the word being completed is the
+    # profile (or an option before it), the word right after the profile (dashdash) or
+    # part of the command (command).
+    set -l state subcommand
+    for word in (commandline -opc)[2..-1]
+        switch $state
+            case subcommand
+                # The subcommand is the first word that is not an option.
+                string match -q -- '-*' $word; or set state profile
+            case value
+                set state profile
+            case profile
+                switch $word
+                    case --region --mfa-code
+                        set state value
+                    case '-*'
+                    case '*'
+                        set state dashdash
+                end
+            case '*'
+                set state command
+        end
+    end
+    test $state = value; and set state profile
+    test $state = $where
+end
+
+set -l __awsenv_commands use unset region exec whoami login logout sso list status init completion demo
 set -l __awsenv_regions af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 \
     ap-northeast-3 ap-south-1 ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 \
     ap-southeast-4 ap-southeast-5 ap-southeast-7 ca-central-1 ca-west-1 cn-north-1 \
@@ -44,6 +72,8 @@ complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -l ve
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a use -d 'switch this shell to a profile'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a unset -d 'remove everything awsenv exported'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a region -d 'change the region of this shell'
+complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a exec -d 'run one command with a profile'
+complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a whoami -d 'show the AWS identity in use'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a login -d 'log in to an SSO session'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a logout -d 'end SSO sessions'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a sso -d 'sso sync: a profile per account role'
@@ -66,6 +96,14 @@ complete -c awsenv -n '__fish_seen_subcommand_from use' -l force-login -d 'log i
 # region REGION
 complete -c awsenv -n '__fish_seen_subcommand_from region' -a "$__awsenv_regions"
 
+# exec PROFILE -- COMMAND... (after `--`, fish offers nothing: files are off above)
+complete -c awsenv -n '__fish_seen_subcommand_from exec; and __awsenv_exec_at profile' -a '(__awsenv_complete_profiles)'
+complete -c awsenv -n '__fish_seen_subcommand_from exec; and __awsenv_exec_at profile' -l region -x -a "$__awsenv_regions" -d 'run with this region'
+complete -c awsenv -n '__fish_seen_subcommand_from exec; and __awsenv_exec_at profile' -l mfa-code -x -d 'MFA code for AssumeRole'
+complete -c awsenv -n '__fish_seen_subcommand_from exec; and __awsenv_exec_at profile' -l device-code -d 'SSO: log in with the device-code flow'
+complete -c awsenv -n '__fish_seen_subcommand_from exec; and __awsenv_exec_at profile' -l no-browser -d 'never open a browser'
+complete -c awsenv -n '__fish_seen_subcommand_from exec; and __awsenv_exec_at dashdash' -a -- -d 'the command follows'
+
 # login [PROFILE], logout [PROFILE]
 complete -c awsenv -n '__fish_seen_subcommand_from login logout' -a '(__awsenv_complete_profiles)'
 complete -c awsenv -n '__fish_seen_subcommand_from login' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'log in to this [sso-session]'
@@ -81,8 +119,9 @@ complete -c awsenv -n '__fish_seen_subcommand_from sso' -l sso-session -x -a '(_
 complete -c awsenv -n '__fish_seen_subcommand_from sso' -l dry-run -d 'print the diff; write nothing'
 complete -c awsenv -n '__fish_seen_subcommand_from sso' -l prefix -x -d 'put P- in front of each new profile name'
 
-# list, status
-complete -c awsenv -n '__fish_seen_subcommand_from list status' -l json -d 'print JSON instead of a table'
+# whoami, list, status
+complete -c awsenv -n '__fish_seen_subcommand_from whoami list status' -l json -d 'print JSON instead of a table'
+complete -c awsenv -n '__fish_seen_subcommand_from status' -l identity -d 'also ask STS for the identity'
 
 # init [SHELL], completion SHELL
 complete -c awsenv -n '__fish_seen_subcommand_from init completion' -a "$__awsenv_shells"

@@ -129,6 +129,8 @@ def complete(shell: str, lines: list[list[str]], home: Path, tmp_path: Path) -> 
 SUBCOMMANDS = {c.name for c in clispec.COMMANDS if not c.hidden}
 USE_OPTIONS = {f for o in clispec.BY_NAME["use"].options for f in o.flags}
 LOGOUT_OPTIONS = {f for o in clispec.BY_NAME["logout"].options for f in o.flags}
+EXEC_OPTIONS = {f for o in clispec.BY_NAME["exec"].options for f in o.flags}
+WHOAMI_OPTIONS = {f for o in clispec.BY_NAME["whoami"].options for f in o.flags}
 
 
 @pytest.fixture(params=["bash", "zsh", "fish"])
@@ -217,6 +219,64 @@ def test_completion_offers_shells_for_init_and_completion(shell, home, tmp_path)
 def test_completion_offers_json_for_list_and_status(shell, home, tmp_path) -> None:
     got = complete(shell, [["awsenv", "list", "--j"], ["awsenv", "status", "--j"]], home, tmp_path)
     assert got == [{"--json"}, {"--json"}]
+
+
+def test_completion_offers_profile_names_for_exec(shell, home, tmp_path) -> None:
+    write_config(home, CONFIG)
+    got = complete(
+        shell,
+        [
+            ["awsenv", "exec", ""],
+            ["awsenv", "exec", "pr"],
+            ["awsenv", "exec", "--region", "eu-west-1", "d"],
+        ],
+        home,
+        tmp_path,
+    )
+    assert got[0] == {"dev", "prod", "prod-admin"}
+    assert got[1] == {"prod", "prod-admin"}
+    assert got[2] == {"dev"}
+
+
+def test_completion_offers_options_of_exec(shell, home, tmp_path) -> None:
+    write_config(home, CONFIG)
+    got = complete(
+        shell,
+        [
+            ["awsenv", "exec", "--"],
+            ["awsenv", "exec", "--n"],
+            ["awsenv", "exec", "--region", "us-gov"],
+            ["awsenv", "exec", "--mfa-code", ""],
+        ],
+        home,
+        tmp_path,
+    )
+    assert EXEC_OPTIONS | {"--help"} <= got[0]
+    assert got[0] <= EXEC_OPTIONS | {"--help", "-h"}
+    assert got[1] == {"--no-browser"}
+    assert got[2] == {"us-gov-east-1", "us-gov-west-1"}
+    assert got[3] == set()
+
+
+def test_completion_offers_double_dash_after_the_exec_profile(shell, home, tmp_path) -> None:
+    write_config(home, CONFIG)
+    got = complete(
+        shell,
+        [["awsenv", "exec", "prod", ""], ["awsenv", "exec", "--no-browser", "prod", "-"]],
+        home,
+        tmp_path,
+    )
+    assert "--" in got[0]
+    assert not got[0] & {"dev", "prod", "prod-admin"}
+    assert got[1] <= {"--", "--help", "-h"}
+    assert "--" in got[1]
+
+
+def test_completion_offers_options_of_whoami(shell, home, tmp_path) -> None:
+    got = complete(shell, [["awsenv", "whoami", "--"], ["awsenv", "status", "--i"]], home, tmp_path)
+    assert WHOAMI_OPTIONS | {"--help"} <= got[0]
+    assert got[0] <= WHOAMI_OPTIONS | {"--help", "-h"}
+    assert got[1] == {"--identity"}
 
 
 def test_completion_offers_nothing_for_free_text_option_values(shell, home, tmp_path) -> None:
