@@ -184,6 +184,10 @@ def dispatch(args: Args, environ: Mapping[str, str]) -> str:
         from awsenv.commands import exec_
 
         return exec_.run(args, environ)
+    if name == "credential-process":
+        from awsenv.commands import credential_process
+
+        return credential_process.run(args, environ)
     if name == "whoami":
         from awsenv.commands import whoami
 

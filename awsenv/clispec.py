@@ -152,6 +152,11 @@ COMMANDS: tuple[Command, ...] = (
                 "SAML/Okta: the role ARN to assume when several are offered",
                 metavar="ARN",
             ),
+            Option(
+                ("--saml-assertion",),
+                "SAML: read the base64 SAMLResponse from FILE (- for stdin)",
+                metavar="FILE",
+            ),
             Option(("--force-login",), "log in again even if a valid token exists"),
         ),
         changes_env=True,
@@ -192,6 +197,24 @@ COMMANDS: tuple[Command, ...] = (
                 metavar="CODE",
             ),
             Option(("--device-code",), "SSO: log in with the device-code flow instead of PKCE"),
+            Option(("--no-browser",), "never open a browser; print the URL (and code) on stderr"),
+        ),
+    ),
+    Command(
+        "credential-process",
+        "print a profile's credentials as credential_process JSON (for SDKs)",
+        description=(
+            "Print Version 1 credential_process JSON for PROFILE, from awsenv's cache or after "
+            "a sign-in, so that `credential_process = awsenv credential-process PROFILE` lets "
+            "every SDK use a SAML or Okta profile through AWS_PROFILE."
+        ),
+        positionals=(Positional("profile", "profile name", complete="profiles"),),
+        options=(
+            Option(
+                ("--role",),
+                "SAML/Okta: the role ARN to assume when several are offered",
+                metavar="ARN",
+            ),
             Option(("--no-browser",), "never open a browser; print the URL (and code) on stderr"),
         ),
     ),

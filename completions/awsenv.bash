@@ -88,7 +88,7 @@ function __awsenv_complete() {
             if [[ "${cur}" == -* ]]; then
                 __awsenv_complete_words "${cur}" -h --help --version
             else
-                __awsenv_complete_words "${cur}" use unset region exec whoami login logout sso list status init completion demo
+                __awsenv_complete_words "${cur}" use unset region exec credential-process whoami login logout sso list status init completion demo
             fi
             ;;
         use)
@@ -97,10 +97,14 @@ function __awsenv_complete() {
                     __awsenv_complete_words "${cur}" "${__awsenv_regions[@]}"
                     ;;
                 --mfa-code | --role) ;;
+                --saml-assertion)
+                    # a file name: let readline complete (and quote) paths
+                    \builtin compopt -o default 2>/dev/null || :
+                    ;;
                 *)
                     if [[ "${cur}" == -* ]]; then
                         __awsenv_complete_words "${cur}" --keys --region --device-code \
-                            --no-browser --mfa-code --role --force-login -h --help
+                            --no-browser --mfa-code --role --saml-assertion --force-login -h --help
                     else
                         __awsenv_complete_profiles "${cur}"
                     fi
@@ -193,6 +197,15 @@ function __awsenv_complete() {
                 __awsenv_complete_words "${cur}" -h --help
             else
                 __awsenv_complete_words "${cur}" bash zsh fish powershell
+            fi
+            ;;
+        credential-process)
+            if [[ "${prev}" == --role ]]; then
+                :
+            elif [[ "${cur}" == -* ]]; then
+                __awsenv_complete_words "${cur}" --role --no-browser -h --help
+            else
+                __awsenv_complete_profiles "${cur}"
             fi
             ;;
         whoami | list)

@@ -17,8 +17,8 @@
 Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
 
-    $commands = @('use', 'unset', 'region', 'exec', 'whoami', 'login', 'logout', 'sso', 'list',
-        'status', 'init', 'completion', 'demo')
+    $commands = @('use', 'unset', 'region', 'exec', 'credential-process', 'whoami', 'login',
+        'logout', 'sso', 'list', 'status', 'init', 'completion', 'demo')
     $regions = @(
         'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2',
         'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2',
@@ -57,12 +57,13 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             if ($previous -ceq '--region') {
                 $regions
             }
-            elseif ($previous -ceq '--mfa-code' -or $previous -ceq '--role') {
+            elseif ($previous -ceq '--mfa-code' -or $previous -ceq '--role' -or
+                $previous -ceq '--saml-assertion') {
                 @()
             }
             elseif ($wordToComplete.StartsWith('-')) {
                 @('--keys', '--region', '--device-code', '--no-browser', '--mfa-code', '--role',
-                    '--force-login', '-h', '--help')
+                    '--saml-assertion', '--force-login', '-h', '--help')
             }
             else {
                 # One name per line; the core leaves out names with control characters.
@@ -162,6 +163,17 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
         }
         'completion' {
             if ($wordToComplete.StartsWith('-')) { @('-h', '--help') } else { $shells }
+        }
+        'credential-process' {
+            if ($previous -ceq '--role') {
+                @()
+            }
+            elseif ($wordToComplete.StartsWith('-')) {
+                @('--role', '--no-browser', '-h', '--help')
+            }
+            else {
+                @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
+            }
         }
         { $_ -ceq 'whoami' -or $_ -ceq 'list' } {
             @('--json', '-h', '--help')

@@ -54,7 +54,7 @@ function __awsenv_exec_at --argument-names where --description 'awsenv: where th
     test $state = $where
 end
 
-set -l __awsenv_commands use unset region exec whoami login logout sso list status init completion demo
+set -l __awsenv_commands use unset region exec credential-process whoami login logout sso list status init completion demo
 set -l __awsenv_regions af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 \
     ap-northeast-3 ap-south-1 ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 \
     ap-southeast-4 ap-southeast-5 ap-southeast-7 ca-central-1 ca-west-1 cn-north-1 \
@@ -73,6 +73,7 @@ complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a us
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a unset -d 'remove everything awsenv exported'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a region -d 'change the region of this shell'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a exec -d 'run one command with a profile'
+complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a credential-process -d 'credentials as credential_process JSON'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a whoami -d 'show the AWS identity in use'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a login -d 'log in to an SSO session'
 complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a logout -d 'end SSO sessions'
@@ -92,6 +93,7 @@ complete -c awsenv -n '__fish_seen_subcommand_from use' -l no-browser -d 'never 
 complete -c awsenv -n '__fish_seen_subcommand_from use' -l mfa-code -x -d 'MFA code for AssumeRole'
 complete -c awsenv -n '__fish_seen_subcommand_from use' -l role -x -d 'SAML/Okta: the role ARN to assume'
 complete -c awsenv -n '__fish_seen_subcommand_from use' -l force-login -d 'log in again even if a valid token exists'
+complete -c awsenv -n '__fish_seen_subcommand_from use' -l saml-assertion -r -F -d 'SAML: the base64 SAMLResponse file (- for stdin)'
 
 # region REGION
 complete -c awsenv -n '__fish_seen_subcommand_from region' -a "$__awsenv_regions"
@@ -118,6 +120,11 @@ complete -c awsenv -n '__fish_seen_subcommand_from sso; and not __fish_seen_subc
 complete -c awsenv -n '__fish_seen_subcommand_from sso' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'the [sso-session] to sync'
 complete -c awsenv -n '__fish_seen_subcommand_from sso' -l dry-run -d 'print the diff; write nothing'
 complete -c awsenv -n '__fish_seen_subcommand_from sso' -l prefix -x -d 'put P- in front of each new profile name'
+
+# credential-process PROFILE
+complete -c awsenv -n '__fish_seen_subcommand_from credential-process' -a '(__awsenv_complete_profiles)'
+complete -c awsenv -n '__fish_seen_subcommand_from credential-process' -l role -x -d 'SAML/Okta: the role ARN to assume'
+complete -c awsenv -n '__fish_seen_subcommand_from credential-process' -l no-browser -d 'never open a browser'
 
 # whoami, list, status
 complete -c awsenv -n '__fish_seen_subcommand_from whoami list status' -l json -d 'print JSON instead of a table'

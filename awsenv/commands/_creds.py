@@ -26,6 +26,10 @@ def keys_for(
         from awsenv.commands.use import sso_keys
 
         return sso_keys(files, resolved.name, resolved.section, args, environ)
+    if resolved.kind in (profiles.SAML, profiles.OKTA):
+        from awsenv.commands._saml import saml_keys
+
+        return saml_keys(files, resolved, args, environ)
     return role_keys(files, resolved, args, environ)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from awsenv import exports, profiles, shells
 from awsenv.commands import changes, check_region, wrapper_dialect
 from awsenv.config import ConfigFiles
-from awsenv.errors import NotSupported
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -113,15 +112,16 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     region_arg = args.get("region")
     region = check_region(str(region_arg)) if region_arg else resolved.region
     kind = resolved.kind
-    if kind in (profiles.SAML, profiles.OKTA):
-        raise NotSupported(
-            f"profile {name!r} is a {kind} profile; SAML and Okta logins are not supported yet"
-        )
-    if args.get("keys"):
+    if args.get("keys") or kind in (profiles.SAML, profiles.OKTA):
         from awsenv.commands import _creds
 
         keys = _creds.keys_for(files, resolved, args, environ)
-        plan = exports.plan_keys(environ, name, keys, region=region)
+        if not args.get("keys") and "credential_process" in resolved.section:
+            # SAML/Okta with `credential_process = awsenv credential-process ...`: every SDK
+            # can now get the keys itself (from awsenv's cache), so the profile is exported.
+            plan = exports.plan_profile(environ, name, region=region, expiration=keys.expiration)
+        else:
+            plan = exports.plan_keys(environ, name, keys, region=region)
     elif kind in (profiles.ASSUME_ROLE, profiles.WEB_IDENTITY, profiles.PROCESS):
         plan = _role_profile(files, resolved, args, environ, region)
     else:

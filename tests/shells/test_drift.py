@@ -38,9 +38,9 @@ ENV_COMMAND_LISTS = {
 
 # Where each completion file lists the subcommands it offers first.
 COMMAND_LISTS = {
-    "bash": r'__awsenv_complete_words "\$\{cur\}" (use [a-z ]+)\n',
-    "zsh": r"compadd -- (use [a-z ]+)\n",
-    "fish": r"set -l __awsenv_commands ([a-z ]+)\n",
+    "bash": r'__awsenv_complete_words "\$\{cur\}" (use [a-z -]+)\n',
+    "zsh": r"compadd -- (use [a-z -]+)\n",
+    "fish": r"set -l __awsenv_commands ([a-z -]+)\n",
     "powershell": r"\$commands = @\(([^)]*)\)",
 }
 
