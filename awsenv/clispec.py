@@ -157,6 +157,10 @@ COMMANDS: tuple[Command, ...] = (
                 "SAML: read the base64 SAMLResponse from FILE (- for stdin)",
                 metavar="FILE",
             ),
+            Option(
+                ("--write-credentials",),
+                "also write the keys under this profile's name into ~/.aws/credentials",
+            ),
             Option(("--force-login",), "log in again even if a valid token exists"),
         ),
         changes_env=True,

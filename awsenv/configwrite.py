@@ -377,3 +377,80 @@ def plan(path: str, sections: Sequence[NewSection], *, comment: str) -> Plan:
         raise ConfigWriteError(path, f"refusing to write: {exc}") from None
     verify(path, old, new, sections)
     return Plan(path, target, old, new, mode, sections)
+
+
+# --- replacing one section (awsenv use --write-credentials) -----------------------------------
+
+
+def _section_range(lines: list[bytes], header: bytes) -> tuple[int, int] | None:
+    """Return the line range of ``[header]`` up to the next section (comments above it kept)."""
+    start = next((i for i, line in enumerate(lines) if line.strip() == b"[" + header + b"]"), None)
+    if start is None:
+        return None
+    end = start + 1
+    while end < len(lines):
+        line = lines[end]
+        if line[:1] == b"[" and line.rstrip().endswith(b"]"):
+            break
+        end += 1
+    # blank and comment lines just above the next section belong to it, not to this one
+    while end - 1 > start and (not lines[end - 1].strip() or lines[end - 1].lstrip()[:1] in b"#;"):
+        end -= 1
+    return start, end
+
+
+def plan_replace(path: str, section: NewSection, *, comment: str) -> Plan:
+    """Prepare writing ``section`` over its old lines (or appending it): nothing else changes.
+
+    Every other byte of the file stays as it was. Before anything is written, the result is
+    parsed as botocore reads it and must hold every other section unchanged and exactly
+    ``section``'s keys in it; otherwise nothing is written.
+    """
+    import io
+    import shutil
+    import tempfile
+
+    target = os.path.realpath(path)
+    old, mode = _read(target)
+    if mode is not None and not mode & 0o200:
+        raise ConfigWriteError(path, f"is read-only (mode {mode:04o}); awsenv will not replace it")
+    try:
+        check_header(section.header)
+        for key, value in section.items:
+            check_item(key, value)
+    except ValueError as exc:
+        raise ConfigWriteError(path, f"refusing to write: {exc}") from None
+    encoding = _encoding()
+    lines = list(io.BytesIO(old)) if old else []
+    found = _section_range(lines, section.header.encode(encoding))
+    if found is None:
+        return plan(path, [section], comment=comment)
+    nl = newline_of(old)
+    block = [f"[{section.header}]".encode(encoding) + nl] + [
+        f"{key} = {value}".encode(encoding) + nl for key, value in section.items
+    ]
+    start, end = found
+    if end == len(lines) and lines and not lines[-1].endswith((b"\n", b"\r")):
+        block[-1] = block[-1].rstrip(b"\r\n")  # the file had no final newline: keep it so
+    new = b"".join(lines[:start] + block + lines[end:])
+    scratch = tempfile.mkdtemp(prefix="awsenv-configwrite-")  # 0700: credentials inside
+    try:
+        try:
+            old_sections, _ = _parse_bytes(old, scratch, "old", profiles=False)
+        except ConfigError as exc:
+            raise ConfigError(path, exc.line, _what(exc, os.path.join(scratch, "old"))) from None
+        try:
+            new_sections, _ = _parse_bytes(new, scratch, "new", profiles=False)
+        except ConfigError:
+            raise ConfigWriteError(path, "refusing to write: the result would not parse") from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    others_kept = all(
+        new_sections.get(h) == v for h, v in old_sections.items() if h != section.header
+    )
+    if set(new_sections) != set(old_sections) or not others_kept:
+        raise ConfigWriteError(path, "refusing to write: other sections would change")
+    written = new_sections.get(section.header, {})
+    if any(written.get(key) != value for key, value in section.items):
+        raise ConfigWriteError(path, f"refusing to write: [{section.header}] would not read back")
+    return Plan(path, target, old, new, mode, [section])

@@ -104,7 +104,8 @@ function __awsenv_complete() {
                 *)
                     if [[ "${cur}" == -* ]]; then
                         __awsenv_complete_words "${cur}" --keys --region --device-code \
-                            --no-browser --mfa-code --role --saml-assertion --force-login -h --help
+                            --no-browser --mfa-code --role --saml-assertion --write-credentials \
+                            --force-login -h --help
                     else
                         __awsenv_complete_profiles "${cur}"
                     fi

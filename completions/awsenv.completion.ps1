@@ -63,7 +63,7 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             }
             elseif ($wordToComplete.StartsWith('-')) {
                 @('--keys', '--region', '--device-code', '--no-browser', '--mfa-code', '--role',
-                    '--saml-assertion', '--force-login', '-h', '--help')
+                    '--saml-assertion', '--write-credentials', '--force-login', '-h', '--help')
             }
             else {
                 # One name per line; the core leaves out names with control characters.

@@ -93,6 +93,7 @@ complete -c awsenv -n '__fish_seen_subcommand_from use' -l no-browser -d 'never 
 complete -c awsenv -n '__fish_seen_subcommand_from use' -l mfa-code -x -d 'MFA code for AssumeRole'
 complete -c awsenv -n '__fish_seen_subcommand_from use' -l role -x -d 'SAML/Okta: the role ARN to assume'
 complete -c awsenv -n '__fish_seen_subcommand_from use' -l force-login -d 'log in again even if a valid token exists'
+complete -c awsenv -n '__fish_seen_subcommand_from use' -l write-credentials -d 'also write the keys into ~/.aws/credentials'
 complete -c awsenv -n '__fish_seen_subcommand_from use' -l saml-assertion -r -F -d 'SAML: the base64 SAMLResponse file (- for stdin)'
 
 # region REGION

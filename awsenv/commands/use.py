@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from awsenv import exports, profiles, shells
 from awsenv.commands import changes, check_region, wrapper_dialect
 from awsenv.config import ConfigFiles
@@ -70,6 +72,33 @@ def sso_keys(
     return keys
 
 
+def write_credentials(files: ConfigFiles, name: str, keys: exports.Keys) -> None:
+    """Write the keys as ``[name]`` in the credentials file, everything else kept byte for byte.
+
+    For tools that read only ~/.aws/credentials (as okta-aws-cli's -z and AWS's SAML how-to
+    do): the section is replaced (or appended), the file is replaced atomically with its mode
+    kept, and the previous content stays in ``credentials.awsenv-backup``.
+    """
+    import time
+
+    from awsenv import cache, configwrite, ui
+
+    items = [
+        ("aws_access_key_id", keys.access_key_id),
+        ("aws_secret_access_key", keys.secret_access_key),
+    ]
+    if keys.session_token:
+        items.append(("aws_session_token", keys.session_token))
+    section = configwrite.NewSection(name, items)
+    edit = configwrite.plan_replace(
+        files.credentials_path,
+        section,
+        comment=f"Added by awsenv use --write-credentials on {time.strftime('%Y-%m-%d')}",
+    )
+    edit.commit(lock=cache.lock_path(os.environ, "aws-credentials"))
+    ui.info(f"wrote [{name}] to {files.credentials_path} (previous file: {edit.backup_path})")
+
+
 def _role_profile(
     files: ConfigFiles,
     resolved: profiles.Resolved,
@@ -112,10 +141,12 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     region_arg = args.get("region")
     region = check_region(str(region_arg)) if region_arg else resolved.region
     kind = resolved.kind
-    if args.get("keys") or kind in (profiles.SAML, profiles.OKTA):
+    if args.get("keys") or args.get("write_credentials") or kind in (profiles.SAML, profiles.OKTA):
         from awsenv.commands import _creds
 
         keys = _creds.keys_for(files, resolved, args, environ)
+        if args.get("write_credentials"):
+            write_credentials(files, name, keys)
         if not args.get("keys") and "credential_process" in resolved.section:
             # SAML/Okta with `credential_process = awsenv credential-process ...`: every SDK
             # can now get the keys itself (from awsenv's cache), so the profile is exported.

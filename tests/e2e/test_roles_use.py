@@ -228,9 +228,11 @@ def test_use_with_an_mfa_code_exports_keys_that_programs_use_without_a_prompt(wo
     assert world.cache_entry("deploy-mfa")["Credentials"]["AccessKeyId"] == key
 
 
-def run_in_pty(argv: list[str], env: dict[str, str], answer: str) -> tuple[int, str, str]:
+def run_in_pty(
+    argv: list[str], env: dict[str, str], answer: str, *, trigger: bytes = b"MFA code for"
+) -> tuple[int, str, str]:
     """Run ``argv`` with a pty as its controlling terminal (stdin and stderr) and a pipe as its
-    stdout; type ``answer`` after the MFA prompt. Return status, stdout and the screen."""
+    stdout; type ``answer`` once ``trigger`` shows. Return status, stdout and the screen."""
     import pty
 
     out_r, out_w = os.pipe()
@@ -257,7 +259,7 @@ def run_in_pty(argv: list[str], env: dict[str, str], answer: str) -> tuple[int, 
                 open_fds.discard(ready_fd)
             elif ready_fd == fd:
                 screen += chunk
-                if not answered and b"MFA code for" in screen:
+                if not answered and trigger in screen:
                     os.write(fd, answer.encode() + b"\n")
                     answered = True
             else:

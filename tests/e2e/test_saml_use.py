@@ -287,3 +287,55 @@ def test_no_token_or_assertion_reaches_stderr(okta, okta_env):
     outputs.append(awsenv(["credential-process", "okta-prod"], okta_env).stderr)
     leaked = [c for c in okta.canaries() if any(c in text for text in outputs)]
     assert leaked == []
+
+
+def test_write_credentials_lets_tools_that_read_only_the_credentials_file_work(
+    okta, okta_env, home
+):
+    credentials = home / ".aws" / "credentials"
+    credentials.write_text(
+        "# mine\n[default]\naws_access_key_id = AKIAMINE\naws_secret_access_key = mine\n"
+    )
+    result = awsenv(["use", "okta-prod", "--write-credentials"], okta_env)
+    assert result.returncode == 0, result.stderr
+    text = credentials.read_text()
+    assert text.startswith("# mine\n[default]\naws_access_key_id = AKIAMINE\n")
+    assert "[okta-prod]\naws_access_key_id = ASIA" in text
+    assert (home / ".aws" / "credentials.awsenv-backup").exists()
+    assert "wrote [okta-prod]" in result.stderr
+    code = (
+        "import boto3; s = boto3.Session(profile_name='okta-prod');"
+        "c = s.get_credentials(); print(c.method);"
+        "print(s.client('sts').get_caller_identity()['Arn'])"
+    )
+    sdk = subprocess.run(
+        [PYTHON, "-c", code],
+        env=okta_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert sdk.returncode == 0, sdk.stderr
+    assert sdk.stdout.splitlines()[0] == "shared-credentials-file"
+    assert "assumed-role/OktaAdmin" in sdk.stdout
+
+
+def test_an_expired_device_code(okta, okta_env):
+    okta.device_expires_in = 2
+    env = {**okta_env, "BROWSER": ""}
+    assert_failed_cleanly(awsenv(["use", "okta-prod", "--no-browser"], env), "expired")
+
+
+def test_the_role_picker_works_on_a_terminal_and_keeps_stdout_clean(saml_env):
+    from tests.e2e.test_roles_use import run_in_pty
+
+    status, stdout, screen = run_in_pty(
+        [PYTHON, "-I", "-m", "awsenv", "use", "corp"], saml_env, "7", trigger=b"Role number"
+    )
+    assert status == 0, screen
+    assert "222222222222" in screen  # the accounts and roles are listed on the terminal
+    lines = stdout.splitlines()
+    assert all(line.startswith(("export ", "unset ")) for line in lines), stdout
+    assert any(line.startswith("export AWS_ACCESS_KEY_ID=") for line in lines)
+    assert "Role number" not in stdout

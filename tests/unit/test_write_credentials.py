@@ -1,0 +1,130 @@
+"""`use --write-credentials`: one section of ~/.aws/credentials replaced, every other byte kept."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import time
+
+import pytest
+
+from awsenv import configwrite
+from awsenv.errors import ConfigError
+from tests.helpers import PYTHON
+
+ORIGINAL = (
+    "# my credentials, hand-kept\r\n"
+    "[default]\r\n"
+    "aws_access_key_id    =   AKIADEFAULT\r\n"
+    "aws_secret_access_key=default-secret\r\n"
+    "\r\n"
+    "; the okta profile below is refreshed by awsenv\r\n"
+    "[okta-prod]\r\n"
+    "aws_access_key_id = ASIAOLD\r\n"
+    "aws_secret_access_key = old\r\n"
+    "aws_session_token = old-token\r\n"
+    "\r\n"
+    "# prod is static\r\n"
+    "[prod]\r\n"
+    "aws_access_key_id = AKIAPROD\r\n"
+    "aws_secret_access_key = prod-secret"
+)
+NEW = configwrite.NewSection(
+    "okta-prod",
+    [
+        ("aws_access_key_id", "ASIANEW"),
+        ("aws_secret_access_key", "new-secret"),
+        ("aws_session_token", "new-token"),
+    ],
+)
+
+
+def write(path, text):
+    path.write_bytes(text.encode())
+    path.chmod(0o640)
+
+
+def test_replacing_a_section_keeps_every_other_byte(tmp_path):
+    path = tmp_path / "credentials"
+    write(path, ORIGINAL)
+    edit = configwrite.plan_replace(str(path), NEW, comment="test")
+    assert edit.commit()
+    new = path.read_bytes().decode()
+    before, _, after = ORIGINAL.partition("[okta-prod]")
+    assert new.startswith(before)
+    assert new.endswith("\r\n" + after[after.index("\r\n# prod is static") + 2 :])
+    assert (
+        "[okta-prod]\r\naws_access_key_id = ASIANEW\r\naws_secret_access_key = new-secret\r\n"
+        "aws_session_token = new-token\r\n" in new
+    )
+    assert "ASIAOLD" not in new
+    assert oct(path.stat().st_mode & 0o777) == oct(0o640)
+    assert (tmp_path / "credentials.awsenv-backup").read_bytes() == ORIGINAL.encode()
+
+
+def test_a_missing_section_is_appended_and_the_rest_kept(tmp_path):
+    path = tmp_path / "credentials"
+    text = ORIGINAL.replace("[okta-prod]", "[other]")
+    write(path, text)
+    assert configwrite.plan_replace(str(path), NEW, comment="added by a test").commit()
+    new = path.read_bytes().decode()
+    assert new.startswith(text)
+    assert new.endswith(
+        "[okta-prod]\r\naws_access_key_id = ASIANEW\r\n"
+        "aws_secret_access_key = new-secret\r\naws_session_token = new-token\r\n"
+    )
+
+
+def test_a_new_credentials_file_is_0600(tmp_path):
+    path = tmp_path / "credentials"
+    assert configwrite.plan_replace(str(path), NEW, comment="c").commit()
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_broken_credentials_file_is_not_touched(tmp_path):
+    path = tmp_path / "credentials"
+    write(path, "[a]\nx = 1\nx = 2\n")
+    with pytest.raises(ConfigError):
+        configwrite.plan_replace(str(path), NEW, comment="c")
+    assert path.read_text() == "[a]\nx = 1\nx = 2\n"
+
+
+WRITER = """
+import sys
+from awsenv import configwrite
+section = configwrite.NewSection("okta-prod", [("aws_access_key_id", sys.argv[2]),
+                                               ("aws_secret_access_key", "s" * 200000)])
+configwrite.plan_replace(sys.argv[1], section, comment="c").commit()
+"""
+
+
+def test_a_writer_killed_at_any_moment_leaves_the_old_or_the_new_file(tmp_path):
+    # GIVEN a large credentials file, WHEN writers are SIGKILLed at random moments,
+    # THEN the file is always either exactly the old or exactly a complete new version.
+    path = tmp_path / "credentials"
+    filler = "".join(
+        f"[p{i}]\naws_access_key_id = AKIA{i:08d}\naws_secret_access_key = x\n" for i in range(3000)
+    )
+    write(path, filler)
+    rng = random.Random(4)
+    outcomes = set()
+    for attempt in range(25):
+        before = path.read_bytes()
+        proc = subprocess.Popen([PYTHON, "-c", WRITER, str(path), f"ASIA{attempt:06d}"])
+        time.sleep(rng.uniform(0.0, 0.4))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        after = path.read_bytes()
+        if after == before:
+            outcomes.add("old")
+        else:
+            text = after.decode()
+            assert text.startswith(filler)
+            assert f"aws_access_key_id = ASIA{attempt:06d}\n" in text
+            assert text.endswith("s" * 200000 + "\n")
+            outcomes.add("new")
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    # a killed writer may leave its temp file behind, never in place of the credentials file
+    assert all(name.startswith(".") for name in leftovers)
+    assert outcomes  # the loop ran
