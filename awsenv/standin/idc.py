@@ -11,30 +11,29 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hashlib
 import importlib
-import io
 import json
 import os
 import secrets
-import socket
-import socketserver
-import struct
-import sys
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+from awsenv.standin.base import (
+    LOOPBACK,
+    LoopbackStandIn,
+    QuietHandler,
+    Reply,
+    Request,
+)
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 CODE_GRANT = "authorization_code"
 REFRESH_GRANT = "refresh_token"
 CANARY = "CANARY-"
-LOOPBACK = "127.0.0.1"
 MAX_REQUEST_BODY = 1024 * 1024
 DEFAULT_ACCOUNTS: dict[str, tuple[str, list[str]]] = {
     "111111111111": ("Dev", ["Admin", "ReadOnly"]),
@@ -87,24 +86,6 @@ _USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 _GRANT_NAMES = {DEVICE_GRANT: "device_code", CODE_GRANT: CODE_GRANT, REFRESH_GRANT: REFRESH_GRANT}
 
 Step = tuple[Any, ...]
-
-
-class Request(NamedTuple):
-    """One request the stand-in received (no query string, no body: those may hold secrets)."""
-
-    operation: str
-    method: str
-    path: str
-    grant: str | None  # CreateToken only: device_code, authorization_code or refresh_token
-    at: float  # time.monotonic() on arrival
-
-
-class Reply(NamedTuple):
-    """An HTTP answer."""
-
-    status: int
-    body: bytes = b""
-    headers: tuple[tuple[str, str], ...] = ()
 
 
 class OidcError(Exception):
@@ -190,74 +171,6 @@ class RefreshToken:
     used: bool = False
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    standin: IdentityCenterStandIn
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind calls socket.getfqdn, which may wait on DNS: skip it.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.socket.getsockname()[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self.standin._track(request, add=True)
-        super().process_request(request, client_address)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that went away mid-request is normal here (tests cut connections on purpose).
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        self.standin._track(request, add=False)
-        super().shutdown_request(request)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-    server_version = "IdentityCenterStandIn"
-    sys_version = ""
-    disable_nagle_algorithm = True  # headers and body go out in separate writes
-    timeout = 30  # an idle keep-alive connection is dropped after this many seconds
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet: request lines hold codes and tokens (``requests`` records what matters)."""
-
-    def do_GET(self) -> None:
-        """Answer any method through the stand-in's router."""
-        self.server.standin._handle(self)
-
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET  # noqa: N815
-
-    def send(self, reply: Reply) -> None:
-        """Write ``reply`` (status, headers, Content-Length, body); a gone client is ignored."""
-        try:
-            self.send_response(reply.status)
-            for name, value in reply.headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(reply.body)
-        except OSError:
-            self.close_connection = True
-
-    def reset(self) -> None:
-        """Drop the connection with a TCP reset, answering nothing."""
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        # The socket closes (and the linger setting sends RST) once its file objects are gone;
-        # the base class still flushes and closes ``wfile`` afterwards, so leave it a dummy.
-        self.rfile.close()
-        self.wfile.close()
-        self.connection.close()
-        self.wfile = io.BytesIO()
-
-
 def _json_reply(status: int, payload: object, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
     body = json.dumps(payload).encode("utf-8")
     return Reply(
@@ -327,13 +240,19 @@ def _loopback_match(registered: str, uri: str) -> bool:
     )
 
 
-class IdentityCenterStandIn:
+class _Handler(QuietHandler):
+    server_version = "IdentityCenterStandIn"
+
+
+class IdentityCenterStandIn(LoopbackStandIn):
     """IAM Identity Center's sso-oidc and sso portal APIs, served on ``127.0.0.1`` only.
 
     Options are public attributes and may be changed while it runs (``deny``,
     ``refresh_tokens_enabled``, ``auto_approve_device_after_polls``...). ``clock`` (epoch seconds)
     drives every expiry, so tests can move time instead of sleeping.
     """
+
+    handler_class = _Handler
 
     def __init__(
         self,
@@ -355,8 +274,8 @@ class IdentityCenterStandIn:
         user_name: str = "standin-user",
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__(port=port)
         self.accounts = dict(DEFAULT_ACCOUNTS if accounts is None else accounts)
-        self.port = port
         self.page_size = page_size
         self.client_secret_lifetime = client_secret_lifetime
         self.device_expires_in = device_expires_in
@@ -372,11 +291,6 @@ class IdentityCenterStandIn:
         self.user_name = user_name
         self.clock = clock
 
-        self._lock = threading.RLock()
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[Any] = set()
         self._sts: Any = None
 
         self._clients: dict[str, Client] = {}
@@ -385,64 +299,10 @@ class IdentityCenterStandIn:
         self._codes: dict[str, AuthCode] = {}
         self._access: dict[str, AccessToken] = {}
         self._refresh: dict[str, RefreshToken] = {}
-        self._canaries: list[str] = []
-        self._calls: dict[str, int] = {}
-        self._requests: list[Request] = []
-        self._authorizations = 0
         self._minted: dict[str, tuple[str, str]] = {}  # access key id -> (account, role)
         self._scripts: dict[str, list[Step]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> IdentityCenterStandIn:
-        """Listen on 127.0.0.1 (``port``, 0 for a free one) and serve in a daemon thread."""
-        if self._server is not None:
-            raise RuntimeError("the stand-in is already running")
-        self._stopping.clear()
-        server = _Server((LOOPBACK, self.port), _Handler, bind_and_activate=False)
-        server.standin = self
-        try:
-            server.server_bind()
-            server.server_activate()
-        except OSError:
-            server.server_close()
-            raise
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, drop open connections and wake scripted delays."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self._stopping.set()
-        server.shutdown()
-        with self._lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> IdentityCenterStandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """Return ``http://127.0.0.1:PORT``, the endpoint for both sso-oidc and sso."""
-        if self._server is None:
-            raise RuntimeError("the stand-in is not running")
-        return f"http://{LOOPBACK}:{self._server.server_port}"
 
     def environ(self, *, sts: bool = False) -> dict[str, str]:
         """Return the variables that point botocore's sso-oidc and sso (and STS) clients here."""
@@ -456,35 +316,12 @@ class IdentityCenterStandIn:
 
     # -- what tests look at ------------------------------------------------------------------
 
-    @property
-    def calls(self) -> dict[str, int]:
-        """Return a snapshot of operation name → number of requests (faulted ones included)."""
-        with self._lock:
-            return dict(self._calls)
-
-    @property
-    def requests(self) -> list[Request]:
-        """Return a snapshot of every request received, in order."""
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def authorizations(self) -> int:
-        """Return the number of completed user authorizations (device approvals and codes)."""
-        with self._lock:
-            return self._authorizations
-
     def grant_calls(self, grant: str) -> int:
         """Return how many CreateToken requests used ``grant`` (short name, e.g. refresh_token)."""
         with self._lock:
             return sum(
                 1 for r in self._requests if r.operation == "CreateToken" and r.grant == grant
             )
-
-    def canaries(self) -> list[str]:
-        """Return every secret value ever issued (secrets, codes, tokens, keys), oldest first."""
-        with self._lock:
-            return list(self._canaries)
 
     def script(self, operation: str, steps: list[Step]) -> None:
         """Queue faults for ``operation``; each request to it consumes one step, in order.
@@ -556,13 +393,6 @@ class IdentityCenterStandIn:
         return {**registration, **tokens}
 
     # -- plumbing ----------------------------------------------------------------------------
-
-    def _track(self, connection: Any, *, add: bool) -> None:
-        with self._lock:
-            if add:
-                self._connections.add(connection)
-            else:
-                self._connections.discard(connection)
 
     def _secret(self, kind: str) -> str:
         value = f"{kind}.{CANARY}{secrets.token_hex(16)}"

@@ -11,20 +11,21 @@ the base64 assertion, is listed as is) in ``canaries()``, so tests can grep outp
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import json
 import secrets
-import socket
-import socketserver
-import sys
-import threading
 import time
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable
 from urllib.parse import parse_qs, quote, urlsplit
+
+from awsenv.standin.base import (
+    LoopbackStandIn,
+    QuietHandler,
+    Reply,
+    Request,
+)
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 REFRESH_GRANT = "refresh_token"
@@ -39,7 +40,6 @@ SAML_ROLE_SESSION_NAME = "https://aws.amazon.com/SAML/Attributes/RoleSessionName
 SAML_SESSION_DURATION = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
 AWS_SAML_ENDPOINT = "https://signin.aws.amazon.com/saml"
 CANARY = "CANARY-"
-LOOPBACK = "127.0.0.1"
 MAX_REQUEST_BODY = 1024 * 1024
 DEFAULT_CLIENT_ID = "0oaStandInOidcApp"
 DEFAULT_APP_ID = "0oaStandInAwsFedApp"
@@ -67,24 +67,6 @@ _USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 _OAUTH_STATUS = {"invalid_client": 401, "server_error": 500}
 
 Step = tuple[Any, ...]
-
-
-class Request(NamedTuple):
-    """One request the stand-in received (no query string, no body: those hold secrets)."""
-
-    operation: str
-    method: str
-    path: str
-    grant: str | None  # Token only: device_code, refresh_token or token_exchange
-    at: float  # time.monotonic() on arrival
-
-
-class Reply(NamedTuple):
-    """An HTTP answer."""
-
-    status: int
-    body: bytes = b""
-    headers: tuple[tuple[str, str], ...] = ()
 
 
 class OAuthError(Exception):
@@ -119,62 +101,6 @@ class Issued:
     expires_at: float
     scope: str = ""
     used: bool = False
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    standin: OktaStandIn
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind calls socket.getfqdn, which may wait on DNS: skip it.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.socket.getsockname()[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self.standin._track(request, add=True)
-        super().process_request(request, client_address)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that went away mid-request is normal here (tests cut connections on purpose).
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        self.standin._track(request, add=False)
-        super().shutdown_request(request)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-    server_version = "OktaStandIn"
-    sys_version = ""
-    disable_nagle_algorithm = True
-    timeout = 30
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet: request lines may hold tokens (the legacy GET ``?token=``)."""
-
-    def do_GET(self) -> None:
-        """Answer any method through the stand-in's router."""
-        self.server.standin._handle(self)
-
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET  # noqa: N815
-
-    def send(self, reply: Reply) -> None:
-        """Write ``reply`` (status, headers, Content-Length, body); a gone client is ignored."""
-        try:
-            self.send_response(reply.status)
-            for name, value in reply.headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(reply.body)
-        except OSError:
-            self.close_connection = True
 
 
 def _json_reply(status: int, payload: object, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
@@ -220,7 +146,11 @@ def _iso(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(epoch))
 
 
-class OktaStandIn:
+class _Handler(QuietHandler):
+    server_version = "OktaStandIn"
+
+
+class OktaStandIn(LoopbackStandIn):
     """An Okta org (OIE) serving okta-aws-cli's ``web`` flow on ``127.0.0.1`` only.
 
     Options are public attributes and may be changed while it runs (``deny``, ``roles``,
@@ -250,6 +180,8 @@ class OktaStandIn:
         port: port to listen on (0: a free one).
     """
 
+    handler_class = _Handler
+
     def __init__(
         self,
         *,
@@ -271,6 +203,7 @@ class OktaStandIn:
         clock: Callable[[], float] = time.time,
         port: int = 0,
     ) -> None:
+        super().__init__(port=port)
         if role_order not in ROLE_ORDERS:
             raise ValueError(f"role_order must be one of {ROLE_ORDERS}")
         self.roles = list(DEFAULT_ROLES if roles is None else roles)
@@ -289,12 +222,6 @@ class OktaStandIn:
         self.access_token_lifetime = access_token_lifetime
         self.web_sso_token_lifetime = web_sso_token_lifetime
         self.clock = clock
-        self.port = port
-
-        self._lock = threading.RLock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[Any] = set()
 
         self._devices: dict[str, Device] = {}
         self._user_codes: dict[str, str] = {}
@@ -303,63 +230,11 @@ class OktaStandIn:
         self._refresh: dict[str, Issued] = {}
         self._device_secrets: dict[str, Issued] = {}
         self._web_sso: dict[str, Issued] = {}
-        self._canaries: list[str] = []
-        self._calls: dict[str, int] = {}
-        self._requests: list[Request] = []
-        self._authorizations = 0
         self._assertions = 0
         self._scripts: dict[str, list[Step]] = {}
         self.last_form: dict[str, dict[str, str]] = {}  # operation → form fields last received
 
     # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> OktaStandIn:
-        """Listen on 127.0.0.1 (``port``, 0 for a free one) and serve in a daemon thread."""
-        if self._server is not None:
-            raise RuntimeError("the stand-in is already running")
-        server = _Server((LOOPBACK, self.port), _Handler, bind_and_activate=False)
-        server.standin = self
-        try:
-            server.server_bind()
-            server.server_activate()
-        except OSError:
-            server.server_close()
-            raise
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and drop open connections."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        with self._lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> OktaStandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """Return ``http://127.0.0.1:PORT``, the org URL (``okta_org_url`` of a profile)."""
-        if self._server is None:
-            raise RuntimeError("the stand-in is not running")
-        return f"http://{LOOPBACK}:{self._server.server_port}"
 
     def profile(self) -> dict[str, str]:
         """Return the Okta keys of a profile that signs in here."""
@@ -372,24 +247,6 @@ class OktaStandIn:
     # -- what tests look at ------------------------------------------------------------------
 
     @property
-    def calls(self) -> dict[str, int]:
-        """Return a snapshot of operation name → number of requests (faulted ones included)."""
-        with self._lock:
-            return dict(self._calls)
-
-    @property
-    def requests(self) -> list[Request]:
-        """Return a snapshot of every request received, in order."""
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def authorizations(self) -> int:
-        """Return the number of device authorizations the user approved."""
-        with self._lock:
-            return self._authorizations
-
-    @property
     def assertions(self) -> int:
         """Return the number of SAML responses handed out."""
         with self._lock:
@@ -399,11 +256,6 @@ class OktaStandIn:
         """Return how many token requests used ``grant`` (device_code, token_exchange...)."""
         with self._lock:
             return sum(1 for r in self._requests if r.operation == "Token" and r.grant == grant)
-
-    def canaries(self) -> list[str]:
-        """Return every secret ever issued (codes, tokens, base64 assertions), oldest first."""
-        with self._lock:
-            return list(self._canaries)
 
     def user_codes(self) -> list[str]:
         """Return the user codes of device authorizations still pending."""
@@ -465,13 +317,6 @@ class OktaStandIn:
             return self._saml_response()
 
     # -- plumbing ----------------------------------------------------------------------------
-
-    def _track(self, connection: Any, *, add: bool) -> None:
-        with self._lock:
-            if add:
-                self._connections.add(connection)
-            else:
-                self._connections.discard(connection)
 
     def _secret(self, kind: str) -> str:
         value = f"{kind}.{CANARY}{secrets.token_hex(16)}"

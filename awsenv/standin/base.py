@@ -1,0 +1,210 @@
+"""What both loopback stand-ins share: the HTTP server, the quiet handler, the lifecycle."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import socket
+import socketserver
+import struct
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, NamedTuple, TypeVar
+
+LOOPBACK = "127.0.0.1"
+
+S = TypeVar("S", bound="LoopbackStandIn")
+
+
+class Request(NamedTuple):
+    """One request received (no query string, no body: those hold secrets)."""
+
+    operation: str
+    method: str
+    path: str
+    grant: str | None  # token requests only: the grant's short name
+    at: float  # time.monotonic() on arrival
+
+
+class Reply(NamedTuple):
+    """An HTTP answer."""
+
+    status: int
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    """A threading HTTP server that reports its connections to its stand-in."""
+
+    daemon_threads = True
+    standin: LoopbackStandIn
+
+    def server_bind(self) -> None:
+        """Bind without HTTPServer's socket.getfqdn, which may wait on DNS."""
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.socket.getsockname()[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Track the connection, then serve it."""
+        self.standin._track(request, add=True)
+        super().process_request(request, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a client went away mid-request (tests cut connections on purpose)."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        """Forget the connection, then close it."""
+        self.standin._track(request, add=False)
+        super().shutdown_request(request)
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """Route every method to the stand-in; log nothing (request lines hold codes and tokens)."""
+
+    server: LoopbackServer
+    protocol_version = "HTTP/1.1"
+    server_version = "StandIn"
+    sys_version = ""
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
+    timeout = 30  # an idle keep-alive connection is dropped after this many seconds
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: the stand-in's ``requests`` records what matters."""
+
+    def do_GET(self) -> None:
+        """Answer any method through the stand-in's router."""
+        self.server.standin._handle(self)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET  # noqa: N815
+
+    def send(self, reply: Reply) -> None:
+        """Write ``reply`` (status, headers, Content-Length, body); a gone client is ignored."""
+        try:
+            self.send_response(reply.status)
+            for name, value in reply.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(reply.body)
+        except OSError:
+            self.close_connection = True
+
+    def reset(self) -> None:
+        """Drop the connection with a TCP reset, answering nothing."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # The socket closes (and the linger setting sends RST) once its file objects are gone;
+        # the base class still flushes and closes ``wfile`` afterwards, so leave it a dummy.
+        self.rfile.close()
+        self.wfile.close()
+        self.connection.close()
+        self.wfile = io.BytesIO()
+
+
+class LoopbackStandIn:
+    """Start, stop and count: the part of a stand-in that is not its protocol."""
+
+    handler_class: type[QuietHandler] = QuietHandler
+
+    def __init__(self, *, port: int = 0) -> None:
+        self.port = port
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._server: LoopbackServer | None = None
+        self._thread: threading.Thread | None = None
+        self._connections: set[Any] = set()
+        self._canaries: list[str] = []
+        self._calls: dict[str, int] = {}
+        self._requests: list[Request] = []
+        self._authorizations = 0
+
+    def _handle(self, handler: Any) -> None:
+        raise NotImplementedError
+
+    def start(self: S) -> S:
+        """Listen on 127.0.0.1 (``port``, 0 for a free one) and serve in a daemon thread."""
+        if self._server is not None:
+            raise RuntimeError("the stand-in is already running")
+        self._stopping.clear()
+        server = LoopbackServer((LOOPBACK, self.port), self.handler_class, bind_and_activate=False)
+        server.standin = self
+        try:
+            server.server_bind()
+            server.server_activate()
+        except OSError:
+            server.server_close()
+            raise
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, drop open connections and wake scripted delays."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self: S) -> S:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """Return ``http://127.0.0.1:PORT``."""
+        if self._server is None:
+            raise RuntimeError("the stand-in is not running")
+        return f"http://{LOOPBACK}:{self._server.server_port}"
+
+    @property
+    def calls(self) -> dict[str, int]:
+        """Return a snapshot of operation name → number of requests (faulted ones included)."""
+        with self._lock:
+            return dict(self._calls)
+
+    @property
+    def requests(self) -> list[Request]:
+        """Return a snapshot of every request received, in order."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def authorizations(self) -> int:
+        """Return the number of sign-ins the user completed."""
+        with self._lock:
+            return self._authorizations
+
+    def canaries(self) -> list[str]:
+        """Return every secret value ever issued, oldest first."""
+        with self._lock:
+            return list(self._canaries)
+
+    def _track(self, connection: Any, *, add: bool) -> None:
+        with self._lock:
+            if add:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
