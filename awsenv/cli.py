@@ -12,7 +12,7 @@ import os
 import sys
 
 from awsenv import clispec
-from awsenv.errors import EXIT_FAILURE, EXIT_USAGE, AwsenvError
+from awsenv.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, AwsenvError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 # init runs at every shell start, so it is as hot as use.
-_FAST = frozenset({"use", "unset", "region", "__complete", "status", "init", "completion"})
+_FAST = frozenset(
+    {"use", "unset", "region", "refresh", "__complete", "status", "init", "completion"}
+)
 
 
 class Args:
@@ -102,6 +104,12 @@ def build_parser(*, to_stderr: bool = False) -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"awsenv {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,  # main() takes it out of argv before parsing
+        help="log each step on stderr, secrets redacted (or set AWSENV_DEBUG=1)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in clispec.COMMANDS:
         kwargs: dict[str, object] = {"description": command.description, "allow_abbrev": False}
@@ -200,6 +208,22 @@ def dispatch(args: Args, environ: Mapping[str, str]) -> str:
         from awsenv.commands import demo
 
         return demo.run(args, environ)
+    if name == "refresh":
+        from awsenv.commands import refresh
+
+        return refresh.run(args, environ)
+    if name == "console":
+        from awsenv.commands import console
+
+        return console.run(args, environ)
+    if name == "explain":
+        from awsenv.commands import explain
+
+        return explain.run(args, environ)
+    if name == "doctor":
+        from awsenv.commands import doctor
+
+        return doctor.run(args, environ)
     raise AwsenvError(f"unknown command {name!r}")  # pragma: no cover - argparse rejects it
 
 
@@ -216,24 +240,55 @@ def emit(text: str) -> None:
         raise SystemExit(EXIT_FAILURE) from None
 
 
+def take_debug_flag(arguments: list[str], environ: Mapping[str, str]) -> bool:
+    """Remove every ``--debug`` before ``--`` from ``arguments``; say whether one was there.
+
+    ``--debug`` may stand anywhere, but before an env command the shell wrapper would not see
+    the command and so would not eval its output: that case is refused.
+    """
+    end = arguments.index("--") if "--" in arguments else len(arguments)
+    found = [i for i in range(end) if arguments[i] == "--debug"]
+    for index in reversed(found):
+        del arguments[index]
+    before_command = found and found[0] == 0 and arguments
+    if before_command and arguments[0] in clispec.ENV_COMMANDS and environ.get("AWSENV_SHELL"):
+        raise UsageError(
+            f"put --debug after the command: awsenv {arguments[0]} --debug ...",
+            hint="the shell function only evals output when the command comes first",
+        )
+    return bool(found)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run awsenv and return its exit code (0 ok, 1 failure, 2 usage)."""
+    """Run awsenv and return its exit code (0 ok, 1 failure, 2 usage, 130 interrupted)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     environ = os.environ
     try:
+        if take_debug_flag(arguments, environ) or environ.get("AWSENV_DEBUG"):
+            from awsenv import log
+
+            log.enable()
         args = parse(arguments, environ)
         output = dispatch(args, environ)
     except AwsenvError as exc:
         from awsenv import ui
 
         ui.error(exc.message, exc.hint)
-        if environ.get("AWSENV_DEBUG"):
-            import traceback
+        from awsenv import log
 
-            traceback.print_exc()
+        log.traceback_if_debug()
         return exc.exit_code
     except KeyboardInterrupt:
         print("\nawsenv: interrupted; nothing was changed", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - a bug: one redacted line, never a raw traceback
+        from awsenv import log, ui
+
+        ui.error(
+            log.redact(f"unexpected {type(exc).__name__}: {exc}"),
+            "this is a bug in awsenv; run again with --debug and report what it prints",
+        )
+        log.traceback_if_debug()
         return EXIT_FAILURE
     emit(output)
     return 0

@@ -177,6 +177,20 @@ COMMANDS: tuple[Command, ...] = (
         changes_env=True,
     ),
     Command(
+        "refresh",
+        "renew this shell's credentials for the profile it uses (same as 'use' of it)",
+        description=(
+            "Renew what this shell exports for its current profile (AWSENV_PROFILE). While the "
+            "SSO session or the role's source is still valid this needs no browser and no "
+            "prompt; otherwise it logs in as 'use' would."
+        ),
+        options=(
+            Option(("--device-code",), "SSO: log in with the device-code flow instead of PKCE"),
+            Option(("--no-browser",), "never open a browser; print the URL (and code) on stderr"),
+        ),
+        changes_env=True,
+    ),
+    Command(
         "exec",
         "run one command with a profile's credentials; the shell is untouched",
         description=(
@@ -262,6 +276,38 @@ COMMANDS: tuple[Command, ...] = (
         ),
     ),
     Command(
+        "console",
+        "open the AWS console signed in as a profile (logs in when needed)",
+        description=(
+            "Sign in to the AWS Management Console as PROFILE (default: this shell's) with a "
+            "federation sign-in URL made from temporary credentials, and open it in the "
+            "browser. --print writes the URL on stdout instead. Example: "
+            "awsenv console prod --service s3 --region eu-west-1"
+        ),
+        positionals=(Positional("profile", "profile name", optional=True, complete="profiles"),),
+        options=(
+            Option(("--print",), "print the sign-in URL on stdout instead of opening it"),
+            Option(
+                ("--service",),
+                "land on this service's console page, e.g. s3 or ec2",
+                metavar="SERVICE",
+            ),
+            Option(
+                ("--region",),
+                "land in this region (default: the profile's)",
+                metavar="REGION",
+                complete="regions",
+            ),
+            Option(
+                ("--mfa-code",),
+                "MFA code for AssumeRole (otherwise asked on the terminal)",
+                metavar="CODE",
+            ),
+            Option(("--device-code",), "SSO: log in with the device-code flow instead of PKCE"),
+            Option(("--no-browser",), "never open a browser; print the URL (and code) on stderr"),
+        ),
+    ),
+    Command(
         "sso",
         "add a profile for every account role an SSO login can use (sso sync)",
         description=(
@@ -293,6 +339,32 @@ COMMANDS: tuple[Command, ...] = (
         options=(
             _JSON,
             Option(("--identity",), "also ask STS which identity the credentials belong to"),
+        ),
+    ),
+    Command(
+        "explain",
+        "show how a profile resolves and what 'use' would do, without logging in",
+        description=(
+            "Show, without logging in or writing anything, how PROFILE resolves: its "
+            "source_profile chain, SSO session and cache file, which login would run and why, "
+            "and what 'use' would export. Example: awsenv explain prod"
+        ),
+        positionals=(Positional("profile", "profile name", complete="profiles"),),
+        options=(_JSON,),
+    ),
+    Command(
+        "doctor",
+        "check every profile, the caches and this shell for common problems",
+        description=(
+            "Check every profile (missing source_profile or sso_session, cycles, legacy SSO "
+            "profiles that cannot refresh), file modes, torn cache files, variables that "
+            "override the profile and the shell integration. --fix applies the config "
+            "changes it shows as a diff, keeping everything else byte for byte (a backup goes "
+            "next to the file)."
+        ),
+        options=(
+            _JSON,
+            Option(("--fix",), "apply the config fixes shown (with a backup)"),
         ),
     ),
     Command(
@@ -347,6 +419,7 @@ COMMANDS: tuple[Command, ...] = (
 GLOBAL_OPTIONS = (
     Option(("-h", "--help"), "show help and exit"),
     Option(("--version",), "show the version and exit"),
+    Option(("--debug",), "log each step on stderr, secrets redacted (or set AWSENV_DEBUG=1)"),
 )
 
 BY_NAME = {c.name: c for c in COMMANDS}

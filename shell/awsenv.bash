@@ -25,7 +25,7 @@
 function awsenv() {
     \builtin local __awsenv_out __awsenv_status=0
     case "${1-}" in
-        use | unset | region)
+        use | unset | region | refresh)
             # `|| status=$?` keeps a failing core from ending a `set -e` shell.
             __awsenv_out="$(AWSENV_SHELL=bash \command __AWSENV_CORE__ "$@")" ||
                 __awsenv_status="$?"

@@ -22,7 +22,7 @@
 # prompts, and stderr is never captured because it carries errors and progress.
 function awsenv --description 'Switch this shell between AWS profiles'
     switch "$argv[1]"
-        case use unset region
+        case use unset region refresh
             # `set` keeps the status of the command substitution.
             set -l __awsenv_out (AWSENV_SHELL=fish command __AWSENV_CORE__ $argv)
             set -l __awsenv_status $status

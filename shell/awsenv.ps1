@@ -25,7 +25,7 @@ $null = New-Module -Name awsenv -ScriptBlock {
     # do, it prints PowerShell code on stdout, which we Invoke-Expression (direnv's
     # protocol). stdout is captured only for those: `list` keeps its colours and
     # `login` its prompts. stderr is never captured: it carries errors and progress.
-    $script:EnvCommands = @('use', 'unset', 'region')
+    $script:EnvCommands = @('use', 'unset', 'region', 'refresh')
 
     function global:awsenv {
         # Error text may not be ASCII: read the core's output as UTF-8 (zoxide).

@@ -28,7 +28,7 @@ function awsenv() {
     \builtin emulate -L zsh
     \builtin local __awsenv_out __awsenv_status=0
     case "${1-}" in
-        use | unset | region)
+        use | unset | region | refresh)
             __awsenv_out="$(AWSENV_SHELL=zsh \command __AWSENV_CORE__ "$@")" ||
                 __awsenv_status="$?"
             if [[ "${__awsenv_status}" -eq 0 && -n "${__awsenv_out}" ]]; then

@@ -332,7 +332,7 @@ def test_ctrl_c_while_waiting_stops_cleanly_and_changes_nothing(world):
             break
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 1
+    assert proc.returncode == 130
     assert out == ""
     assert "interrupted" in err
     assert token_of(world) is None

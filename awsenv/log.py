@@ -1,0 +1,109 @@
+"""``--debug``: a log of each step on stderr, with every secret redacted before it is written.
+
+Off by default and free when off: ``debug()`` is a flag test, and ``logging`` is imported only
+when ``--debug`` (or ``AWSENV_DEBUG``) turns the log on. Two layers keep secrets out of it:
+every secret awsenv handles is registered with ``remember_secret`` and replaced wherever it
+appears, and known secret fields (JSON, XML, query strings, headers) are masked by pattern, which
+also covers botocore's own debug lines.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import logging
+
+MASK = "<redacted>"
+_MIN_SECRET = 6  # shorter values would mask ordinary words
+
+_state = {"enabled": False}
+_secrets: set[str] = set()
+
+_FIELDS = (
+    "accessToken|refreshToken|clientSecret|idToken|id_token|"
+    "access_token|refresh_token|client_secret|device_code|deviceCode|code_verifier|"
+    "codeVerifier|code|SecretAccessKey|secretAccessKey|SessionToken|sessionToken|"
+    "aws_secret_access_key|aws_session_token|aws_security_token|SAMLResponse|SAMLAssertion|"
+    "samlAssertion|password|passcode|TokenCode|WebIdentityToken|subject_token|"
+    "x-amz-security-token|x-amz-sso_bearer_token|authorization|SigninToken|"
+    "AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN"
+)
+# "field": "value", 'field': b'value', field=value (query strings, form bodies, env lines)
+_KEY_VALUE = re.compile(
+    r"""(?i)(["']?\b(?:"""
+    + _FIELDS
+    + r""")\b["']?\s*[:=]\s*b?["']?)((?:Bearer\s+)?[^"'&,\s}<>;)\]]+)"""
+)
+# <SecretAccessKey>value</SecretAccessKey> in STS's XML answers
+_XML = re.compile(r"(?i)(<(SecretAccessKey|SessionToken|SAMLAssertion|SigninToken)>)([^<]*)(</)")
+
+
+def enabled() -> bool:
+    """Return True when ``--debug`` or ``AWSENV_DEBUG`` turned the debug log on."""
+    return _state["enabled"]
+
+
+def remember_secret(value: object) -> None:
+    """Register a secret so that it is masked wherever it would appear in the log or errors."""
+    if isinstance(value, str) and len(value) >= _MIN_SECRET:
+        _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with every registered secret and every known secret field masked."""
+    for secret in sorted(_secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, MASK)
+    text = _XML.sub(lambda m: m.group(1) + MASK + m.group(4), text)
+    return _KEY_VALUE.sub(lambda m: m.group(1) + MASK, text)
+
+
+def debug(message: str, *args: object) -> None:
+    """Log one step (``%``-style arguments) when the debug log is on; otherwise do nothing."""
+    if _state["enabled"]:
+        import logging
+
+        logging.getLogger("awsenv").debug(message, *args)
+
+
+class _Redactor:
+    """A logging filter that rewrites each record's message through ``redact``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info:
+            import traceback
+
+            record.msg += "\n" + redact("".join(traceback.format_exception(*record.exc_info)))
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def enable() -> None:
+    """Turn the debug log on: awsenv's and botocore's records, redacted, on stderr."""
+    import logging
+
+    if _state["enabled"]:
+        return
+    _state["enabled"] = True
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("awsenv debug: %(name)s: %(message)s"))
+    handler.addFilter(_Redactor())
+    for name in ("awsenv", "botocore", "urllib3"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
+def traceback_if_debug() -> None:
+    """Print the current exception's traceback, redacted, when the debug log is on."""
+    if _state["enabled"]:
+        import traceback
+
+        sys.stderr.write(redact(traceback.format_exc()))
