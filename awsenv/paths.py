@@ -32,6 +32,11 @@ def credentials_file(environ: Mapping[str, str]) -> str:
     return expand(environ.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"), environ)
 
 
+def cli_cache_dir(environ: Mapping[str, str]) -> str:
+    """Return ``~/.aws/cli/cache``, the AWS CLI's credential cache (no variable moves it)."""
+    return os.path.join(home(environ), ".aws", "cli", "cache")
+
+
 def cache_dir(environ: Mapping[str, str]) -> str:
     """Return awsenv's own cache directory (platformdirs' user cache dir for "awsenv").
 

@@ -84,6 +84,13 @@ def ensure_login(
     environ: Mapping[str, str],
 ) -> int:
     """Log in to the session if needed (saying so when a login or refresh ran); its expiry."""
+    if not (args.get("force_login") or args.get("force")):
+        from awsenv.sso import tokens
+
+        # The hot path: a valid cached token needs neither the login machinery nor the UI.
+        expiry = tokens.usable_until(environ, sess, time.time())
+        if expiry is not None:
+            return expiry
     from awsenv import ui
     from awsenv.sso import login
 

@@ -21,7 +21,8 @@ def core_command(environ: Mapping[str, str]) -> list[str]:
     Both by absolute path: no PATH lookup, no pyenv shim. ``-I`` (isolated mode) keeps the
     current directory and PYTHON* variables out, so a directory that happens to hold an
     ``awsenv`` package cannot take over. It is left out only when awsenv itself is found
-    through the user site or PYTHONPATH, which ``-I`` ignores.
+    through the user site or PYTHONPATH, which ``-I`` ignores. ``-S`` leaves ``site`` to the
+    first import that needs it (see ``awsenv/__main__.py``).
     """
     executable = sys.executable
     if not executable:
@@ -37,7 +38,7 @@ def core_command(environ: Mapping[str, str]) -> list[str]:
         bool(user_site) and package_parent.startswith(os.path.abspath(user_site))
     )
     main = os.path.join(os.path.dirname(os.path.abspath(awsenv.__file__)), "__main__.py")
-    return [executable, main] if needs_env else [executable, "-I", main]
+    return [executable, main] if needs_env else [executable, "-I", "-S", main]
 
 
 def clock_file(environ: Mapping[str, str]) -> str:

@@ -113,11 +113,12 @@ def _role_profile(
     AWS_PROFILE, once it is clear that credentials can be had now (a denied role fails here,
     not at the next aws call).
     """
-    from awsenv.commands import _creds
     from awsenv.providers import rolecache
 
     name = resolved.name
     if _chain_needs_mfa(files, resolved):
+        from awsenv.commands import _creds
+
         keys = _creds.role_keys(files, resolved, args, environ)
         return exports.plan_keys(environ, name, keys, region=region)
     expiration = None
@@ -128,6 +129,8 @@ def _role_profile(
     if resolved.kind in (profiles.ASSUME_ROLE, profiles.WEB_IDENTITY):
         cached = rolecache.cached_role_expiry(environ, resolved.section)
     if cached is None:
+        from awsenv.commands import _creds
+
         _creds.role_keys(files, resolved, args, environ)
     return exports.plan_profile(environ, name, region=region, expiration=expiration)
 

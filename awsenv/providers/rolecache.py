@@ -16,14 +16,17 @@ from __future__ import annotations
 import os
 import time
 
-from awsenv import cache, timefmt
-from awsenv.sso.tokens import CREDENTIALS_REUSE_WINDOW, _sha1_hex, cli_cache_dir
+from awsenv import cache, paths
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from awsenv.exports import Keys
+
+# botocore CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS (as sso/tokens.py): an entry
+# with less left is fetched again.
+CREDENTIALS_REUSE_WINDOW = 15 * 60
 
 _ESCAPES = {
     '"': '\\"',
@@ -104,7 +107,7 @@ def cache_key_for_args(args: Mapping[str, str | int]) -> str:
         parts.append(_json_string(name) + ": " + encoded)
     text = "{" + ", ".join(parts) + "}"
     # _make_file_safe replaces ':', '/' and os.sep: a no-op on hex digits.
-    return _sha1_hex(text)
+    return cache.sha1_hex(text)
 
 
 def assume_role_cache_key(section: Mapping[str, object]) -> str:
@@ -120,7 +123,7 @@ def assume_role_cache_key(section: Mapping[str, object]) -> str:
 
 def cache_path(environ: Mapping[str, str], key: str) -> str:
     """Return ``~/.aws/cli/cache/<key>.json``."""
-    return os.path.join(cli_cache_dir(environ), key + ".json")
+    return os.path.join(paths.cli_cache_dir(environ), key + ".json")
 
 
 def _text(value: object) -> str | None:
@@ -141,6 +144,8 @@ def keys_from_entry(data: object) -> Keys | None:
     access_key_id = _text(credentials.get("AccessKeyId"))
     secret_access_key = _text(credentials.get("SecretAccessKey"))
     session_token = _text(credentials.get("SessionToken"))
+    from awsenv import timefmt
+
     expiration = timefmt.parse_timestamp(credentials.get("Expiration"))
     if access_key_id is None or secret_access_key is None or session_token is None:
         return None
@@ -225,6 +230,8 @@ def jsonable(value: object) -> object:
         return [jsonable(v) for v in value]
     epoch = _epoch(value)
     if epoch is not None:
+        from awsenv import timefmt
+
         return timefmt.format_utc_suffix(epoch)
     return value
 

@@ -69,14 +69,7 @@ def choose_flow(
 
 def valid_until(environ: Mapping[str, str], sess: tokens.SsoSession, now: float) -> int | None:
     """Return the token's expiry if it can be used as is (cheap: no JSON, no boto3)."""
-    status = tokens.token_status(environ, sess)
-    if status is None:
-        return None
-    if status.expires_at - now > tokens.REFRESH_WINDOW:
-        return status.expires_at
-    if not status.refreshable and status.expires_at > now:
-        return status.expires_at  # cannot be refreshed: use it while it lasts, as botocore does
-    return None
+    return tokens.usable_until(environ, sess, now)
 
 
 def ensure_token(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import time
 
-from awsenv import cache, paths, timefmt
+from awsenv import cache, paths
 from awsenv.errors import AwsenvError
 
 TYPE_CHECKING = False
@@ -36,7 +36,7 @@ REFRESH_WINDOW = 15 * 60
 # DeferredRefreshableToken._mandatory_refresh_timeout: below this every caller blocks on a refresh.
 MANDATORY_REFRESH_WINDOW = 10 * 60
 # CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS: a cached credential with less left is
-# fetched again (botocore: ``remaining < window`` means expired).
+# fetched again (botocore: ``remaining < window`` means expired). Also in providers/rolecache.py.
 CREDENTIALS_REUSE_WINDOW = 15 * 60
 # BaseSSOTokenFetcher._EXPIRY_WINDOW (AWS CLI v2): a registration with less left is not reused.
 REGISTRATION_REUSE_WINDOW = 15 * 60
@@ -59,7 +59,7 @@ def sso_cache_dir(environ: Mapping[str, str]) -> str:
 
 def cli_cache_dir(environ: Mapping[str, str]) -> str:
     """Return ``~/.aws/cli/cache``, the AWS CLI's credential cache."""
-    return os.path.join(paths.home(environ), ".aws", "cli", "cache")
+    return paths.cli_cache_dir(environ)
 
 
 # --- sessions --------------------------------------------------------------------------------
@@ -227,6 +227,8 @@ class Token:
 
 
 def _token_from(data: Mapping[str, object] | None, sess: SsoSession) -> Token | None:
+    from awsenv import timefmt
+
     if data is None:
         return None
     access_token = _text(data.get("accessToken"))
@@ -260,6 +262,8 @@ def save_token(environ: Mapping[str, str], sess: SsoSession, token: Token) -> No
     Same keys, order and time format; ``startUrl``/``region`` from the config; ``refreshToken``
     only if there is one.
     """
+    from awsenv import timefmt
+
     data: dict[str, object] = {
         "startUrl": sess.start_url,
         "region": sess.region,
@@ -332,6 +336,22 @@ def token_status(
     return TokenStatus(int(expires_at), refreshable)
 
 
+def usable_until(environ: Mapping[str, str], sess: SsoSession, now: float) -> int | None:
+    """Return the cached token's expiry if ``use`` can take it as is, without a login or refresh.
+
+    Valid for more than the refresh window; or, when it cannot be refreshed, valid at all (used
+    while it lasts, as botocore does). Cheap: answered from the memo of :func:`token_status`.
+    """
+    status = token_status(environ, sess, now=now)
+    if status is None:
+        return None
+    if status.expires_at - now > REFRESH_WINDOW:
+        return status.expires_at
+    if not status.refreshable and status.expires_at > now:
+        return status.expires_at
+    return None
+
+
 # --- client registrations --------------------------------------------------------------------
 
 
@@ -381,6 +401,8 @@ def load_registration(
     Not reused: missing or torn file, less than 15 minutes left, or the wrong kind (the device
     flow refuses one whose ``grantTypes`` has ``authorization_code``; PKCE refuses one without).
     """
+    from awsenv import timefmt
+
     data = cache.read_json(registration_path(environ, sess))
     if data is None:
         return None
@@ -408,6 +430,8 @@ def save_registration(environ: Mapping[str, str], sess: SsoSession, reg: Registr
     ``clientId``, ``clientSecret``, ``expiresAt``, then ``scopes`` when any were sent and
     ``grantTypes`` for a PKCE registration.
     """
+    from awsenv import timefmt
+
     data: dict[str, object] = {
         "clientId": reg.client_id,
         "clientSecret": reg.client_secret,
@@ -468,6 +492,8 @@ def save_role_credentials(
     environ: Mapping[str, str], sess: SsoSession, account_id: str, role_name: str, keys: Keys
 ) -> None:
     """Write role credentials where and as ``SSOCredentialFetcher`` would (``…Z`` expiry)."""
+    from awsenv import timefmt
+
     if keys.expiration is None or keys.session_token is None:
         raise ValueError("SSO role credentials have a session token and an expiration")
     data = {

@@ -160,3 +160,40 @@ def test_hot_commands_import_nothing_heavy(env, args):
 def test_other_everyday_commands_never_import_boto3(env, args):
     modules = modules_after(args, env)
     assert not (modules & NEVER), modules & NEVER
+
+
+def core(args, env, *, python_flags=()):
+    """Run the core exactly as the shell wrappers do: ``python -I -S <pkg>/__main__.py``."""
+    from awsenv.commands.init import core_command
+
+    python, *flags = core_command(env)
+    assert flags[:2] == ["-I", "-S"], flags
+    return subprocess.run(
+        [python, *python_flags, *flags, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("args", [["use", "static"], ["use", "sso"], ["__complete", "profiles"]])
+def test_hot_commands_never_load_site(env, args):
+    # -S skips site's .pth processing; a hot path that imported a third-party module would
+    # load site on demand, and `-X importtime` would list it.
+    result = core(args, env, python_flags=("-X", "importtime"))
+    assert result.returncode == 0, result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "awsenv.cli" in imported
+    assert "site" not in imported
+    assert "_distutils_hack" not in imported
+
+
+def test_a_cold_path_loads_site_on_demand_and_finds_third_party_packages(env):
+    # whoami needs boto3, which only site-packages holds: the on-demand loader must find it,
+    # so the failure is the closed endpoint, not an ImportError.
+    result = core(["whoami"], {**env, "AWS_PROFILE": "static"})
+    assert result.returncode == 1
+    assert "cannot reach STS" in result.stderr
+    assert "No module named" not in result.stderr
