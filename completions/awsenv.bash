@@ -18,7 +18,8 @@
 # names (it expands `$(...)` in its word list) and no eval.
 #
 
-# Every region in clispec.REGIONS, for `use --region`, `exec --region` and `region`.
+# Every region in clispec.REGIONS, for `use --region`, `exec --region`,
+# `console --region` and `region`.
 __awsenv_regions=(
     af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 ap-northeast-3
     ap-south-1 ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4
@@ -86,9 +87,9 @@ function __awsenv_complete() {
     case "${command}" in
         '')
             if [[ "${cur}" == -* ]]; then
-                __awsenv_complete_words "${cur}" -h --help --version
+                __awsenv_complete_words "${cur}" -h --help --version --debug
             else
-                __awsenv_complete_words "${cur}" use unset region exec credential-process whoami login logout sso list status init completion demo
+                __awsenv_complete_words "${cur}" use unset region refresh exec credential-process whoami login logout console sso list status explain doctor init completion demo
             fi
             ;;
         use)
@@ -105,7 +106,7 @@ function __awsenv_complete() {
                     if [[ "${cur}" == -* ]]; then
                         __awsenv_complete_words "${cur}" --keys --region --device-code \
                             --no-browser --mfa-code --role --saml-assertion --write-credentials \
-                            --force-login -h --help
+                            --force-login -h --help --debug
                     else
                         __awsenv_complete_profiles "${cur}"
                     fi
@@ -114,10 +115,13 @@ function __awsenv_complete() {
             ;;
         region)
             if [[ "${cur}" == -* ]]; then
-                __awsenv_complete_words "${cur}" -h --help
+                __awsenv_complete_words "${cur}" -h --help --debug
             else
                 __awsenv_complete_words "${cur}" "${__awsenv_regions[@]}"
             fi
+            ;;
+        refresh)
+            __awsenv_complete_words "${cur}" --device-code --no-browser -h --help --debug
             ;;
         exec)
             # exec [options] PROFILE -- COMMAND...: the profile is the first word after
@@ -142,7 +146,7 @@ function __awsenv_complete() {
                     *)
                         if [[ "${cur}" == -* ]]; then
                             __awsenv_complete_words "${cur}" --region --mfa-code --device-code \
-                                --no-browser -h --help
+                                --no-browser -h --help --debug
                         else
                             __awsenv_complete_profiles "${cur}"
                         fi
@@ -161,7 +165,7 @@ function __awsenv_complete() {
                 __awsenv_complete_sso_sessions "${cur}"
             elif [[ "${cur}" == -* ]]; then
                 __awsenv_complete_words "${cur}" --sso-session --device-code --no-browser \
-                    --force -h --help
+                    --force -h --help --debug
             else
                 __awsenv_complete_profiles "${cur}"
             fi
@@ -170,10 +174,26 @@ function __awsenv_complete() {
             if [[ "${prev}" == --sso-session ]]; then
                 __awsenv_complete_sso_sessions "${cur}"
             elif [[ "${cur}" == -* ]]; then
-                __awsenv_complete_words "${cur}" --sso-session --all -h --help
+                __awsenv_complete_words "${cur}" --sso-session --all -h --help --debug
             else
                 __awsenv_complete_profiles "${cur}"
             fi
+            ;;
+        console)
+            case "${prev}" in
+                --region)
+                    __awsenv_complete_words "${cur}" "${__awsenv_regions[@]}"
+                    ;;
+                --service | --mfa-code) ;;
+                *)
+                    if [[ "${cur}" == -* ]]; then
+                        __awsenv_complete_words "${cur}" --print --service --region --mfa-code \
+                            --device-code --no-browser -h --help --debug
+                    else
+                        __awsenv_complete_profiles "${cur}"
+                    fi
+                    ;;
+            esac
             ;;
         sso)
             if [[ "${prev}" == --sso-session ]]; then
@@ -181,21 +201,21 @@ function __awsenv_complete() {
             elif [[ "${prev}" == --prefix ]]; then
                 :
             elif [[ "${cur}" == -* ]]; then
-                __awsenv_complete_words "${cur}" --sso-session --dry-run --prefix -h --help
+                __awsenv_complete_words "${cur}" --sso-session --dry-run --prefix -h --help --debug
             else
                 __awsenv_complete_words "${cur}" sync
             fi
             ;;
         init)
             if [[ "${cur}" == -* ]]; then
-                __awsenv_complete_words "${cur}" --no-prompt --no-completion -h --help
+                __awsenv_complete_words "${cur}" --no-prompt --no-completion -h --help --debug
             else
                 __awsenv_complete_words "${cur}" bash zsh fish powershell
             fi
             ;;
         completion)
             if [[ "${cur}" == -* ]]; then
-                __awsenv_complete_words "${cur}" -h --help
+                __awsenv_complete_words "${cur}" -h --help --debug
             else
                 __awsenv_complete_words "${cur}" bash zsh fish powershell
             fi
@@ -204,26 +224,36 @@ function __awsenv_complete() {
             if [[ "${prev}" == --role ]]; then
                 :
             elif [[ "${cur}" == -* ]]; then
-                __awsenv_complete_words "${cur}" --role --no-browser -h --help
+                __awsenv_complete_words "${cur}" --role --no-browser -h --help --debug
             else
                 __awsenv_complete_profiles "${cur}"
             fi
             ;;
         whoami | list)
-            __awsenv_complete_words "${cur}" --json -h --help
+            __awsenv_complete_words "${cur}" --json -h --help --debug
             ;;
         status)
-            __awsenv_complete_words "${cur}" --json --identity -h --help
+            __awsenv_complete_words "${cur}" --json --identity -h --help --debug
+            ;;
+        explain)
+            if [[ "${cur}" == -* ]]; then
+                __awsenv_complete_words "${cur}" --json -h --help --debug
+            else
+                __awsenv_complete_profiles "${cur}"
+            fi
+            ;;
+        doctor)
+            __awsenv_complete_words "${cur}" --json --fix -h --help --debug
             ;;
         demo)
             if [[ "${prev}" == --shell ]]; then
                 __awsenv_complete_words "${cur}" bash zsh fish powershell
             else
-                __awsenv_complete_words "${cur}" --shell -h --help
+                __awsenv_complete_words "${cur}" --shell -h --help --debug
             fi
             ;;
         *)
-            __awsenv_complete_words "${cur}" -h --help
+            __awsenv_complete_words "${cur}" -h --help --debug
             ;;
     esac
     \builtin return 0

@@ -17,8 +17,9 @@
 Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
 
-    $commands = @('use', 'unset', 'region', 'exec', 'credential-process', 'whoami', 'login',
-        'logout', 'sso', 'list', 'status', 'init', 'completion', 'demo')
+    $commands = @('use', 'unset', 'region', 'refresh', 'exec', 'credential-process', 'whoami',
+        'login', 'logout', 'console', 'sso', 'list', 'status', 'explain', 'doctor', 'init',
+        'completion', 'demo')
     $regions = @(
         'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2',
         'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2',
@@ -51,7 +52,12 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
 
     $candidates = switch ($command) {
         '' {
-            if ($wordToComplete.StartsWith('-')) { @('-h', '--help', '--version') } else { $commands }
+            if ($wordToComplete.StartsWith('-')) {
+                @('-h', '--help', '--version', '--debug')
+            }
+            else {
+                $commands
+            }
         }
         'use' {
             if ($previous -ceq '--region') {
@@ -63,7 +69,8 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             }
             elseif ($wordToComplete.StartsWith('-')) {
                 @('--keys', '--region', '--device-code', '--no-browser', '--mfa-code', '--role',
-                    '--saml-assertion', '--write-credentials', '--force-login', '-h', '--help')
+                    '--saml-assertion', '--write-credentials', '--force-login', '-h', '--help',
+                    '--debug')
             }
             else {
                 # One name per line; the core leaves out names with control characters.
@@ -71,7 +78,10 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             }
         }
         'region' {
-            if ($wordToComplete.StartsWith('-')) { @('-h', '--help') } else { $regions }
+            if ($wordToComplete.StartsWith('-')) { @('-h', '--help', '--debug') } else { $regions }
+        }
+        'refresh' {
+            @('--device-code', '--no-browser', '-h', '--help', '--debug')
         }
         'exec' {
             # exec [options] PROFILE -- COMMAND...: the profile is the first word after `exec`
@@ -110,7 +120,8 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
                 @()
             }
             elseif ($wordToComplete.StartsWith('-')) {
-                @('--region', '--mfa-code', '--device-code', '--no-browser', '-h', '--help')
+                @('--region', '--mfa-code', '--device-code', '--no-browser', '-h', '--help',
+                    '--debug')
             }
             else {
                 @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
@@ -122,7 +133,8 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
                 @(& __AWSENV_CORE__ __complete sso-sessions $wordToComplete 2>$null)
             }
             elseif ($wordToComplete.StartsWith('-')) {
-                @('--sso-session', '--device-code', '--no-browser', '--force', '-h', '--help')
+                @('--sso-session', '--device-code', '--no-browser', '--force', '-h', '--help',
+                    '--debug')
             }
             else {
                 @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
@@ -133,7 +145,22 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
                 @(& __AWSENV_CORE__ __complete sso-sessions $wordToComplete 2>$null)
             }
             elseif ($wordToComplete.StartsWith('-')) {
-                @('--sso-session', '--all', '-h', '--help')
+                @('--sso-session', '--all', '-h', '--help', '--debug')
+            }
+            else {
+                @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
+            }
+        }
+        'console' {
+            if ($previous -ceq '--region') {
+                $regions
+            }
+            elseif ($previous -ceq '--service' -or $previous -ceq '--mfa-code') {
+                @()
+            }
+            elseif ($wordToComplete.StartsWith('-')) {
+                @('--print', '--service', '--region', '--mfa-code', '--device-code', '--no-browser',
+                    '-h', '--help', '--debug')
             }
             else {
                 @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
@@ -147,7 +174,7 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
                 @()
             }
             elseif ($wordToComplete.StartsWith('-')) {
-                @('--sso-session', '--dry-run', '--prefix', '-h', '--help')
+                @('--sso-session', '--dry-run', '--prefix', '-h', '--help', '--debug')
             }
             else {
                 @('sync')
@@ -155,37 +182,53 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
         }
         'init' {
             if ($wordToComplete.StartsWith('-')) {
-                @('--no-prompt', '--no-completion', '-h', '--help')
+                @('--no-prompt', '--no-completion', '-h', '--help', '--debug')
             }
             else {
                 $shells
             }
         }
         'completion' {
-            if ($wordToComplete.StartsWith('-')) { @('-h', '--help') } else { $shells }
+            if ($wordToComplete.StartsWith('-')) { @('-h', '--help', '--debug') } else { $shells }
         }
         'credential-process' {
             if ($previous -ceq '--role') {
                 @()
             }
             elseif ($wordToComplete.StartsWith('-')) {
-                @('--role', '--no-browser', '-h', '--help')
+                @('--role', '--no-browser', '-h', '--help', '--debug')
             }
             else {
                 @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
             }
         }
         { $_ -ceq 'whoami' -or $_ -ceq 'list' } {
-            @('--json', '-h', '--help')
+            @('--json', '-h', '--help', '--debug')
         }
         'status' {
-            @('--json', '--identity', '-h', '--help')
+            @('--json', '--identity', '-h', '--help', '--debug')
+        }
+        'explain' {
+            if ($wordToComplete.StartsWith('-')) {
+                @('--json', '-h', '--help', '--debug')
+            }
+            else {
+                @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
+            }
+        }
+        'doctor' {
+            @('--json', '--fix', '-h', '--help', '--debug')
         }
         'demo' {
-            if ($previous -ceq '--shell') { $shells } else { @('--shell', '-h', '--help') }
+            if ($previous -ceq '--shell') {
+                $shells
+            }
+            else {
+                @('--shell', '-h', '--help', '--debug')
+            }
         }
         default {
-            @('-h', '--help')
+            @('-h', '--help', '--debug')
         }
     }
 

@@ -26,16 +26,33 @@ function __awsenv_complete_sso_sessions --description 'awsenv: sso-session names
     command __AWSENV_CORE__ __complete sso-sessions (commandline -ct) 2>/dev/null
 end
 
+function __awsenv_subcommand_is --description 'awsenv: is the subcommand one of the arguments'
+    # The subcommand is the first word that is not an option (no global option takes a
+    # value); `-` stands for none yet. Only this word counts: a later word that happens to
+    # be a subcommand's name (a profile, the command after `exec PROFILE --`) does not.
+    set -l command -
+    for word in (commandline -opc)[2..-1]
+        if not string match -q -- '-*' $word
+            set command $word
+            break
+        end
+    end
+    contains -- $command $argv
+end
+
 function __awsenv_exec_at --argument-names where --description 'awsenv: where the cursor is in exec'
-    # exec [options] PROFILE -- COMMAND...: succeed if the word being completed is the
-    # profile (or an option before it), the word right after the profile (dashdash) or
-    # part of the command (command).
+    # exec [options] PROFILE -- COMMAND...: succeed if the subcommand is exec and the word
+    # being completed is the profile (or an option before it), the word right after the
+    # profile (dashdash) or part of the command (command).
     set -l state subcommand
     for word in (commandline -opc)[2..-1]
         switch $state
             case subcommand
                 # The subcommand is the first word that is not an option.
-                string match -q -- '-*' $word; or set state profile
+                if not string match -q -- '-*' $word
+                    test "$word" = exec; or return 1
+                    set state profile
+                end
             case value
                 set state profile
             case profile
@@ -54,7 +71,7 @@ function __awsenv_exec_at --argument-names where --description 'awsenv: where th
     test $state = $where
 end
 
-set -l __awsenv_commands use unset region exec credential-process whoami login logout sso list status init completion demo
+set -l __awsenv_commands use unset region refresh exec credential-process whoami login logout console sso list status explain doctor init completion demo
 set -l __awsenv_regions af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 \
     ap-northeast-3 ap-south-1 ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 \
     ap-southeast-4 ap-southeast-5 ap-southeast-7 ca-central-1 ca-west-1 cn-north-1 \
@@ -63,81 +80,102 @@ set -l __awsenv_regions af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northea
     us-east-1 us-east-2 us-gov-east-1 us-gov-west-1 us-west-1 us-west-2
 set -l __awsenv_shells bash zsh fish powershell
 
-# Files are never what awsenv takes.
-complete -c awsenv -f
+# Files are never what awsenv takes; the command after `exec PROFILE --` gets fish's own
+# default completion (files), and nothing of awsenv's.
+complete -c awsenv -n 'not __awsenv_exec_at command' -f
 
 # Global options and subcommands
-complete -c awsenv -s h -l help -d 'show help and exit'
-complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -l version -d 'show the version and exit'
-complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a use -d 'switch this shell to a profile'
-complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a unset -d 'remove everything awsenv exported'
-complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a region -d 'change the region of this shell'
-complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a exec -d 'run one command with a profile'
-complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a credential-process -d 'credentials as credential_process JSON'
-complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a whoami -d 'show the AWS identity in use'
-complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a login -d 'log in to an SSO session'
-complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a logout -d 'end SSO sessions'
-complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a sso -d 'sso sync: a profile per account role'
-complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a list -d 'list every profile'
-complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a status -d 'show the profile this shell uses now'
-complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a init -d 'print the shell integration'
-complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a completion -d 'print only the tab-completion script'
-complete -c awsenv -n "not __fish_seen_subcommand_from $__awsenv_commands" -a demo -d 'try awsenv in a throwaway subshell'
+complete -c awsenv -n 'not __awsenv_exec_at command' -s h -l help -d 'show help and exit'
+complete -c awsenv -n 'not __awsenv_exec_at command' -l debug -d 'log each step on stderr'
+complete -c awsenv -n '__awsenv_subcommand_is -' -l version -d 'show the version and exit'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a use -d 'switch this shell to a profile'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a unset -d 'remove everything awsenv exported'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a region -d 'change the region of this shell'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a refresh -d 'renew the credentials this shell uses'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a exec -d 'run one command with a profile'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a credential-process -d 'credentials as credential_process JSON'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a whoami -d 'show the AWS identity in use'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a login -d 'log in to an SSO session'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a logout -d 'end SSO sessions'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a console -d 'open the AWS console as a profile'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a sso -d 'sso sync: a profile per account role'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a list -d 'list every profile'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a status -d 'show the profile this shell uses now'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a explain -d 'show how a profile resolves'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a doctor -d 'check profiles, caches and this shell'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a init -d 'print the shell integration'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a completion -d 'print only the tab-completion script'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a demo -d 'try awsenv in a throwaway subshell'
 
 # use PROFILE
-complete -c awsenv -n '__fish_seen_subcommand_from use' -a '(__awsenv_complete_profiles)'
-complete -c awsenv -n '__fish_seen_subcommand_from use' -l keys -d 'export temporary keys instead of AWS_PROFILE'
-complete -c awsenv -n '__fish_seen_subcommand_from use' -l region -x -a "$__awsenv_regions" -d 'also export this region'
-complete -c awsenv -n '__fish_seen_subcommand_from use' -l device-code -d 'SSO: log in with the device-code flow'
-complete -c awsenv -n '__fish_seen_subcommand_from use' -l no-browser -d 'never open a browser'
-complete -c awsenv -n '__fish_seen_subcommand_from use' -l mfa-code -x -d 'MFA code for AssumeRole'
-complete -c awsenv -n '__fish_seen_subcommand_from use' -l role -x -d 'SAML/Okta: the role ARN to assume'
-complete -c awsenv -n '__fish_seen_subcommand_from use' -l force-login -d 'log in again even if a valid token exists'
-complete -c awsenv -n '__fish_seen_subcommand_from use' -l write-credentials -d 'also write the keys into ~/.aws/credentials'
-complete -c awsenv -n '__fish_seen_subcommand_from use' -l saml-assertion -r -F -d 'SAML: the base64 SAMLResponse file (- for stdin)'
+complete -c awsenv -n '__awsenv_subcommand_is use' -a '(__awsenv_complete_profiles)'
+complete -c awsenv -n '__awsenv_subcommand_is use' -l keys -d 'export temporary keys instead of AWS_PROFILE'
+complete -c awsenv -n '__awsenv_subcommand_is use' -l region -x -a "$__awsenv_regions" -d 'also export this region'
+complete -c awsenv -n '__awsenv_subcommand_is use' -l device-code -d 'SSO: log in with the device-code flow'
+complete -c awsenv -n '__awsenv_subcommand_is use' -l no-browser -d 'never open a browser'
+complete -c awsenv -n '__awsenv_subcommand_is use' -l mfa-code -x -d 'MFA code for AssumeRole'
+complete -c awsenv -n '__awsenv_subcommand_is use' -l role -x -d 'SAML/Okta: the role ARN to assume'
+complete -c awsenv -n '__awsenv_subcommand_is use' -l force-login -d 'log in again even if a valid token exists'
+complete -c awsenv -n '__awsenv_subcommand_is use' -l write-credentials -d 'also write the keys into ~/.aws/credentials'
+complete -c awsenv -n '__awsenv_subcommand_is use' -l saml-assertion -r -F -d 'SAML: the base64 SAMLResponse file (- for stdin)'
 
 # region REGION
-complete -c awsenv -n '__fish_seen_subcommand_from region' -a "$__awsenv_regions"
+complete -c awsenv -n '__awsenv_subcommand_is region' -a "$__awsenv_regions"
 
-# exec PROFILE -- COMMAND... (after `--`, fish offers nothing: files are off above)
-complete -c awsenv -n '__fish_seen_subcommand_from exec; and __awsenv_exec_at profile' -a '(__awsenv_complete_profiles)'
-complete -c awsenv -n '__fish_seen_subcommand_from exec; and __awsenv_exec_at profile' -l region -x -a "$__awsenv_regions" -d 'run with this region'
-complete -c awsenv -n '__fish_seen_subcommand_from exec; and __awsenv_exec_at profile' -l mfa-code -x -d 'MFA code for AssumeRole'
-complete -c awsenv -n '__fish_seen_subcommand_from exec; and __awsenv_exec_at profile' -l device-code -d 'SSO: log in with the device-code flow'
-complete -c awsenv -n '__fish_seen_subcommand_from exec; and __awsenv_exec_at profile' -l no-browser -d 'never open a browser'
-complete -c awsenv -n '__fish_seen_subcommand_from exec; and __awsenv_exec_at dashdash' -a -- -d 'the command follows'
+# refresh
+complete -c awsenv -n '__awsenv_subcommand_is refresh' -l device-code -d 'SSO: log in with the device-code flow'
+complete -c awsenv -n '__awsenv_subcommand_is refresh' -l no-browser -d 'never open a browser'
+
+# exec PROFILE -- COMMAND... (after `--`, only fish's default completion: see above)
+complete -c awsenv -n '__awsenv_exec_at profile' -a '(__awsenv_complete_profiles)'
+complete -c awsenv -n '__awsenv_exec_at profile' -l region -x -a "$__awsenv_regions" -d 'run with this region'
+complete -c awsenv -n '__awsenv_exec_at profile' -l mfa-code -x -d 'MFA code for AssumeRole'
+complete -c awsenv -n '__awsenv_exec_at profile' -l device-code -d 'SSO: log in with the device-code flow'
+complete -c awsenv -n '__awsenv_exec_at profile' -l no-browser -d 'never open a browser'
+complete -c awsenv -n '__awsenv_exec_at dashdash' -a -- -d 'the command follows'
 
 # login [PROFILE], logout [PROFILE]
-complete -c awsenv -n '__fish_seen_subcommand_from login logout' -a '(__awsenv_complete_profiles)'
-complete -c awsenv -n '__fish_seen_subcommand_from login' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'log in to this [sso-session]'
-complete -c awsenv -n '__fish_seen_subcommand_from login' -l device-code -d 'use the device-code flow'
-complete -c awsenv -n '__fish_seen_subcommand_from login' -l no-browser -d 'never open a browser'
-complete -c awsenv -n '__fish_seen_subcommand_from login' -l force -d 'log in again even if still valid'
-complete -c awsenv -n '__fish_seen_subcommand_from logout' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'log out of this [sso-session]'
-complete -c awsenv -n '__fish_seen_subcommand_from logout' -l all -d 'log out of every SSO session'
+complete -c awsenv -n '__awsenv_subcommand_is login logout' -a '(__awsenv_complete_profiles)'
+complete -c awsenv -n '__awsenv_subcommand_is login' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'log in to this [sso-session]'
+complete -c awsenv -n '__awsenv_subcommand_is login' -l device-code -d 'use the device-code flow'
+complete -c awsenv -n '__awsenv_subcommand_is login' -l no-browser -d 'never open a browser'
+complete -c awsenv -n '__awsenv_subcommand_is login' -l force -d 'log in again even if still valid'
+complete -c awsenv -n '__awsenv_subcommand_is logout' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'log out of this [sso-session]'
+complete -c awsenv -n '__awsenv_subcommand_is logout' -l all -d 'log out of every SSO session'
+
+# console [PROFILE]
+complete -c awsenv -n '__awsenv_subcommand_is console' -a '(__awsenv_complete_profiles)'
+complete -c awsenv -n '__awsenv_subcommand_is console' -l print -d 'print the sign-in URL instead of opening it'
+complete -c awsenv -n '__awsenv_subcommand_is console' -l service -x -d 'the console page to land on, e.g. s3'
+complete -c awsenv -n '__awsenv_subcommand_is console' -l region -x -a "$__awsenv_regions" -d 'land in this region'
+complete -c awsenv -n '__awsenv_subcommand_is console' -l mfa-code -x -d 'MFA code for AssumeRole'
+complete -c awsenv -n '__awsenv_subcommand_is console' -l device-code -d 'SSO: log in with the device-code flow'
+complete -c awsenv -n '__awsenv_subcommand_is console' -l no-browser -d 'never open a browser'
 
 # sso sync --sso-session NAME [--dry-run] [--prefix P]
-complete -c awsenv -n '__fish_seen_subcommand_from sso; and not __fish_seen_subcommand_from sync' -a sync -d 'add a profile per account role'
-complete -c awsenv -n '__fish_seen_subcommand_from sso' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'the [sso-session] to sync'
-complete -c awsenv -n '__fish_seen_subcommand_from sso' -l dry-run -d 'print the diff; write nothing'
-complete -c awsenv -n '__fish_seen_subcommand_from sso' -l prefix -x -d 'put P- in front of each new profile name'
+complete -c awsenv -n '__awsenv_subcommand_is sso; and not __fish_seen_subcommand_from sync' -a sync -d 'add a profile per account role'
+complete -c awsenv -n '__awsenv_subcommand_is sso' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'the [sso-session] to sync'
+complete -c awsenv -n '__awsenv_subcommand_is sso' -l dry-run -d 'print the diff; write nothing'
+complete -c awsenv -n '__awsenv_subcommand_is sso' -l prefix -x -d 'put P- in front of each new profile name'
 
 # credential-process PROFILE
-complete -c awsenv -n '__fish_seen_subcommand_from credential-process' -a '(__awsenv_complete_profiles)'
-complete -c awsenv -n '__fish_seen_subcommand_from credential-process' -l role -x -d 'SAML/Okta: the role ARN to assume'
-complete -c awsenv -n '__fish_seen_subcommand_from credential-process' -l no-browser -d 'never open a browser'
+complete -c awsenv -n '__awsenv_subcommand_is credential-process' -a '(__awsenv_complete_profiles)'
+complete -c awsenv -n '__awsenv_subcommand_is credential-process' -l role -x -d 'SAML/Okta: the role ARN to assume'
+complete -c awsenv -n '__awsenv_subcommand_is credential-process' -l no-browser -d 'never open a browser'
 
-# whoami, list, status
-complete -c awsenv -n '__fish_seen_subcommand_from whoami list status' -l json -d 'print JSON instead of a table'
-complete -c awsenv -n '__fish_seen_subcommand_from status' -l identity -d 'also ask STS for the identity'
+# whoami, list, status, explain PROFILE, doctor
+complete -c awsenv -n '__awsenv_subcommand_is whoami list status explain doctor' -l json -d 'print JSON instead of a table'
+complete -c awsenv -n '__awsenv_subcommand_is status' -l identity -d 'also ask STS for the identity'
+complete -c awsenv -n '__awsenv_subcommand_is explain' -a '(__awsenv_complete_profiles)'
+complete -c awsenv -n '__awsenv_subcommand_is doctor' -l fix -d 'apply the config fixes shown (with a backup)'
 
 # init [SHELL], completion SHELL
-complete -c awsenv -n '__fish_seen_subcommand_from init completion' -a "$__awsenv_shells"
-complete -c awsenv -n '__fish_seen_subcommand_from init' -l no-prompt -d 'do not add the awsenv segment to the prompt'
-complete -c awsenv -n '__fish_seen_subcommand_from init' -l no-completion -d 'do not load tab completion'
+complete -c awsenv -n '__awsenv_subcommand_is init completion' -a "$__awsenv_shells"
+complete -c awsenv -n '__awsenv_subcommand_is init' -l no-prompt -d 'do not add the awsenv segment to the prompt'
+complete -c awsenv -n '__awsenv_subcommand_is init' -l no-completion -d 'do not load tab completion'
 
 # demo [--shell SHELL]
-complete -c awsenv -n '__fish_seen_subcommand_from demo' -l shell -x -a "$__awsenv_shells" -d 'the shell to start'
+complete -c awsenv -n '__awsenv_subcommand_is demo' -l shell -x -a "$__awsenv_shells" -d 'the shell to start'
 
 # =============================================================================
 #

@@ -131,6 +131,21 @@ USE_OPTIONS = {f for o in clispec.BY_NAME["use"].options for f in o.flags}
 LOGOUT_OPTIONS = {f for o in clispec.BY_NAME["logout"].options for f in o.flags}
 EXEC_OPTIONS = {f for o in clispec.BY_NAME["exec"].options for f in o.flags}
 WHOAMI_OPTIONS = {f for o in clispec.BY_NAME["whoami"].options for f in o.flags}
+REFRESH_OPTIONS = {f for o in clispec.BY_NAME["refresh"].options for f in o.flags}
+CONSOLE_OPTIONS = {f for o in clispec.BY_NAME["console"].options for f in o.flags}
+EXPLAIN_OPTIONS = {f for o in clispec.BY_NAME["explain"].options for f in o.flags}
+DOCTOR_OPTIONS = {f for o in clispec.BY_NAME["doctor"].options for f in o.flags}
+# Offered after every subcommand as well as before it.
+HELP = {"-h", "--help", "--debug"}
+# Every word awsenv itself may offer: none belongs after `exec PROFILE --`.
+AWSENV_WORDS = (
+    SUBCOMMANDS
+    | set(clispec.REGIONS)
+    | set(clispec.SHELLS)
+    | {"dev", "prod", "prod-admin", "corp", "dev-team", "sync", "--"}
+    | {f for o in clispec.GLOBAL_OPTIONS for f in o.flags}
+    | {f for c in clispec.COMMANDS for o in c.options for f in o.flags}
+)
 
 
 @pytest.fixture(params=["bash", "zsh", "fish"])
@@ -141,20 +156,20 @@ def shell(request: pytest.FixtureRequest) -> str:
 def test_completion_offers_subcommands_and_filters_by_prefix(shell, home, tmp_path) -> None:
     got = complete(shell, [["awsenv", ""], ["awsenv", "re"], ["awsenv", "u"]], home, tmp_path)
     assert got[0] == SUBCOMMANDS
-    assert got[1] == {"region"}
+    assert got[1] == {"region", "refresh"}
     assert got[2] == {"use", "unset"}
 
 
 def test_completion_offers_global_options(shell, home, tmp_path) -> None:
     got = complete(shell, [["awsenv", "--"]], home, tmp_path)
-    assert {"--help", "--version"} <= got[0]
+    assert {"--help", "--version", "--debug"} <= got[0]
 
 
 def test_completion_offers_options_of_use(shell, home, tmp_path) -> None:
     write_config(home, CONFIG)
     got = complete(shell, [["awsenv", "use", "--"], ["awsenv", "use", "--f"]], home, tmp_path)
-    assert USE_OPTIONS | {"--help"} <= got[0]
-    assert got[0] <= USE_OPTIONS | {"--help", "-h"}
+    assert USE_OPTIONS | {"--help", "--debug"} <= got[0]
+    assert got[0] <= USE_OPTIONS | HELP
     assert got[1] == {"--force-login"}
 
 
@@ -251,8 +266,8 @@ def test_completion_offers_options_of_exec(shell, home, tmp_path) -> None:
         home,
         tmp_path,
     )
-    assert EXEC_OPTIONS | {"--help"} <= got[0]
-    assert got[0] <= EXEC_OPTIONS | {"--help", "-h"}
+    assert EXEC_OPTIONS | {"--help", "--debug"} <= got[0]
+    assert got[0] <= EXEC_OPTIONS | HELP
     assert got[1] == {"--no-browser"}
     assert got[2] == {"us-gov-east-1", "us-gov-west-1"}
     assert got[3] == set()
@@ -268,14 +283,138 @@ def test_completion_offers_double_dash_after_the_exec_profile(shell, home, tmp_p
     )
     assert "--" in got[0]
     assert not got[0] & {"dev", "prod", "prod-admin"}
-    assert got[1] <= {"--", "--help", "-h"}
+    assert got[1] <= {"--"} | HELP
     assert "--" in got[1]
+
+
+def test_completion_offers_only_the_shell_default_after_exec_double_dash(
+    shell, home, tmp_path
+) -> None:
+    # The words after `--` are another command's: one that happens to be named like an awsenv
+    # subcommand or option must not bring awsenv's candidates back.
+    write_config(home, SSO_CONFIG)
+    got = complete(
+        shell,
+        [
+            ["awsenv", "exec", "prod", "--", ""],
+            ["awsenv", "exec", "prod", "--", "use", ""],
+            ["awsenv", "exec", "prod", "--", "init", ""],
+            ["awsenv", "exec", "prod", "--", "region", "eu-"],
+            ["awsenv", "exec", "prod", "--", "aws", "--"],
+            ["awsenv", "exec", "--region", "eu-west-1", "prod", "--", "use", "--re"],
+            ["awsenv", "exec", "prod", "--", "logout", "--sso-session", ""],
+            ["awsenv", "exec", "prod", "--", "sso", "s"],
+        ],
+        home,
+        tmp_path,
+    )
+    for line, candidates in enumerate(got):
+        assert not candidates & AWSENV_WORDS, line
+
+
+def test_fish_completes_files_after_exec_double_dash(home, tmp_path) -> None:
+    # awsenv turns file completion off for itself; the command after `--` gets it back.
+    write_config(home, CONFIG)
+    (tmp_path / "notes.txt").write_text("", encoding="utf-8")
+    got = complete(
+        "fish",
+        [
+            ["awsenv", "exec", "prod", "--", "no"],
+            ["awsenv", "exec", "prod", "--", "use", "no"],
+            ["awsenv", "exec", "prod", "--", "cat", "no"],
+            ["awsenv", "exec", "prod", "no"],
+            ["awsenv", "use", "no"],
+        ],
+        home,
+        tmp_path,
+    )
+    assert got == [{"notes.txt"}, {"notes.txt"}, {"notes.txt"}, set(), set()]
+
+
+def test_completion_offers_options_of_refresh(shell, home, tmp_path) -> None:
+    got = complete(
+        shell, [["awsenv", "refresh", "--"], ["awsenv", "refresh", "--d"]], home, tmp_path
+    )
+    assert REFRESH_OPTIONS | {"--help", "--debug"} <= got[0]
+    assert got[0] <= REFRESH_OPTIONS | HELP
+    assert got[1] == {"--device-code", "--debug"}
+
+
+def test_completion_offers_profile_names_and_options_of_console(shell, home, tmp_path) -> None:
+    write_config(home, CONFIG)
+    got = complete(
+        shell,
+        [
+            ["awsenv", "console", ""],
+            ["awsenv", "console", "pr"],
+            ["awsenv", "console", "--print", "d"],
+            ["awsenv", "console", "--"],
+            ["awsenv", "console", "--p"],
+            ["awsenv", "console", "--region", "eu-west-"],
+            ["awsenv", "console", "prod", "--region", ""],
+            ["awsenv", "console", "--service", ""],
+            ["awsenv", "console", "--mfa-code", ""],
+        ],
+        home,
+        tmp_path,
+    )
+    assert got[0] == {"dev", "prod", "prod-admin"}
+    assert got[1] == {"prod", "prod-admin"}
+    assert got[2] == {"dev"}
+    assert CONSOLE_OPTIONS | {"--help", "--debug"} <= got[3]
+    assert got[3] <= CONSOLE_OPTIONS | HELP
+    assert got[4] == {"--print"}
+    assert got[5] == {"eu-west-1", "eu-west-2", "eu-west-3"}
+    assert got[6] == set(clispec.REGIONS)
+    assert got[7] == set()
+    assert got[8] == set()
+
+
+def test_completion_offers_profile_names_and_json_for_explain(shell, home, tmp_path) -> None:
+    write_config(home, CONFIG)
+    got = complete(
+        shell,
+        [["awsenv", "explain", ""], ["awsenv", "explain", "pr"], ["awsenv", "explain", "--"]],
+        home,
+        tmp_path,
+    )
+    assert got[0] == {"dev", "prod", "prod-admin"}
+    assert got[1] == {"prod", "prod-admin"}
+    assert EXPLAIN_OPTIONS | {"--help", "--debug"} <= got[2]
+    assert got[2] <= EXPLAIN_OPTIONS | HELP
+
+
+def test_completion_offers_options_of_doctor(shell, home, tmp_path) -> None:
+    write_config(home, CONFIG)
+    got = complete(shell, [["awsenv", "doctor", "--"], ["awsenv", "doctor", ""]], home, tmp_path)
+    assert DOCTOR_OPTIONS | {"--help", "--debug"} <= got[0]
+    assert got[0] <= DOCTOR_OPTIONS | HELP
+    assert not got[1] & {"dev", "prod", "prod-admin"}
+
+
+def test_completion_offers_debug_after_every_subcommand(shell, home, tmp_path) -> None:
+    write_config(home, CONFIG)
+    names = sorted(SUBCOMMANDS)
+    got = complete(shell, [["awsenv", name, "--deb"] for name in names], home, tmp_path)
+    assert dict(zip(names, got)) == {name: {"--debug"} for name in names}
+
+
+def test_completion_sees_the_subcommand_after_debug(shell, home, tmp_path) -> None:
+    write_config(home, CONFIG)
+    got = complete(
+        shell,
+        [["awsenv", "--debug", ""], ["awsenv", "--debug", "console", "pr"]],
+        home,
+        tmp_path,
+    )
+    assert got[0] == SUBCOMMANDS
+    assert got[1] == {"prod", "prod-admin"}
 
 
 def test_completion_offers_options_of_whoami(shell, home, tmp_path) -> None:
     got = complete(shell, [["awsenv", "whoami", "--"], ["awsenv", "status", "--i"]], home, tmp_path)
-    assert WHOAMI_OPTIONS | {"--help"} <= got[0]
-    assert got[0] <= WHOAMI_OPTIONS | {"--help", "-h"}
+    assert WHOAMI_OPTIONS | {"--help", "--debug"} <= got[0]
+    assert got[0] <= WHOAMI_OPTIONS | HELP
     assert got[1] == {"--identity"}
 
 
@@ -306,8 +445,8 @@ def test_completion_offers_profile_names_for_login_and_logout(shell, home, tmp_p
 def test_completion_offers_options_of_logout(shell, home, tmp_path) -> None:
     write_config(home, SSO_CONFIG)
     got = complete(shell, [["awsenv", "logout", "--"], ["awsenv", "login", "--f"]], home, tmp_path)
-    assert LOGOUT_OPTIONS | {"--help"} <= got[0]
-    assert got[0] <= LOGOUT_OPTIONS | {"--help", "-h"}
+    assert LOGOUT_OPTIONS | {"--help", "--debug"} <= got[0]
+    assert got[0] <= LOGOUT_OPTIONS | HELP
     assert got[1] == {"--force"}
 
 
