@@ -373,7 +373,9 @@ COMMANDS: tuple[Command, ...] = (
         description=(
             "Print the code that defines the 'awsenv' shell function, the prompt segment and "
             'completion. Add to your rc file, e.g. eval "$(awsenv init bash)". With no SHELL, '
-            "the parent shell is detected."
+            "the parent shell is detected. For the fastest shell start, write it once to a "
+            "file and source that instead: awsenv init bash --write >> ~/.bashrc (run it again "
+            "after upgrading awsenv)."
         ),
         positionals=(
             Positional("shell", "bash, zsh, fish or powershell", optional=True, complete="shells"),
@@ -381,6 +383,11 @@ COMMANDS: tuple[Command, ...] = (
         options=(
             Option(("--no-prompt",), "do not add the awsenv segment to the prompt"),
             Option(("--no-completion",), "do not load tab completion"),
+            Option(
+                ("--write",),
+                "write the integration to a file and print the line that sources it "
+                "(shell start then runs no Python)",
+            ),
         ),
     ),
     Command(

@@ -208,7 +208,8 @@ function __awsenv_complete() {
             ;;
         init)
             if [[ "${cur}" == -* ]]; then
-                __awsenv_complete_words "${cur}" --no-prompt --no-completion -h --help --debug
+                __awsenv_complete_words "${cur}" --no-prompt --no-completion --write -h --help \
+                    --debug
             else
                 __awsenv_complete_words "${cur}" bash zsh fish powershell
             fi

@@ -182,7 +182,7 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
         }
         'init' {
             if ($wordToComplete.StartsWith('-')) {
-                @('--no-prompt', '--no-completion', '-h', '--help', '--debug')
+                @('--no-prompt', '--no-completion', '--write', '-h', '--help', '--debug')
             }
             else {
                 $shells

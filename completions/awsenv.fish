@@ -173,6 +173,7 @@ complete -c awsenv -n '__awsenv_subcommand_is doctor' -l fix -d 'apply the confi
 complete -c awsenv -n '__awsenv_subcommand_is init completion' -a "$__awsenv_shells"
 complete -c awsenv -n '__awsenv_subcommand_is init' -l no-prompt -d 'do not add the awsenv segment to the prompt'
 complete -c awsenv -n '__awsenv_subcommand_is init' -l no-completion -d 'do not load tab completion'
+complete -c awsenv -n '__awsenv_subcommand_is init' -l write -d 'write the integration to a file and print the line that sources it'
 
 # demo [--shell SHELL]
 complete -c awsenv -n '__awsenv_subcommand_is demo' -l shell -x -a "$__awsenv_shells" -d 'the shell to start'

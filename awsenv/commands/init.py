@@ -54,8 +54,38 @@ def clock_file(environ: Mapping[str, str]) -> str:
     return path
 
 
+_EXTENSIONS = {"bash": "bash", "zsh": "zsh", "fish": "fish", "powershell": "ps1"}
+
+
+def write_script(dialect: str, script: str) -> str:
+    """Write ``script`` to awsenv's data directory; return the line that sources it.
+
+    Sourcing a file costs the shell about a millisecond, where ``eval "$(awsenv init ...)"``
+    starts Python on every shell start. The file names this interpreter by path, so it is
+    written again after an upgrade (the line stays the same).
+    """
+    import platformdirs
+
+    from awsenv import cache, ui
+
+    directory = str(platformdirs.user_data_dir("awsenv", appauthor=False))
+    path = os.path.join(directory, "init." + _EXTENSIONS[dialect])
+    paths.ensure_private_dir(directory)
+    cache.write_bytes(path, script.encode("utf-8"))
+    quoted = shells.quote(dialect, path)
+    line = f". {quoted}" if dialect == "powershell" else f"source {quoted}"
+    rc = {
+        "bash": "~/.bashrc",
+        "zsh": "~/.zshrc",
+        "fish": "~/.config/fish/config.fish",
+        "powershell": "$PROFILE",
+    }[dialect]
+    ui.info(f"wrote {path}; put this line in {rc} in place of the eval line: {line}")
+    return line + "\n"
+
+
 def run(args: Args, environ: Mapping[str, str]) -> str:
-    """Return the init script for the named (or detected) shell."""
+    """Return the init script for the named (or detected) shell (or write it, with --write)."""
     name = args.get("shell")
     if name:
         dialect = shells.normalize(str(name))
@@ -69,10 +99,11 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
                 hint="name it: awsenv init bash|zsh|fish|powershell",
             )
         dialect = detected
-    return shells.init_script(
+    script = shells.init_script(
         dialect,
         command=core_command(environ),
         clock=clock_file(environ) if dialect == "fish" else "",
         prompt=not args.get("no_prompt"),
         completion=not args.get("no_completion"),
     )
+    return write_script(dialect, script) if args.get("write") else script
