@@ -150,3 +150,27 @@ def test_powershell_parse_check_finds_a_broken_script() -> None:
     # The check above is only worth something if it can fail.
     broken = b"function awsenv {\n    if ($args.Count -gt 0 {\n        'x'\n}\n"
     assert _parse_problems(_powershell_parser(), broken) != []
+
+
+# The project's own scripts (not shipped to users): default shellcheck rules, sources followed.
+SCRIPTS = [
+    REPO / "scripts" / "test",
+    REPO / "scripts" / "demo",
+    REPO / "scripts" / "_venv.bash",
+    REPO / "bench" / "run",
+    REPO / ".ci" / "run",
+]
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=_ids(SCRIPTS))
+def test_project_script_passes_shellcheck_and_shfmt(path: Path) -> None:
+    result = subprocess.run(
+        [_tool("shellcheck"), "-x", "--shell=bash", path.relative_to(REPO).as_posix()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    formatted = _run([_tool("shfmt"), "-d", "-i", "4", "-ci", "-ln", "bash", str(path)])
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
