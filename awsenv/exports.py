@@ -28,7 +28,12 @@ MANAGED = PROFILE_VARS + KEY_VARS + REGION_VARS
 AWSENV_PROFILE = "AWSENV_PROFILE"
 AWSENV_EXPIRATION = "AWSENV_EXPIRATION"
 AWSENV_SAVED = "AWSENV_SAVED"
-OWN = (AWSENV_PROFILE, AWSENV_EXPIRATION, AWSENV_SAVED)
+# Until when ``awsenv refresh`` can renew the exports with no browser and no prompt: epoch
+# seconds, or ``always`` (a source that never expires); unset when it cannot (the prompt's
+# second clock).
+AWSENV_RENEWABLE = "AWSENV_RENEWABLE"
+ALWAYS = "always"
+OWN = (AWSENV_PROFILE, AWSENV_EXPIRATION, AWSENV_RENEWABLE, AWSENV_SAVED)
 
 
 class Keys:
@@ -103,7 +108,11 @@ def plan_profile(
     region: str | None,
     expiration: int | None = None,
 ) -> Plan:
-    """Plan for exporting ``AWS_PROFILE``: clears keys and AWS_DEFAULT_PROFILE, which beat it."""
+    """Plan for exporting ``AWS_PROFILE``: clears keys and AWS_DEFAULT_PROFILE, which beat it.
+
+    ``expiration`` is when the SDKs will stop finding credentials through the profile by
+    themselves (for SSO, the end of what the session can renew).
+    """
     values, saved = _start(environ)
     for name in KEY_VARS:
         values[name] = None
@@ -121,8 +130,19 @@ def plan_profile(
     )
 
 
-def plan_keys(environ: Mapping[str, str], profile: str, keys: Keys, *, region: str | None) -> Plan:
-    """Plan for exporting keys: clears AWS_PROFILE, AWS_DEFAULT_PROFILE and AWS_SECURITY_TOKEN."""
+def plan_keys(
+    environ: Mapping[str, str],
+    profile: str,
+    keys: Keys,
+    *,
+    region: str | None,
+    renewable: int | str | None = None,
+) -> Plan:
+    """Plan for exporting keys: clears AWS_PROFILE, AWS_DEFAULT_PROFILE and AWS_SECURITY_TOKEN.
+
+    ``renewable``: until when ``awsenv refresh`` renews these keys silently (epoch seconds or
+    ``ALWAYS``), None if renewing needs a browser or a prompt.
+    """
     import time
 
     values, saved = _start(environ)
@@ -144,6 +164,7 @@ def plan_keys(environ: Mapping[str, str], profile: str, keys: Keys, *, region: s
         {
             AWSENV_PROFILE: profile,
             AWSENV_EXPIRATION: str(keys.expiration) if keys.expiration is not None else None,
+            AWSENV_RENEWABLE: str(renewable) if renewable is not None else None,
             AWSENV_SAVED: saved,
         },
     )
@@ -161,6 +182,7 @@ def plan_region(environ: Mapping[str, str], region: str) -> Plan:
         {
             AWSENV_PROFILE: environ.get(AWSENV_PROFILE),
             AWSENV_EXPIRATION: environ.get(AWSENV_EXPIRATION),
+            AWSENV_RENEWABLE: environ.get(AWSENV_RENEWABLE),
             AWSENV_SAVED: saved,
         },
     )

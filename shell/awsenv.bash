@@ -74,7 +74,8 @@ function __awsenv_prompt_hook() {
     # The user's PS1 and later PROMPT_COMMAND entries may show `$?`: hand it back.
     \builtin local __awsenv_rc="$?"
     \builtin local name="${AWSENV_PROFILE-}" expiration="${AWSENV_EXPIRATION-}"
-    \builtin local now='' rem='' left='' color='32' mm=''
+    \builtin local renewable="${AWSENV_RENEWABLE-}"
+    \builtin local now='' rem='' left='' color='32' mm='' mark='' clock='' renew=0
     __awsenv_segment=''
 
     if [[ -n "${name}" ]]; then
@@ -85,21 +86,48 @@ function __awsenv_prompt_hook() {
         # backticks in a name stay text.
         name="${name//[[:cntrl:]]/?}"
 
+        if [[ "${EPOCHSECONDS-}" == [0-9]* ]]; then
+            # bash >= 5.0
+            now="${EPOCHSECONDS}"
+        elif ((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 2))); then
+            # bash 4.2 to 4.4: strftime through the printf builtin, no fork.
+            \builtin printf -v now '%(%s)T' -1
+        fi
+
+        # Two clocks. AWSENV_EXPIRATION is when what this shell exports stops
+        # working; AWSENV_RENEWABLE (when set) is until when `awsenv refresh` can
+        # renew it with no browser and no prompt (`always` for a role whose
+        # source never expires). While the session can renew, its time is what
+        # counts, and expired exports show a mark instead of `expired`.
         # Only digits reach arithmetic: `$(( x ))` with x='a[$(cmd)]' would run cmd.
         # At most eighteen digits also keeps the value inside 64-bit arithmetic.
         if [[ -n "${expiration}" && "${expiration}" != *[!0-9]* && "${#expiration}" -le 18 ]]; then
-            if [[ "${EPOCHSECONDS-}" == [0-9]* ]]; then
-                # bash >= 5.0
-                now="${EPOCHSECONDS}"
-            elif ((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 2))); then
-                # bash 4.2 to 4.4: strftime through the printf builtin, no fork.
-                \builtin printf -v now '%(%s)T' -1
+            clock="${expiration}"
+        fi
+        # `[`, not `[[`: a user's `shopt -s nocasematch` must not make ALWAYS match.
+        # shellcheck disable=SC2292
+        if [ "${renewable}" = always ]; then
+            renew=1
+        elif [[ -n "${renewable}" && "${renewable}" != *[!0-9]* && "${#renewable}" -le 18 &&
+            -n "${now}" ]]; then
+            if ((10#${renewable} > now)); then
+                renew=1
             fi
         fi
+        if [[ -z "${now}" ]]; then
+            clock=''
+        elif ((renew)); then
+            if [[ -n "${clock}" ]] && ((10#${clock} <= now)); then
+                mark='↻'
+                color='33'
+            fi
+            clock="${renewable}"
+        fi
 
-        if [[ -n "${now}" ]]; then
+        # shellcheck disable=SC2292
+        if [[ -n "${clock}" ]] && [ "${clock}" != always ]; then
             # 10# because a leading zero would otherwise mean octal (and 08 an error).
-            rem=$((10#${expiration} - now))
+            rem=$((10#${clock} - now))
             if ((rem <= 0)); then
                 left='expired'
                 color='31'
@@ -107,16 +135,19 @@ function __awsenv_prompt_hook() {
                 left="${rem}s"
             elif ((rem < 3600)); then
                 left="$((rem / 60))m"
-            else
+            elif ((rem < 86400)); then
                 \builtin printf -v mm '%02d' "$((rem % 3600 / 60))"
                 left="$((rem / 3600))h${mm}m"
+            else
+                \builtin printf -v mm '%02d' "$((rem % 86400 / 3600))"
+                left="$((rem / 86400))d${mm}h"
             fi
             if ((rem > 0 && rem <= 900)); then
                 color='33'
             fi
         fi
 
-        __awsenv_segment="aws:${name}${left:+ ${left}}"
+        __awsenv_segment="aws:${name}${mark:+ ${mark}}${left:+ ${left}}"
         if [[ -z "${NO_COLOR-}" ]]; then
             # \001 and \002 are what `\[` and `\]` become: they tell readline that
             # the escape sequence takes no columns, so long lines wrap correctly.

@@ -66,12 +66,35 @@ function __awsenv_prompt_segment --description 'Print the awsenv prompt segment'
     set -l left
     set -l color 32
 
+    # Two clocks (as in the bash hook): AWSENV_EXPIRATION is when the exports
+    # stop working, AWSENV_RENEWABLE until when `awsenv refresh` renews them
+    # silently (`always`: a source that never expires). While the session can
+    # renew, its time counts, and expired exports show a mark.
     # Only digits are used; anything else means "no expiration known". A missing
     # clock file means the same (the segment then shows the profile only).
-    if string match -qr -- '^[0-9]{1,15}\z' "$AWSENV_EXPIRATION"
-        set -l now (path mtime --relative -- $__awsenv_clock 2>/dev/null)
-        if string match -qr -- '^[0-9]+$' "$now"
-            set -l rem (math -s0 "$AWSENV_EXPIRATION - $now")
+    set -l mark
+    set -l now (path mtime --relative -- $__awsenv_clock 2>/dev/null)
+    if string match -qr -- '^[0-9]+$' "$now"
+        set -l clock
+        if string match -qr -- '^[0-9]{1,15}\z' "$AWSENV_EXPIRATION"
+            set clock $AWSENV_EXPIRATION
+        end
+        set -l renew 0
+        if test "$AWSENV_RENEWABLE" = always
+            set renew 1
+        else if string match -qr -- '^[0-9]{1,15}\z' "$AWSENV_RENEWABLE"
+            and test $AWSENV_RENEWABLE -gt $now
+            set renew 1
+        end
+        if test $renew = 1
+            if set -q clock[1]; and test $clock -le $now
+                set mark '↻'
+                set color 33
+            end
+            set clock $AWSENV_RENEWABLE
+        end
+        if set -q clock[1]; and test "$clock" != always
+            set -l rem (math -s0 "$clock - $now")
             if test $rem -le 0
                 set left expired
                 set color 31
@@ -79,8 +102,10 @@ function __awsenv_prompt_segment --description 'Print the awsenv prompt segment'
                 set left {$rem}s
             else if test $rem -lt 3600
                 set left (math -s0 "floor($rem / 60)")m
-            else
+            else if test $rem -lt 86400
                 set left (math -s0 "floor($rem / 3600)")h(printf '%02d' (math -s0 "floor($rem % 3600 / 60)"))m
+            else
+                set left (math -s0 "floor($rem / 86400)")d(printf '%02d' (math -s0 "floor($rem % 86400 / 3600)"))h
             end
             if test $rem -gt 0 -a $rem -le 900
                 set color 33
@@ -89,6 +114,9 @@ function __awsenv_prompt_segment --description 'Print the awsenv prompt segment'
     end
 
     set -l text "aws:$name"
+    if set -q mark[1]
+        set text "$text $mark"
+    end
     if set -q left[1]
         set text "$text $left"
     end

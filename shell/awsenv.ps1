@@ -87,12 +87,38 @@ $null = New-Module -Name awsenv -ScriptBlock {
         $text = 'aws:' + $name
         $color = 32
 
+        # Two clocks (as in the bash hook): AWSENV_EXPIRATION is when the exports
+        # stop working, AWSENV_RENEWABLE until when `awsenv refresh` renews them
+        # silently ('always': a source that never expires). While the session
+        # can renew, its time counts, and expired exports show a mark.
         # Only ASCII digits are used; anything else means "no expiration known".
         # \z, not $: in .NET, $ also matches before a final newline.
+        $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+        $culture = [Globalization.CultureInfo]::InvariantCulture
+        $clock = $null
         $expiration = $env:AWSENV_EXPIRATION
         if ($null -ne $expiration -and $expiration -cmatch '^[0-9]{1,18}\z') {
-            $rem = [long]::Parse($expiration, [Globalization.CultureInfo]::InvariantCulture) -
-            [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+            $clock = [long]::Parse($expiration, $culture)
+        }
+        $renewable = $env:AWSENV_RENEWABLE
+        $renew = $false
+        $until = $null
+        if ($renewable -ceq 'always') {
+            $renew = $true
+        }
+        elseif ($null -ne $renewable -and $renewable -cmatch '^[0-9]{1,18}\z') {
+            $until = [long]::Parse($renewable, $culture)
+            $renew = $until -gt $now
+        }
+        if ($renew) {
+            if ($null -ne $clock -and $clock -le $now) {
+                $text = $text + ' ' + [string][char]0x21BB
+                $color = 33
+            }
+            $clock = $until
+        }
+        if ($null -ne $clock) {
+            $rem = $clock - $now
             if ($rem -le 0) {
                 $left = 'expired'
                 $color = 31
@@ -103,12 +129,19 @@ $null = New-Module -Name awsenv -ScriptBlock {
             elseif ($rem -lt 3600) {
                 $left = [string][Math]::Floor($rem / 60) + 'm'
             }
-            else {
+            elseif ($rem -lt 86400) {
                 $left = [string]::Format(
-                    [Globalization.CultureInfo]::InvariantCulture,
+                    $culture,
                     '{0}h{1:D2}m',
                     [long][Math]::Floor($rem / 3600),
                     [long][Math]::Floor(($rem % 3600) / 60))
+            }
+            else {
+                $left = [string]::Format(
+                    $culture,
+                    '{0}d{1:D2}h',
+                    [long][Math]::Floor($rem / 86400),
+                    [long][Math]::Floor(($rem % 86400) / 3600))
             }
             if ($rem -gt 0 -and $rem -le 900) {
                 $color = 33

@@ -70,6 +70,7 @@ function __awsenv_precmd() {
     [[ -o promptbang ]] && __awsenv_bang=1
     \builtin emulate -L zsh
     \builtin local name="${AWSENV_PROFILE-}" expiration="${AWSENV_EXPIRATION-}"
+    \builtin local renewable="${AWSENV_RENEWABLE-}" now='' clock='' mark='' renew=0
     \builtin local rem='' left='' color='32' prefix=''
 
     __awsenv_segment=''
@@ -83,10 +84,33 @@ function __awsenv_precmd() {
             name="${name//\!/!!}"
         fi
 
+        # Two clocks (as in the bash hook): AWSENV_EXPIRATION is when the exports
+        # stop working, AWSENV_RENEWABLE until when `awsenv refresh` renews them
+        # silently (`always`: a source that never expires). While the session
+        # can renew, its time counts, and expired exports show a mark.
         # Only digits reach arithmetic: `$(( x ))` with x='a[$(cmd)]' would run cmd.
-        if [[ -n "${expiration}" && "${expiration}" != *[^0-9]* && "${#expiration}" -le 18 ]] &&
-            ((${+EPOCHSECONDS})); then
-            rem=$((10#${expiration} - EPOCHSECONDS))
+        if ((${+EPOCHSECONDS})); then
+            now="${EPOCHSECONDS}"
+            if [[ -n "${expiration}" && "${expiration}" != *[^0-9]* && "${#expiration}" -le 18 ]]; then
+                clock="${expiration}"
+            fi
+            if [[ "${renewable}" == always ]]; then
+                renew=1
+            elif [[ -n "${renewable}" && "${renewable}" != *[^0-9]* && "${#renewable}" -le 18 ]]; then
+                if ((10#${renewable} > now)); then
+                    renew=1
+                fi
+            fi
+            if ((renew)); then
+                if [[ -n "${clock}" ]] && ((10#${clock} <= now)); then
+                    mark='↻'
+                    color='33'
+                fi
+                clock="${renewable}"
+            fi
+        fi
+        if [[ -n "${clock}" && "${clock}" != always ]]; then
+            rem=$((10#${clock} - now))
             if ((rem <= 0)); then
                 left='expired'
                 color='31'
@@ -94,15 +118,17 @@ function __awsenv_precmd() {
                 left="${rem}s"
             elif ((rem < 3600)); then
                 left="$((rem / 60))m"
-            else
+            elif ((rem < 86400)); then
                 left="$((rem / 3600))h${(l:2::0:)$((rem % 3600 / 60))}m"
+            else
+                left="$((rem / 86400))d${(l:2::0:)$((rem % 86400 / 3600))}h"
             fi
             if ((rem > 0 && rem <= 900)); then
                 color='33'
             fi
         fi
 
-        __awsenv_segment="aws:${name}${left:+ ${left}}"
+        __awsenv_segment="aws:${name}${mark:+ ${mark}}${left:+ ${left}}"
         if [[ -z "${NO_COLOR-}" ]]; then
             # %{...%}: the escape sequence takes no columns.
             __awsenv_segment="%{"$'\e['"${color}m%}${__awsenv_segment}%{"$'\e[0m'"%}"

@@ -92,17 +92,30 @@ def ensure_login(
         if expiry is not None:
             return expiry
     from awsenv import ui
-    from awsenv.sso import login
+    from awsenv.sso import login, tokens
+
+    class SignInNoted(ui.TerminalLoginUI):
+        """The terminal UI, noting whether the user was sent to sign in (not a refresh)."""
+
+        signed_in = False
+
+        def open_url(self, url: str, *, user_code: str | None) -> None:
+            self.signed_in = True
+            super().open_url(url, user_code=user_code)
 
     options = login_options(args, environ)
+    terminal = SignInNoted(no_browser=options.no_browser, environ=environ)
     expiry, logged_in = login.ensure_token(
         environ,
         sess,
         profile=profile,
         settings=session_settings(files, sess),
         options=options,
-        ui=ui.TerminalLoginUI(no_browser=options.no_browser, environ=environ),
+        ui=terminal,
     )
+    if terminal.signed_in:
+        # the start of the session IAM Identity Center will end (see tokens.renewable_until)
+        tokens.record_login(environ, sess, int(time.time()))
     if logged_in:
         ui.info(describe_login(sess, expiry))
     return expiry

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
 
 from awsenv import exports, profiles, shells
 from awsenv.commands import changes, check_region, wrapper_dialect
 from awsenv.config import ConfigFiles
+from awsenv.errors import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,6 +47,47 @@ def sso_login(
 
     sess = _login.session_of(files, name, section)
     return _login.ensure_login(files, sess, profile=name, args=args, environ=environ)
+
+
+def session_clock(
+    files: ConfigFiles, name: str, section: Section, environ: Mapping[str, str], expiry: int
+) -> int:
+    """When AWS_PROFILE of an SSO-rooted profile stops working without a new sign-in.
+
+    The SDKs refresh the token themselves while the session can renew, so that end counts
+    (see tokens.renewable_until); otherwise the token's own expiry does.
+    """
+    from awsenv.commands import _login
+    from awsenv.sso import tokens
+
+    sess = _login.session_of(files, name, section)
+    settings = _login.session_settings(files, sess)
+    until = tokens.renewable_until(environ, sess, settings, time.time())
+    return until if until is not None else expiry
+
+
+def renewable(
+    files: ConfigFiles, resolved: profiles.Resolved, environ: Mapping[str, str]
+) -> int | str | None:
+    """Until when exported keys of this profile renew with no browser and no prompt.
+
+    An SSO root renews while its session does; a role over static keys, web identity or a
+    credential process renews at any time (``always``); MFA, SAML and Okta need the user.
+    """
+    kind = resolved.kind
+    if kind in (profiles.SAML, profiles.OKTA, profiles.STATIC) or _chain_needs_mfa(files, resolved):
+        return None
+    if resolved.root_kind == profiles.SSO:
+        from awsenv.commands import _login
+        from awsenv.sso import tokens
+
+        root = resolved.chain[-1][0]
+        sess = _login.session_of(files, root, files.profile(root) or {})
+        settings = _login.session_settings(files, sess)
+        return tokens.renewable_until(environ, sess, settings, time.time())
+    if kind in (profiles.ASSUME_ROLE, profiles.WEB_IDENTITY, profiles.PROCESS):
+        return exports.ALWAYS
+    return None
 
 
 def sso_keys(
@@ -120,11 +163,13 @@ def _role_profile(
         from awsenv.commands import _creds
 
         keys = _creds.role_keys(files, resolved, args, environ)
-        return exports.plan_keys(environ, name, keys, region=region)
+        return exports.plan_keys(environ, name, keys, region=region)  # MFA: not renewable
     expiration = None
     if resolved.root_kind == profiles.SSO:
         root = resolved.chain[-1][0]
-        expiration = sso_login(files, root, files.profile(root) or {}, args, environ)
+        section = files.profile(root) or {}
+        expiry = sso_login(files, root, section, args, environ)
+        expiration = session_clock(files, root, section, environ, expiry)
     cached = None
     if resolved.kind in (profiles.ASSUME_ROLE, profiles.WEB_IDENTITY):
         cached = rolecache.cached_role_expiry(environ, resolved.section)
@@ -139,6 +184,10 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     """Resolve the profile and return the shell code that exports it."""
     dialect = wrapper_dialect(environ, "use")
     name = str(args.get("profile"))
+    if not name:
+        # botocore would read `[profile '']`, but an empty AWS_PROFILE or AWSENV_PROFILE means
+        # "none" to the prompt, status, refresh and most tools: the shell would be half set.
+        raise UsageError("the profile name is empty", hint="'awsenv list' shows every profile")
     files = ConfigFiles(environ)
     resolved = profiles.resolve(files, name)
     region_arg = args.get("region")
@@ -155,13 +204,15 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
             # can now get the keys itself (from awsenv's cache), so the profile is exported.
             plan = exports.plan_profile(environ, name, region=region, expiration=keys.expiration)
         else:
-            plan = exports.plan_keys(environ, name, keys, region=region)
+            until = renewable(files, resolved, environ)
+            plan = exports.plan_keys(environ, name, keys, region=region, renewable=until)
     elif kind in (profiles.ASSUME_ROLE, profiles.WEB_IDENTITY, profiles.PROCESS):
         plan = _role_profile(files, resolved, args, environ, region)
     else:
         expiration = None
         if kind == profiles.SSO:
-            expiration = sso_login(files, name, resolved.section, args, environ)
+            expiry = sso_login(files, name, resolved.section, args, environ)
+            expiration = session_clock(files, name, resolved.section, environ, expiry)
         elif kind == profiles.NONE:
             from awsenv import ui
 

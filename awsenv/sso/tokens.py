@@ -27,6 +27,7 @@ from awsenv.errors import AwsenvError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
+    from typing import TypeGuard
 
     from awsenv.exports import Keys
 
@@ -292,11 +293,14 @@ def remove_token(environ: Mapping[str, str], sess: SsoSession) -> bool:
 class TokenStatus:
     """What ``awsenv use`` and ``list`` need to know about a cached token, without its secrets."""
 
-    __slots__ = ("expires_at", "refreshable")
+    __slots__ = ("expires_at", "refreshable", "registration_expires_at")
 
-    def __init__(self, expires_at: int, refreshable: bool) -> None:
+    def __init__(
+        self, expires_at: int, refreshable: bool, registration_expires_at: int | None = None
+    ) -> None:
         self.expires_at = expires_at
         self.refreshable = refreshable  # botocore could refresh it now (see token_status)
+        self.registration_expires_at = registration_expires_at
 
     def __repr__(self) -> str:
         return f"TokenStatus(expires_at={self.expires_at}, refreshable={self.refreshable})"
@@ -308,6 +312,21 @@ def _summary(path: str, sess: SsoSession) -> tuple[int, bool, int | None] | None
     if token is None:
         return None
     return token.expires_at, token.refreshable, token.registration_expires_at
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _well_formed(summary: object) -> TypeGuard[tuple[int, bool, int | None]]:
+    """True for what :func:`_summary` returns (a memo written by anything else is not)."""
+    return (
+        isinstance(summary, tuple)
+        and len(summary) == 3
+        and _whole(summary[0])
+        and isinstance(summary[1], bool)
+        and (summary[2] is None or _whole(summary[2]))
+    )
 
 
 def token_status(
@@ -323,7 +342,9 @@ def token_status(
     """
     path = token_path(environ, sess)
     summary = cache.memoized_summary(environ, path, "sso-status", lambda p: _summary(p, sess))
-    if not isinstance(summary, tuple) or len(summary) != 3:
+    if summary is not None and not _well_formed(summary):
+        summary = _summary(path, sess)  # a memo of another shape: ask the file itself
+    if summary is None:
         return None
     expires_at, has_refresh_fields, registration_expires_at = summary
     current = time.time() if now is None else now
@@ -333,7 +354,8 @@ def token_status(
         and registration_expires_at is not None
         and registration_expires_at > current
     )
-    return TokenStatus(int(expires_at), refreshable)
+    registration = int(registration_expires_at) if registration_expires_at is not None else None
+    return TokenStatus(int(expires_at), refreshable, registration)
 
 
 def usable_until(environ: Mapping[str, str], sess: SsoSession, now: float) -> int | None:
@@ -350,6 +372,70 @@ def usable_until(environ: Mapping[str, str], sess: SsoSession, now: float) -> in
     if not status.refreshable and status.expires_at > now:
         return status.expires_at
     return None
+
+
+# --- how long a session can renew itself (the prompt's second clock) --------------------------
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def session_duration(settings: Mapping[str, object]) -> int | None:
+    """Return ``awsenv_session_duration`` of an ``[sso-session]`` in seconds (``12h``, ``90m``).
+
+    IAM Identity Center ends a session this long after the browser sign-in (an administrator
+    sets it, 8 hours by default) and does not tell clients; without the setting awsenv knows
+    only the client registration's end.
+    """
+    raw = settings.get("awsenv_session_duration")
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip().lower()
+    unit = _DURATION_UNITS.get(text[-1:], 0)
+    number = text[:-1] if unit else text
+    if not number.isdigit() or not number.isascii():
+        return None
+    return int(number) * (unit or 1)
+
+
+def login_record_path(environ: Mapping[str, str], sess: SsoSession) -> str:
+    """Return awsenv's note of when the session's last browser sign-in happened."""
+    name = os.path.basename(token_path(environ, sess))
+    return os.path.join(paths.cache_dir(environ), "sso-logins", name[:-5] + ".txt")
+
+
+def record_login(environ: Mapping[str, str], sess: SsoSession, when: int) -> None:
+    """Note the time of a browser (or device-code) sign-in; a failure only loses the estimate."""
+    import contextlib
+
+    with contextlib.suppress(AwsenvError):
+        cache.write_bytes(login_record_path(environ, sess), str(int(when)).encode("ascii"))
+
+
+def last_login(environ: Mapping[str, str], sess: SsoSession) -> int | None:
+    """Return when awsenv last signed in to the session in a browser, if it did."""
+    data = cache.read_bytes(login_record_path(environ, sess), limit=32)
+    text = data.decode("ascii", "replace").strip() if data else ""
+    return int(text) if text.isdigit() and text.isascii() else None
+
+
+def renewable_until(
+    environ: Mapping[str, str], sess: SsoSession, settings: Mapping[str, object], now: float
+) -> int | None:
+    """Return until when the session renews its token with no browser, or None if it cannot.
+
+    The bound is the client registration's end (a refresh needs the registration), and, when
+    ``awsenv_session_duration`` is set and awsenv did the sign-in, that long after it.
+    """
+    status = token_status(environ, sess, now=now)
+    if status is None or not status.refreshable or status.registration_expires_at is None:
+        return None
+    bound = status.registration_expires_at
+    duration = session_duration(settings)
+    if duration is not None:
+        signed_in = last_login(environ, sess)
+        if signed_in is not None:
+            bound = min(bound, signed_in + duration)
+    return bound if bound > now else None
 
 
 # --- client registrations --------------------------------------------------------------------
@@ -529,3 +615,102 @@ def remove_sso_role_credentials(environ: Mapping[str, str]) -> int:
         if data is not None and data.get("ProviderType") == "sso" and cache.remove(path):
             removed += 1
     return removed
+
+
+# --- logout: every copy of a session's secrets ----------------------------------------------
+
+_BOTOCORE_TEMP_PREFIX = "tmp"  # tempfile.mkstemp(dir=..., suffix=".tmp") in JSONFileCache
+
+
+class Forgotten:
+    """What :func:`forget_token` removed for one session."""
+
+    __slots__ = ("copies", "unreadable", "removed")
+
+    def __init__(self, removed: bool, unreadable: bool, copies: int) -> None:
+        self.removed = removed  # the token file was deleted
+        self.unreadable = unreadable  # ... and it could not be read as a token (torn, foreign)
+        self.copies = copies  # leftover temporary or torn copies of its secrets deleted
+
+    def __repr__(self) -> str:
+        return (
+            f"Forgotten(removed={self.removed}, unreadable={self.unreadable}, copies={self.copies})"
+        )
+
+
+def _secrets_in(data: bytes) -> set[bytes]:
+    """Return the complete ``accessToken``/``refreshToken`` string values in (torn) JSON bytes."""
+    import re
+
+    pattern = rb'"(?:accessToken|refreshToken)"\s*:\s*"((?:[^"\\]|\\.){8,})"'
+    return set(re.findall(pattern, data))
+
+
+def forget_token(
+    environ: Mapping[str, str], sess: SsoSession, token: Token | None = None
+) -> Forgotten:
+    """Delete the session's token file, readable or not, and the copies of its secrets.
+
+    For ``awsenv logout``: a torn or foreign file at the session's name is deleted too (it may
+    hold a token). Copies are awsenv's temporary files of the token file (whoever wrote them)
+    and, in ``~/.aws/sso/cache``, botocore's temporary files and unreadable ``.json`` files that
+    hold the token's access or refresh token (taken from ``token`` and from the file's bytes,
+    torn or not). Files that are readable tokens of other sessions are never touched. Never
+    raises for what a file holds; CacheError if the token file cannot be deleted.
+    """
+    path = token_path(environ, sess)
+    directory, name = os.path.split(path)
+    known: set[bytes] = set()
+    if token is not None:
+        for value in (token.access_token, token.refresh_token):
+            if value:
+                known.add(value.encode("utf-8", "surrogatepass"))
+    raw = cache.read_bytes(path, require_owner=False)
+    if raw:
+        known |= _secrets_in(raw)
+    unreadable = token is None and os.path.lexists(path)
+    removed = cache.remove(path) if not os.path.isdir(path) or os.path.islink(path) else False
+    copies = cache.remove_stale_temps(directory, name, every=True)
+    if known:
+        copies += _remove_copies(directory, known)
+    return Forgotten(removed, unreadable and removed, copies)
+
+
+def _remove_copies(directory: str, known: set[bytes]) -> int:
+    """Delete leftover (temporary or unreadable) files in ``directory`` that hold a secret."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return 0
+    removed = 0
+    for entry in names:
+        temp = entry.endswith(cache.TEMP_SUFFIX) and (
+            entry.startswith(_BOTOCORE_TEMP_PREFIX) or cache.temp_owner(entry) is not None
+        )
+        if not temp and not entry.endswith(".json"):
+            continue
+        path = os.path.join(directory, entry)
+        data = cache.read_bytes(path, require_owner=False)
+        if not data or not any(secret in data for secret in known):
+            continue
+        if not temp and cache.loads_object(data) is not None:
+            continue  # a readable file is some tool's live entry, not a leftover copy
+        try:
+            if cache.remove(path):
+                removed += 1
+        except AwsenvError:
+            continue
+    return removed
+
+
+def unreadable_cache_files(directory: str) -> list[str]:
+    """Return the ``.json`` files in ``directory`` that cannot be read as JSON objects."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    return [
+        os.path.join(directory, name)
+        for name in names
+        if name.endswith(".json") and cache.read_json(os.path.join(directory, name)) is None
+    ]

@@ -70,7 +70,9 @@ def run_interactive(
         home,
         TERM="xterm",
         AWSENV_PROFILE="dev",
-        AWSENV_EXPIRATION=str(int(time.time()) + 3930),
+        # both clocks: expired exports of a session that still renews (the longest path)
+        AWSENV_EXPIRATION=str(int(time.time()) - 60),
+        AWSENV_RENEWABLE=str(int(time.time()) + 3930),
     )
     result = run_awsenv(["init", shell, "--no-completion"], env)
     assert result.returncode == 0, result.stderr
@@ -131,8 +133,9 @@ def test_prompt_segment_forks_no_process_per_render(shell, home, tmp_path) -> No
     few, few_output = run_interactive(shell, FEW, home, tmp_path)
     many, many_output = run_interactive(shell, MANY, home, tmp_path)
     # The segment was drawn at every prompt (fish may draw a prompt more than once).
-    assert few_output.count(b"aws:dev") >= FEW + 1, few_output[-500:]
-    assert many_output.count(b"aws:dev") >= MANY + 1, many_output[-500:]
+    segment = "aws:dev \u21bb 1h0".encode()
+    assert few_output.count(segment) >= FEW + 1, few_output[-500:]
+    assert many_output.count(segment) >= MANY + 1, many_output[-500:]
     assert many - few == 0
 
 

@@ -31,6 +31,7 @@ class Case:
     expiration: str | None = None
     no_color: str | None = None
     status: int = 0
+    renewable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ def render(
         for name, value, source in (
             ("AWSENV_PROFILE", case.profile, f"T{i}_P"),
             ("AWSENV_EXPIRATION", case.expiration, f"T{i}_E"),
+            ("AWSENV_RENEWABLE", case.renewable, f"T{i}_R"),
             ("NO_COLOR", case.no_color, f"T{i}_N"),
         ):
             if value is None:
@@ -418,3 +420,69 @@ def test_init_no_prompt_leaves_the_prompt_untouched(shell, home, tmp_path) -> No
         assert b"awsenv" not in shown[0]
     else:
         assert shown == NO_PROMPT_EXPECTED[shell]
+
+
+# --- two clocks: a session that renews silently counts, not the short credential -------------
+
+YELLOW_MARK = "\u21bb"  # the mark: exports expired, `awsenv refresh` renews them silently
+
+
+def test_renewable_session_time_replaces_the_credential_time(variant, home, tmp_path) -> None:
+    cases = [
+        # short credentials, long session: the session's time, green
+        Case(profile="sso", expiration=_in(1800), renewable=_in(7260)),
+        # credentials expired, session alive: the mark and the session's time, never "expired"
+        Case(profile="sso", expiration=_in(-60), renewable=_in(7260)),
+        # a session ends within 15 minutes: yellow, as a browser sign-in comes soon
+        Case(profile="sso", expiration=_in(-60), renewable=_in(630)),
+    ]
+    prompts = render(variant, cases, home, tmp_path)
+    _assert_match(
+        prompts,
+        [
+            expected(variant, cases[0], left="2h0[01]m"),
+            expected(variant, cases[1], left=YELLOW_MARK + " 2h0[01]m", color=YELLOW),
+            expected(variant, cases[2], left=YELLOW_MARK + " (10|9)m", color=YELLOW),
+        ],
+    )
+
+
+def test_always_renewable_shows_no_clock_and_marks_expired_keys(variant, home, tmp_path) -> None:
+    cases = [
+        Case(profile="role", expiration=_in(1800), renewable="always"),
+        Case(profile="role", expiration=_in(-5), renewable="always"),
+    ]
+    prompts = render(variant, cases, home, tmp_path)
+    _assert_match(
+        prompts,
+        [expected(variant, cases[0]), expected(variant, cases[1], left=YELLOW_MARK, color=YELLOW)],
+    )
+
+
+def test_an_ended_session_falls_back_to_the_credential_clock(variant, home, tmp_path) -> None:
+    cases = [
+        Case(profile="sso", expiration=_in(-60), renewable=_in(-1)),
+        Case(profile="sso", expiration=_in(1800), renewable="1"),
+    ]
+    prompts = render(variant, cases, home, tmp_path)
+    _assert_match(
+        prompts,
+        [
+            expected(variant, cases[0], left="expired", color=RED),
+            expected(variant, cases[1], left="(30|29)m"),
+        ],
+    )
+
+
+def test_days_are_shown_for_long_sessions(variant, home, tmp_path) -> None:
+    case = Case(profile="sso", expiration=_in(3600), renewable=_in(89 * 86400 + 3 * 3600 + 30))
+    prompts = render(variant, [case], home, tmp_path)
+    _assert_match(prompts, [expected(variant, case, left="89d0[23]h")])
+
+
+def test_hostile_renewable_values_never_run_and_count_as_absent(variant, home, tmp_path) -> None:
+    hostile = ["a[$(touch CANARY)]", "$(touch CANARY)", "`touch CANARY`", "(touch CANARY)", "1e9"]
+    hostile += ["9" * 19, "-5", " 5", "ALWAYS", "always\n"]
+    cases = [Case(profile="p", expiration=_in(3930), renewable=value) for value in hostile]
+    prompts = render(variant, cases, home, tmp_path)  # render() asserts no CANARY file
+    _assert_match(prompts, [expected(variant, c, left="1h0[45]m") for c in cases])

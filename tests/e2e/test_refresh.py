@@ -1,0 +1,142 @@
+"""Two clocks, end to end: what `use` says about renewing, and `refresh` doing it silently.
+
+When what a shell exports expires while its session can still renew (an SSO session with a
+refresh token, a role over static keys), `awsenv refresh` renews it with no browser and no
+prompt; the exported AWSENV_RENEWABLE says until when that holds.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from awsenv.sso import tokens
+from tests.e2e.conftest import SSO_CONFIG
+from tests.helpers import SHELLS, run_awsenv, write_config
+
+pytestmark = pytest.mark.e2e
+
+CORP = tokens.SsoSession("corp", "https://d-1234567890.awsapps.com/start", "us-east-1")
+
+
+def exports(result) -> dict[str, str]:
+    """Parse `export NAME=value` lines of bash output (values here need no unquoting)."""
+    found = {}
+    for line in result.stdout.splitlines():
+        if line.startswith("export "):
+            name, _, value = line[len("export ") :].partition("=")
+            found[name] = value.strip("'")
+    return found
+
+
+def core(world, *args, env=None):
+    return run_awsenv(list(args), {**world.env, "AWSENV_SHELL": "bash", **(env or {})})
+
+
+def age_everything(world) -> None:
+    """Make the access token and every cached role credential expired (the session lives on)."""
+    path = tokens.token_path(world.env, CORP)
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    data["expiresAt"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    for entry in (world.home / ".aws" / "cli" / "cache").glob("*.json"):
+        entry.unlink()
+    world.idc.expire_access_tokens()
+
+
+def test_sso_keys_carry_the_session_clock_and_refresh_renews_them_without_a_browser(world):
+    first = core(world, "use", "dev", "--keys")
+    assert first.returncode == 0, first.stderr
+    before = exports(first)
+    token = tokens.load_token(world.env, CORP)
+    assert token is not None
+    assert token.registration_expires_at is not None
+    assert before["AWSENV_RENEWABLE"] == str(token.registration_expires_at)
+    assert int(before["AWSENV_EXPIRATION"]) < int(before["AWSENV_RENEWABLE"])
+    assert world.idc.authorizations == 1
+
+    age_everything(world)
+    shell = {name: before[name] for name in before if name != "AWSENV_SAVED"}
+    shell["AWSENV_SAVED"] = before["AWSENV_SAVED"]
+    again = core(world, "refresh", env=shell)
+    assert again.returncode == 0, again.stderr
+    after = exports(again)
+    assert after["AWS_ACCESS_KEY_ID"] != before["AWS_ACCESS_KEY_ID"]  # new keys were exported
+    assert "AWS_PROFILE" not in after  # still keys, as the shell had them
+    assert world.idc.authorizations == 1  # no second sign-in
+    assert world.idc.grant_calls("refresh_token") == 1
+    assert len(world.browser_urls()) == 1
+
+
+def test_profile_mode_sso_exports_the_session_end_as_its_clock(world):
+    result = core(world, "use", "dev")
+    assert result.returncode == 0, result.stderr
+    values = exports(result)
+    token = tokens.load_token(world.env, CORP)
+    assert token is not None
+    assert values["AWSENV_EXPIRATION"] == str(token.registration_expires_at)
+    assert "AWSENV_RENEWABLE" not in values  # the SDKs renew by themselves
+
+
+def test_a_session_duration_setting_bounds_the_clock_from_the_sign_in(world):
+    write_config(
+        world.home,
+        SSO_CONFIG.replace(
+            "sso_region = us-east-1\n\n[profile dev]",
+            "sso_region = us-east-1\nawsenv_session_duration = 8h\n\n[profile dev]",
+            1,
+        ),
+    )
+    started = time.time()
+    result = core(world, "use", "dev")
+    assert result.returncode == 0, result.stderr
+    clock = int(exports(result)["AWSENV_EXPIRATION"])
+    assert started + 8 * 3600 - 5 <= clock <= time.time() + 8 * 3600 + 5
+
+
+def test_legacy_sso_cannot_renew_and_keeps_the_token_clock(world):
+    result = core(world, "use", "legacy", "--keys")
+    assert result.returncode == 0, result.stderr
+    assert "AWSENV_RENEWABLE" not in exports(result)
+
+
+def test_refresh_without_a_profile_says_what_to_do(world):
+    result = core(world, "refresh")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "awsenv use PROFILE" in result.stderr
+
+
+def test_role_over_static_keys_in_keys_mode_renews_always(world):
+    write_config(
+        world.home,
+        "[profile base]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n"
+        "[profile ops]\nrole_arn = arn:aws:iam::123456789012:role/Ops\nsource_profile = base\n"
+        "region = eu-west-1\n",
+    )
+    result = core(world, "use", "ops", "--keys")
+    assert result.returncode == 0, result.stderr
+    assert exports(result)["AWSENV_RENEWABLE"] == "always"
+
+
+def test_the_prompt_shows_the_mark_after_the_keys_expire_and_refresh_clears_it(world, tmp_path):
+    spec = SHELLS["bash"]
+    script = (
+        'eval "$(python -I -m awsenv init bash)"\n'
+        + "awsenv use dev --keys\n"
+        + "AWSENV_EXPIRATION=$((EPOCHSECONDS - 5))\n"  # as if an hour had passed
+        + "NO_COLOR=1; __awsenv_prompt_hook; printf '%s\\0' \"$__awsenv_segment\"\n"
+        + "awsenv refresh\n"
+        + "__awsenv_prompt_hook; printf '%s\\0' \"$__awsenv_segment\"\n"
+    )
+    result = spec.run(script, world.env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr.decode()
+    expired, renewed = result.stdout.decode().split("\0")[:2]
+    assert expired.startswith("aws:dev \u21bb ")
+    assert renewed.startswith("aws:dev ")
+    assert "\u21bb" not in renewed
+    assert world.idc.authorizations == 1
