@@ -4,7 +4,18 @@ Every file awsenv writes goes through :func:`write_bytes`: a new 0600 file besid
 (``O_CREAT | O_EXCL``, like ``mkstemp``), written, flushed to disk, then renamed over the target,
 so a reader (awsenv, botocore, the AWS CLI) sees the old file or the new one, never a torn one, and
 a symlink at the target is replaced rather than written through. Reading is forgiving the way
-botocore's ``JSONFileCache`` is: a missing, empty, torn or foreign file is simply "not cached".
+botocore's ``JSONFileCache`` is: a missing, empty, torn or foreign file is simply "not cached";
+on POSIX a file owned by another user is foreign too (it could have been planted to be trusted).
+
+Temporary files are named ``.<target>.awsenv-<pid>-<random>.tmp``. A writer killed between
+creating one and renaming it leaves it behind; the next successful write in that directory
+removes every awsenv temporary file whose writer is no longer running (or that is older than
+:data:`STALE_TEMP_SECONDS`, which covers homes shared between machines or pid namespaces, where
+the pid says nothing). Other tools' temporary files (botocore's ``tmp*.tmp``) are left alone.
+
+``AWSENV_LOCK_TIMEOUT`` (seconds, from the process environment) replaces the time every
+:class:`FileLock` waits for another process before giving up; without it each caller's own
+default applies (a login waits ``AWSENV_LOGIN_TIMEOUT`` + 60 s, a config edit 30 s).
 """
 
 from __future__ import annotations
@@ -26,6 +37,10 @@ if TYPE_CHECKING:
 # Larger cache files are not ours (a token file is well under 10 KiB): refuse, do not parse.
 MAX_JSON_BYTES = 1 << 20
 TEMP_SUFFIX = ".tmp"
+TEMP_MARK = ".awsenv-"  # .<target>.awsenv-<pid>-<12 hex>.tmp
+# An awsenv temporary file this old is garbage whoever wrote it (a write takes milliseconds).
+STALE_TEMP_SECONDS = 600.0
+LOCK_TIMEOUT_VARIABLE = "AWSENV_LOCK_TIMEOUT"
 
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -33,6 +48,12 @@ _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO planted at a cache path mus
 _O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 _REGULAR = 0o100000
 _FORMAT_BITS = 0o170000
+_WINDOWS = sys.platform.startswith("win")
+
+
+def foreign(st: os.stat_result) -> bool:
+    """True if the file belongs to another user (never on Windows, where st_uid means nothing)."""
+    return not _WINDOWS and hasattr(os, "geteuid") and st.st_uid != os.geteuid()
 
 
 def _describe(exc: OSError) -> str:
@@ -42,10 +63,14 @@ def _describe(exc: OSError) -> str:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def read_bytes(path: str, limit: int = MAX_JSON_BYTES) -> bytes | None:
+def read_bytes(
+    path: str, limit: int = MAX_JSON_BYTES, *, require_owner: bool = True
+) -> bytes | None:
     """Return a regular file's bytes; None if missing, unreadable, special or too big.
 
     Never raises for what the file holds or is; a FIFO or device is not opened for reading.
+    With ``require_owner`` (the default) a file owned by another user is None too (POSIX):
+    a token or memo someone else planted in our cache is not ours to trust.
     """
     try:
         fd = os.open(path, os.O_RDONLY | _O_CLOEXEC | _O_NONBLOCK | _O_BINARY)
@@ -54,6 +79,8 @@ def read_bytes(path: str, limit: int = MAX_JSON_BYTES) -> bytes | None:
     try:
         st = os.fstat(fd)
         if st.st_mode & _FORMAT_BITS != _REGULAR or st.st_size > limit:
+            return None
+        if require_owner and foreign(st):
             return None
         chunks = []
         total = 0
@@ -94,8 +121,9 @@ def read_json(path: str) -> dict[str, object] | None:
     """Return the JSON object stored at ``path``, or None (a cache miss).
 
     None when the file is missing, empty, torn, not JSON, not an object, not UTF-8, not a
-    regular file or larger than MAX_JSON_BYTES. A symlink is followed (botocore does the
-    same); nothing about the content raises.
+    regular file, owned by another user or larger than MAX_JSON_BYTES. A symlink is followed
+    (botocore does the same; the owner checked is the target's); nothing about the content
+    raises.
     """
     data = read_bytes(path)
     if not data:
@@ -121,9 +149,14 @@ def _ensure_dir(directory: str, target: str) -> None:
 
 
 def _temp_file(directory: str, name: str) -> tuple[int, str]:
-    """Create a new, empty 0600 file beside the target, as ``tempfile.mkstemp`` would."""
+    """Create a new, empty 0600 file beside the target, as ``tempfile.mkstemp`` would.
+
+    ``O_EXCL | O_NOFOLLOW``: a file or symlink already at the name (planted or left over) is
+    never opened; another random name is tried.
+    """
     for _ in range(100):
-        tmp = os.path.join(directory, f".{name}.{os.urandom(6).hex()}{TEMP_SUFFIX}")
+        unique = f"{os.getpid()}-{os.urandom(6).hex()}"
+        tmp = os.path.join(directory, f".{name}{TEMP_MARK}{unique}{TEMP_SUFFIX}")
         try:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_CLOEXEC | _O_NOFOLLOW | _O_BINARY
             fd = os.open(tmp, flags, 0o600)
@@ -169,6 +202,70 @@ def write_bytes(path: str, data: bytes, *, mode: int = 0o600) -> None:
             raise CacheError(f"cannot write {path}: {_describe(exc)}") from None
         raise
     _sync_dir(directory)
+    remove_stale_temps(directory)
+
+
+def temp_owner(name: str) -> tuple[str, int] | None:
+    """Return (target name, writer pid) for an awsenv temporary file name, else None."""
+    if not (name.startswith(".") and name.endswith(TEMP_SUFFIX)):
+        return None
+    target, mark, tail = name[1 : -len(TEMP_SUFFIX)].rpartition(TEMP_MARK)
+    pid, dash, unique = tail.partition("-")
+    if not (target and mark and dash and pid.isdigit() and len(unique) == 12):
+        return None
+    try:
+        int(unique, 16)
+    except ValueError:
+        return None
+    return target, int(pid)
+
+
+def _running(pid: int) -> bool:
+    """True if a process with this pid exists here (on Windows: unknown, so True)."""
+    if _WINDOWS or pid <= 0:
+        return True  # os.kill(pid, 0) would terminate the process on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists, as another user
+        return True
+    return True
+
+
+def remove_stale_temps(directory: str, target: str | None = None, *, every: bool = False) -> int:
+    """Remove awsenv temporary files left in ``directory`` by writers that died; return how many.
+
+    Stale: its writer's pid is not running here, or it is older than STALE_TEMP_SECONDS.
+    ``target`` limits the sweep to one file's temporaries; ``every`` removes them whoever wrote
+    them (logout: a token's leftovers must go). Never raises.
+    """
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return 0
+    removed = 0
+    now = time.time()
+    me = os.getpid()
+    for name in names:
+        owner = temp_owner(name)
+        if owner is None or (target is not None and owner[0] != target):
+            continue
+        path = os.path.join(directory, name)
+        if not every:
+            try:
+                age = now - os.lstat(path).st_mtime
+            except OSError:
+                continue
+            pid = owner[1]
+            if age < STALE_TEMP_SECONDS and (pid == me or _running(pid)):
+                continue
+        try:
+            os.unlink(path)
+        except OSError:
+            continue
+        removed += 1
+    return removed
 
 
 def _sync_dir(directory: str) -> None:
@@ -220,11 +317,22 @@ def lock_path(environ: Mapping[str, str], name: str) -> str:
     return os.path.join(paths.cache_dir(environ), "locks", safe + ".lock")
 
 
+def lock_timeout(default: float, environ: Mapping[str, str] | None = None) -> float:
+    """Return AWSENV_LOCK_TIMEOUT (seconds, > 0) if set to a number, else ``default``."""
+    text = (os.environ if environ is None else environ).get(LOCK_TIMEOUT_VARIABLE, "").strip()
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        return default
+    return value if 0 < value < float("inf") else default
+
+
 class FileLock:
     """An exclusive inter-process lock on a file, released by the kernel if the holder dies.
 
     ``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows. Waiting polls (no blocking call, so
-    the timeout holds); ``on_wait`` is called once, when the lock is found taken. Not re-entrant:
+    the timeout holds); ``on_wait`` is called once, when the lock is found taken. ``timeout`` is
+    the caller's default: ``AWSENV_LOCK_TIMEOUT`` in the environment replaces it. Not re-entrant:
     a second FileLock on the same file in the same process waits like any other process would.
     The lock file stays after release (deleting it would let two processes lock different files).
     """
@@ -238,7 +346,7 @@ class FileLock:
         self, path: str, *, timeout: float = 120.0, on_wait: Callable[[], None] | None = None
     ) -> None:
         self.path = path
-        self.timeout = timeout
+        self.timeout = lock_timeout(timeout)
         self.on_wait = on_wait
         self._fd: int | None = None
 
@@ -338,6 +446,8 @@ _MEMO_FORMAT = 1
 # stat changing, so its summary is computed but not remembered (git's "racy" rule).
 _RACY_NS = 2_000_000_000
 _MISS = object()
+# This process's answers, by kind and file identity: a changed file has another identity.
+_SEEN: dict[tuple[str, tuple[str, int, int, int, int]], object] = {}
 
 
 def sha1_hex(text: str) -> str:
@@ -359,15 +469,19 @@ def memoized_summary(
     """Return ``compute(path)``, remembered per file identity (path, dev, ino, size, mtime).
 
     An unchanged file is answered from a small marshal memo in awsenv's cache directory, so
-    the hot path reads a few bytes and never imports ``json``; None when the file is missing.
+    the hot path reads a few bytes and never imports ``json``; None when the file is missing,
+    not a regular file or owned by another user.
     """
     try:
         st = os.stat(path)
     except (OSError, ValueError):
         return None
-    if st.st_mode & _FORMAT_BITS != _REGULAR:
-        return None
+    if st.st_mode & _FORMAT_BITS != _REGULAR or foreign(st):
+        return None  # what read_bytes would refuse (chown leaves the mtime as it was)
     stamp = (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    seen = _SEEN.get((kind, stamp), _MISS)
+    if seen is not _MISS:  # asked twice in one call: the memo file is read once
+        return seen
     memo = os.path.join(paths.cache_dir(environ), kind, sha1_hex(path) + ".marshal")
     data = read_bytes(memo, 4096)
     if data:
@@ -377,8 +491,10 @@ def memoized_summary(
             pass
         else:
             if fmt == _MEMO_FORMAT and key == stamp:
+                _SEEN[(kind, stamp)] = value
                 return value
     value = compute(path)
+    _SEEN[(kind, stamp)] = value
     if time.time_ns() - st.st_mtime_ns >= _RACY_NS:
         try:  # noqa: SIM105 - contextlib is an import the hot path does without
             write_bytes(memo, marshal.dumps((_MEMO_FORMAT, stamp, value)))  # type: ignore[arg-type]

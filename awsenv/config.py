@@ -332,6 +332,7 @@ class ConfigFiles:
         self._key = repr((_INDEX_FORMAT, sys.version_info[:2], _encoding(), self._stamps))
         self._parsed: Parsed | None = None
         self._meta: tuple[list[str], dict[str, Section], dict[str, Section]] | None = None
+        self._reads: dict[str, object] = {}
         self._index_dir = self._locate_index()
 
     # The index lives at <cache>/index/<crc of the stamp>; every file in it repeats the full
@@ -345,15 +346,24 @@ class ConfigFiles:
         )
 
     def _read(self, name: str) -> object:
-        """Return a payload of this index, _MISSING if the file is absent, None if unusable."""
+        """Return a payload of this index, _MISSING if the file is absent, None if unusable.
+
+        Each index file is read at most once per ConfigFiles (a chain asks for the same
+        bucket again).
+        """
+        if name in self._reads:
+            return self._reads[name]
         try:
             with open(os.path.join(self._index_dir, name), "rb") as handle:
                 key, payload = marshal.loads(handle.read())  # noqa: S302 - our own 0600 file
         except FileNotFoundError:
-            return _MISSING
+            payload = _MISSING
         except (OSError, ValueError, EOFError, TypeError):
-            return None
-        return payload if key == self._key else None
+            payload = None
+        else:
+            payload = payload if key == self._key else None
+        self._reads[name] = payload
+        return payload
 
     def _parse(self) -> Parsed:
         if self._parsed is None:
@@ -393,6 +403,7 @@ class ConfigFiles:
             try:
                 os.rename(tmp, self._index_dir)
             except OSError:
+                self._reads.pop("meta", None)  # read it now, not as it was before
                 if isinstance(self._read("meta"), tuple):  # another process indexed them first
                     shutil.rmtree(tmp, ignore_errors=True)
                     return

@@ -197,3 +197,45 @@ def test_a_cold_path_loads_site_on_demand_and_finds_third_party_packages(env):
     assert result.returncode == 1
     assert "cannot reach STS" in result.stderr
     assert "No module named" not in result.stderr
+
+
+@pytest.mark.parametrize("profile", ["static", "sso", "role"])
+def test_cached_use_opens_each_file_once_and_never_parses_the_config(env, profile, tmp_path):
+    from tests.helpers import require_tool
+
+    strace = require_tool("strace")
+    log = tmp_path / "trace"
+    from awsenv.commands.init import core_command
+
+    result = subprocess.run(
+        [
+            strace,
+            "-f",
+            "-qq",
+            "-e",
+            "trace=openat,open",
+            "-o",
+            str(log),
+            *core_command(env),
+            "use",
+            profile,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    home = env["HOME"]
+    opened = [
+        line.split('"')[1]
+        for line in log.read_text().splitlines()
+        if '"' in line and "ENOENT" not in line and line.split('"')[1].startswith(home)
+    ]
+    assert len(opened) == len(set(opened)), opened  # nothing read twice
+    # answered from the index and the memos: the config, credentials and cache JSON files
+    # themselves are never opened (only stat'ed), and nothing outside them is
+    for path in opened:
+        assert "/.cache/awsenv/" in path, path
+    assert any("/index/" in path for path in opened)
