@@ -55,16 +55,19 @@ def role_keys(
 
     code = args.get("mfa_code")
     prompt = mfa.tty_prompt if mfa.have_tty() else None
+    # --region of use/exec/console: STS's region when the profile names none
+    region = str(args.get("region")) if args.get("region") else None
     try:
         return role.obtain(
             environ,
             resolved.name,
             mfa_code=str(code) if code else None,
             mfa_prompt=prompt,
+            region=region,
             notify=ui.info,
         )
     except WrongMfaCode:
         if prompt is None:
             raise
         ui.warn("that MFA code was not accepted; one more try")
-        return role.obtain(environ, resolved.name, mfa_prompt=prompt, notify=ui.info)
+        return role.obtain(environ, resolved.name, mfa_prompt=prompt, region=region, notify=ui.info)

@@ -511,3 +511,15 @@ def test_no_secret_reaches_stderr(world, aws_cli):
     secrets = world.issued_secrets()
     assert len(secrets) > len(STATIC_SECRETS) + 10  # r1..r3, long-chain, deploy-mfa, ci, ...
     assert leaked(world.stderrs, secrets) == []
+
+
+def test_region_option_gives_sts_a_region_when_the_profile_has_none(world):
+    # r2 names no region; without AWS_DEFAULT_REGION only --region can tell STS where to go
+    env = {k: v for k, v in world.env.items() if k != "AWS_DEFAULT_REGION"}
+    refused = world.awsenv("use", "r2", "--keys", env=env)
+    assert refused.returncode == 1
+    assert "region" in refused.stderr
+    result = world.awsenv("use", "r2", "--keys", "--region", "eu-west-1", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "export AWS_REGION=eu-west-1" in result.stdout
+    assert "AWS_SESSION_TOKEN=" in result.stdout
