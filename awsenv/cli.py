@@ -273,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AwsenvError as exc:
         from awsenv import ui
 
+        if exc.output:
+            emit(exc.output)
         ui.error(exc.message, exc.hint)
         from awsenv import log
 

@@ -17,6 +17,10 @@ class AwsenvError(Exception):
 
     exit_code = EXIT_FAILURE
 
+    # What the command still writes on stdout before the error (a report that found problems);
+    # never an env command's code: the wrappers only eval the output of a success.
+    output = ""
+
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
