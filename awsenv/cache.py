@@ -60,6 +60,13 @@ def _describe(exc: OSError) -> str:
     return exc.strerror or (errno.errorcode.get(exc.errno or 0) or type(exc).__name__)
 
 
+def _describe_mkdir(exc: OSError) -> str:
+    """Say what stopped a directory from being made (EEXIST there means: a file in the way)."""
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return "it or a parent exists and is not a directory"
+    return _describe(exc)
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -145,7 +152,9 @@ def _ensure_dir(directory: str, target: str) -> None:
     try:
         paths.ensure_private_dir(directory)
     except OSError as exc:
-        raise CacheError(f"cannot create {directory} for {target}: {_describe(exc)}") from None
+        raise CacheError(
+            f"cannot create {directory} for {target}: {_describe_mkdir(exc)}"
+        ) from None
 
 
 def _temp_file(directory: str, name: str) -> tuple[int, str]:
@@ -354,6 +363,12 @@ class FileLock:
         directory = os.path.dirname(os.path.abspath(self.path))
         try:
             paths.ensure_private_dir(directory)  # awsenv's own directory: 0700 is right
+        except OSError as exc:
+            raise CacheError(
+                f"cannot open lock file {self.path}: cannot create {directory}: "
+                + _describe_mkdir(exc)
+            ) from None
+        try:
             fd = os.open(
                 self.path, os.O_RDWR | os.O_CREAT | _O_CLOEXEC | _O_NOFOLLOW | _O_BINARY, 0o600
             )

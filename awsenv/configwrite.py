@@ -9,8 +9,11 @@ plus the new ones; otherwise nothing is written. The file is replaced atomically
 ``cache.write_bytes`` with its own mode kept (0600 for a new file); the previous content is kept
 in ``<file>.awsenv-backup`` (0600, one generation, overwritten by the next write). A symlinked
 file (dotfile managers) is written through to its target, so the link stays a link; a file
-kept read-only is refused. Another write between planning and committing is detected (the file
-is read again under awsenv's lock) and nothing is written.
+kept read-only is refused, and so is a file owned by another user (replacing it would make it
+ours). Another write between planning and committing is detected (the file is read again under
+awsenv's lock) and nothing is written. The candidate texts are parsed from memory files on
+Linux, so a SIGKILL leaves no copy of the credentials in TMPDIR; a failed write (disk full,
+``ulimit -f``, read-only) leaves the file byte for byte as it was.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import os
 
 from awsenv import cache, config
-from awsenv.errors import AwsenvError, ConfigError
+from awsenv.errors import AwsenvError, CacheError, ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -156,22 +159,84 @@ def render(old: bytes, sections: Sequence[NewSection], comment: str, path: str =
 # --- checking the result as botocore will read it ------------------------------------------
 
 
+class _Scratch:
+    """Candidate file contents, parsed from paths that are not the file being edited.
+
+    On Linux each copy is an anonymous memory file (``memfd_create``, read back through
+    ``/proc/self/fd``): a SIGKILL leaves no copy of the credentials behind, and a full,
+    read-only or missing TMPDIR does not matter. Elsewhere a private (0700) temporary directory
+    holds them, removed on the way out.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path  # the file being edited, for messages
+        self._fds: list[int] = []
+        self._directory: str | None = None
+
+    def __enter__(self) -> _Scratch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for fd in self._fds:
+            os.close(fd)
+        self._fds.clear()
+        if self._directory is not None:
+            import shutil
+
+            shutil.rmtree(self._directory, ignore_errors=True)
+            self._directory = None
+
+    def _in_memory(self, name: str) -> tuple[int, str] | None:
+        create = getattr(os, "memfd_create", None)
+        if create is None or not os.path.isdir("/proc/self/fd"):
+            return None
+        try:
+            fd: int = create("awsenv-" + name)
+        except OSError:
+            return None
+        self._fds.append(fd)
+        return fd, f"/proc/self/fd/{fd}"
+
+    def copy(self, name: str, data: bytes) -> str:
+        """Return a path that reads as ``data``; ConfigWriteError if it cannot be made."""
+        try:
+            found = self._in_memory(name)
+            if found is None:
+                if self._directory is None:
+                    import tempfile
+
+                    self._directory = tempfile.mkdtemp(prefix="awsenv-configwrite-")  # 0700
+                path = os.path.join(self._directory, name)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                try:
+                    _write_all(fd, data)
+                finally:
+                    os.close(fd)
+                return path
+            fd, path = found
+            _write_all(fd, data)
+        except OSError as exc:
+            raise ConfigWriteError(
+                self.path,
+                f"cannot check the edit before making it ({exc.strerror}); nothing was changed",
+            ) from None
+        return path
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def _parse_bytes(
-    data: bytes, scratch: str, name: str, *, profiles: bool
-) -> tuple[dict[str, Section], dict[str, Section]]:
-    """Parse ``data`` from a private scratch file: raw sections and (config) the profile map."""
-    path = os.path.join(scratch, name)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-    except OSError as exc:
-        raise ConfigWriteError(
-            scratch, f"cannot check the edit in a scratch copy: {exc.strerror}"
-        ) from None
+    data: bytes, scratch: _Scratch, name: str, *, profiles: bool
+) -> tuple[dict[str, Section], dict[str, Section], str]:
+    """Parse ``data`` as a file: raw sections, (config) the profile map, the scratch path."""
+    path = scratch.copy(name, data)
     sections, _lines = config.raw_parse(path)
     mapped = config.parse(path, os.devnull).profiles if profiles else {}
-    return sections, mapped
+    return sections, mapped, path
 
 
 def _what(exc: ConfigError, scratch_path: str) -> str:
@@ -189,26 +254,24 @@ def verify(path: str, old: bytes, new: bytes, sections: Sequence[NewSection]) ->
     keys to every section); for profile sections, the profile map is the old one plus the new
     names, none of which replaces an existing profile.
     """
-    import shutil
-    import tempfile
-
     want_profiles = any(s.profile is not None for s in sections)
-    scratch = tempfile.mkdtemp(prefix="awsenv-configwrite-")  # 0700: the file may hold secrets
-    try:
+    with _Scratch(path) as scratch:
         try:
-            old_sections, old_profiles = _parse_bytes(old, scratch, "old", profiles=want_profiles)
+            old_sections, old_profiles, _ = _parse_bytes(
+                old, scratch, "old", profiles=want_profiles
+            )
         except ConfigError as exc:
-            raise ConfigError(path, exc.line, _what(exc, os.path.join(scratch, "old"))) from None
+            raise ConfigError(path, exc.line, _what(exc, exc.path)) from None
         try:
-            new_sections, new_profiles = _parse_bytes(new, scratch, "new", profiles=want_profiles)
+            new_sections, new_profiles, _ = _parse_bytes(
+                new, scratch, "new", profiles=want_profiles
+            )
         except ConfigError as exc:
-            what = _what(exc, os.path.join(scratch, "new"))
+            what = _what(exc, exc.path)
             at = f" at line {exc.line}" if exc.line else ""
             raise ConfigWriteError(
                 path, f"refusing to write: the result would not parse{at} ({what})"
             ) from None
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
     def refuse(what: str) -> ConfigWriteError:
         return ConfigWriteError(path, f"refusing to write: {what}; nothing was changed")
@@ -250,6 +313,13 @@ def _read(target: str) -> tuple[bytes, int | None]:
         raise ConfigWriteError(target, f"cannot read it: {exc.strerror}") from None
     if not stat.S_ISREG(st.st_mode):
         raise ConfigWriteError(target, "is not a regular file; awsenv only edits regular files")
+    if cache.foreign(st):
+        # Replacing it would make it ours (0600: its owner could no longer read it).
+        raise ConfigWriteError(
+            target,
+            f"is owned by another user (uid {st.st_uid}); awsenv does not replace it",
+            hint="run awsenv as the file's owner, or give yourself a copy",
+        )
     if st.st_size > MAX_BYTES:
         raise ConfigWriteError(target, f"is larger than {MAX_BYTES >> 20} MiB; not editing it")
     data = cache.read_bytes(target, limit=MAX_BYTES)
@@ -351,9 +421,12 @@ class Plan:
                 "changed while awsenv was preparing its edit; nothing was written",
                 hint="run the command again",
             )
-        if self.mode is not None:
-            cache.write_bytes(self.backup_path, self.old)
-        cache.write_bytes(self.target, self.new, mode=0o600 if self.mode is None else self.mode)
+        try:
+            if self.mode is not None:
+                cache.write_bytes(self.backup_path, self.old)
+            cache.write_bytes(self.target, self.new, mode=0o600 if self.mode is None else self.mode)
+        except CacheError as exc:  # disk full, ulimit -f, read-only: the old file is intact
+            raise CacheError(f"{self.path} was not changed: {exc.message}") from None
 
 
 def plan(path: str, sections: Sequence[NewSection], *, comment: str) -> Plan:
@@ -407,8 +480,6 @@ def plan_replace(path: str, section: NewSection, *, comment: str) -> Plan:
     ``section``'s keys in it; otherwise nothing is written.
     """
     import io
-    import shutil
-    import tempfile
 
     target = os.path.realpath(path)
     old, mode = _read(target)
@@ -433,18 +504,15 @@ def plan_replace(path: str, section: NewSection, *, comment: str) -> Plan:
     if end == len(lines) and lines and not lines[-1].endswith((b"\n", b"\r")):
         block[-1] = block[-1].rstrip(b"\r\n")  # the file had no final newline: keep it so
     new = b"".join(lines[:start] + block + lines[end:])
-    scratch = tempfile.mkdtemp(prefix="awsenv-configwrite-")  # 0700: credentials inside
-    try:
+    with _Scratch(path) as scratch:
         try:
-            old_sections, _ = _parse_bytes(old, scratch, "old", profiles=False)
+            old_sections, _, _ = _parse_bytes(old, scratch, "old", profiles=False)
         except ConfigError as exc:
-            raise ConfigError(path, exc.line, _what(exc, os.path.join(scratch, "old"))) from None
+            raise ConfigError(path, exc.line, _what(exc, exc.path)) from None
         try:
-            new_sections, _ = _parse_bytes(new, scratch, "new", profiles=False)
+            new_sections, _, _ = _parse_bytes(new, scratch, "new", profiles=False)
         except ConfigError:
             raise ConfigWriteError(path, "refusing to write: the result would not parse") from None
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     others_kept = all(
         new_sections.get(h) == v for h, v in old_sections.items() if h != section.header
     )

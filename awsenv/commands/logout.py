@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from awsenv.config import ConfigFiles
 from awsenv.errors import AwsenvError, UsageError
 
@@ -47,8 +49,14 @@ def _sessions(
 
 
 def run(args: Args, environ: Mapping[str, str]) -> str:
-    """Call Logout for each session (best effort), then delete tokens and cached role keys."""
-    from awsenv import ui
+    """Call Logout for each session (best effort), then delete tokens and cached role keys.
+
+    A token file that cannot be read (torn, foreign, not JSON) is deleted all the same, and
+    said so: it may still hold a token. Leftover copies of the token's secrets (temporary files
+    of writers that died) go with it. Unreadable files in ``~/.aws/cli/cache`` are reported
+    and left, as ``aws sso logout`` leaves them: which tool they belong to cannot be told.
+    """
+    from awsenv import cache, ui
     from awsenv.sso import portal, tokens
 
     files = ConfigFiles(environ)
@@ -57,16 +65,36 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     for sess in sessions:
         token = tokens.load_token(environ, sess)
         what = f"sso-session {sess.name}" if sess.name else sess.start_url
+        reached = True
+        if token is not None:
+            reached = portal.logout(environ, sess, token.access_token, profile=None)
+        forgotten = tokens.forget_token(environ, sess, token)
+        if forgotten.unreadable:
+            ui.warn(
+                f"deleted the unreadable token file {tokens.token_path(environ, sess)} "
+                f"of {what} (torn, foreign or not a token); nothing to log out of remotely"
+            )
+        if forgotten.copies:
+            ui.info(f"deleted {forgotten.copies} leftover copies of the token of {what}")
         if token is None:
             continue
-        reached = portal.logout(environ, sess, token.access_token, profile=None)
-        tokens.remove_token(environ, sess)
         ended += 1
         ui.info(
             f"logged out of {what}"
             + ("" if reached else " (IAM Identity Center was not reachable; deleted locally)")
         )
     removed = tokens.remove_sso_role_credentials(environ)
+    cli_cache = tokens.cli_cache_dir(environ)
+    cache.remove_stale_temps(cli_cache)
+    unreadable = tokens.unreadable_cache_files(cli_cache)
+    if unreadable:
+        count = len(unreadable)
+        ui.warn(
+            f"{count} unreadable {'file' if count == 1 else 'files'} in {cli_cache} left as "
+            f"{'it is' if count == 1 else 'they are'} (which tool wrote "
+            f"{'it' if count == 1 else 'them'} cannot be told): {os.path.basename(unreadable[0])}"
+            + (" ..." if count > 1 else "")
+        )
     if not ended:
         ui.info(
             "no SSO login to end"

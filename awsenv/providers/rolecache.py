@@ -194,6 +194,8 @@ def cached_role_expiry(
         return None
     path = cache_path(environ, cache_key_for_args(args))
     expiry = cache.memoized_summary(environ, path, "role-status", _entry_expiry)
+    if expiry is not None and (not isinstance(expiry, int) or isinstance(expiry, bool)):
+        expiry = _entry_expiry(path)  # a memo of another shape: ask the file itself
     current = time.time() if now is None else now
     if not isinstance(expiry, int) or expiry - current < CREDENTIALS_REUSE_WINDOW:
         return None

@@ -625,7 +625,7 @@ _BOTOCORE_TEMP_PREFIX = "tmp"  # tempfile.mkstemp(dir=..., suffix=".tmp") in JSO
 class Forgotten:
     """What :func:`forget_token` removed for one session."""
 
-    __slots__ = ("copies", "unreadable", "removed")
+    __slots__ = ("copies", "removed", "unreadable")
 
     def __init__(self, removed: bool, unreadable: bool, copies: int) -> None:
         self.removed = removed  # the token file was deleted

@@ -169,6 +169,7 @@ class RefreshToken:
     client_id: str
     scopes: list[str] = field(default_factory=list)
     used: bool = False
+    rotated: bool = False  # spent by a refresh (not revoked): presenting it again is a reuse
 
 
 def _json_reply(status: int, payload: object, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
@@ -301,6 +302,7 @@ class IdentityCenterStandIn(LoopbackStandIn):
         self._refresh: dict[str, RefreshToken] = {}
         self._minted: dict[str, tuple[str, str]] = {}  # access key id -> (account, role)
         self._scripts: dict[str, list[Step]] = {}
+        self._refresh_reuses = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -322,6 +324,12 @@ class IdentityCenterStandIn(LoopbackStandIn):
             return sum(
                 1 for r in self._requests if r.operation == "CreateToken" and r.grant == grant
             )
+
+    @property
+    def refresh_token_reuses(self) -> int:
+        """Return how many refreshes presented a refresh token an earlier refresh had spent."""
+        with self._lock:
+            return self._refresh_reuses
 
     def script(self, operation: str, steps: list[Step]) -> None:
         """Queue faults for ``operation``; each request to it consumes one step, in order.
@@ -694,11 +702,13 @@ class IdentityCenterStandIn(LoopbackStandIn):
 
     def _refresh_grant(self, client: Client, body: dict[str, Any]) -> dict[str, Any]:
         token = self._refresh.get(str(body.get("refreshToken")))
+        if token is not None and token.rotated:
+            self._refresh_reuses += 1
         if not self.refresh_tokens_enabled or token is None or token.used:
             raise OidcError("invalid_grant", "unknown or used refresh token")
         if token.client_id != client.client_id:
             raise OidcError("invalid_grant", "the refresh token was issued to another client")
-        token.used = True
+        token.used = token.rotated = True
         return self._issue_tokens(client.client_id, token.scopes)
 
     def _issue_tokens(self, client_id: str, scopes: list[str]) -> dict[str, Any]:
