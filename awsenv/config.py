@@ -321,6 +321,11 @@ def _encoding() -> str:
         return ""
 
 
+def _foreign(st: os.stat_result) -> bool:
+    """True if another user owns the file (as cache.foreign; not imported on the hot path)."""
+    return sys.platform != "win32" and hasattr(os, "geteuid") and st.st_uid != os.geteuid()
+
+
 class ConfigFiles:
     """The merged view of the two files, loaded lazily from the index or by parsing."""
 
@@ -355,13 +360,14 @@ class ConfigFiles:
             return self._reads[name]
         try:
             with open(os.path.join(self._index_dir, name), "rb") as handle:
+                mine = not _foreign(os.fstat(handle.fileno()))  # planted: not ours to trust
                 key, payload = marshal.loads(handle.read())  # noqa: S302 - our own 0600 file
         except FileNotFoundError:
             payload = _MISSING
         except (OSError, ValueError, EOFError, TypeError):
             payload = None
         else:
-            payload = payload if key == self._key else None
+            payload = payload if mine and key == self._key else None
         self._reads[name] = payload
         return payload
 

@@ -496,3 +496,27 @@ def test_ensure_private_dir_creates_missing_parents_0700(home: Path) -> None:
     for path in (home / "a", home / "a" / "b", target):
         assert stat.S_IMODE(path.stat().st_mode) == 0o700
     assert stat.S_IMODE(home.stat().st_mode) == 0o751  # existing parents are left alone
+
+
+def test_an_index_file_owned_by_another_user_is_not_trusted(home):
+    path = write_config(home, "[profile a]\nregion = eu-west-1\n")
+    past = os.stat(path).st_mtime - 60
+    os.utime(path, (past, past))
+    environ = dict(os.environ)
+    assert ConfigFiles(environ).profile("a") is not None  # builds the index
+    index = ConfigFiles(environ)._index_dir
+    planted = 0
+    for entry in os.listdir(index):
+        file = os.path.join(index, entry)
+        with open(file, "rb") as handle:
+            key, payload = marshal.loads(handle.read())
+        if entry.startswith("b") and "a" in payload:
+            payload["a"] = {"region": "planted"}
+            with open(file, "wb") as handle:
+                handle.write(marshal.dumps((key, payload)))
+            os.chown(file, 65534, 65534)
+            planted += 1
+    assert planted == 1
+    found = ConfigFiles(environ).profile("a")
+    assert found is not None
+    assert found.get("region") == "eu-west-1"  # parsed again; the planted bucket is ignored
