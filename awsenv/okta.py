@@ -3,8 +3,10 @@
 The steps (docs/protocols.md §8.1): OIDC device authorization against the org, polling the token
 endpoint, a token exchange for a web SSO token for the AWS Account Federation app, then
 ``POST /login/token/sso`` whose HTML form holds the base64 ``SAMLResponse``. Only the standard
-library's urllib is used, with timeouts, no redirects and a 1 MiB cap on every answer. What the
-user sees is injected (``LoginUI``): this module never prints. No token ever goes into an error
+library's urllib is used, with no redirects and awsenv's HTTP policy (``awsenv.net``: timeouts
+from ``AWSENV_HTTP_TIMEOUT``, at most 3 tries with backoff after network failures, 5xx and 429,
+a 1 MiB cap on every answer, one debug line per request and never a body). What the user sees
+is injected (``LoginUI``): this module never prints. No token ever goes into an error
 message; the Okta tokens are cached (0600) per org and OIDC client, so every Okta profile of
 the same org shares one sign-in while it lasts.
 """
@@ -16,7 +18,7 @@ import os
 import time
 from urllib.parse import urlencode, urlsplit
 
-from awsenv import cache, paths
+from awsenv import cache, log, net, paths
 from awsenv.errors import AwsenvError, InvalidProfile
 
 TYPE_CHECKING = False
@@ -35,8 +37,9 @@ WEB_SSO_TOKEN_TYPE = "urn:okta:oauth:token-type:web_sso_token"
 APP_AUDIENCE_PREFIX = "urn:okta:apps:"
 # okta-aws-cli's scopes, plus offline_access so the org may hand out a refresh token.
 DEFAULT_SCOPE = "openid offline_access okta.apps.sso okta.apps.read okta.users.read.self"
-MAX_RESPONSE_BYTES = 1 << 20
-TIMEOUT = 20.0
+MAX_RESPONSE_BYTES = net.MAX_RESPONSE_BYTES
+TIMEOUT = net.DEFAULT_TIMEOUT  # the budget of one request, retries included (see awsenv.net)
+MAX_DEVICE_EXPIRY = 3600  # a longer expires_in is taken as an hour
 # A cached access token with less than this left is refreshed (or replaced) before use.
 REFRESH_WINDOW = 120
 SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: add 5 seconds to the interval on slow_down
@@ -58,7 +61,7 @@ class OktaExpired(OktaError):
 
 
 class OktaUnreachable(OktaError):
-    """The org could not be reached (DNS, refused, timeout, TLS)."""
+    """The org could not be reached (DNS, refused, timeout, TLS) or kept failing (5xx, 429)."""
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -142,14 +145,15 @@ def org_base_url(settings: Mapping[str, str], *, profile: str) -> str:
 
 
 class _Answer:
-    """One HTTP answer: status, content type and (capped) body."""
+    """One HTTP answer: status, content type, (capped) body, and how many tries it took."""
 
-    __slots__ = ("body", "content_type", "status")
+    __slots__ = ("attempts", "body", "content_type", "status")
 
     def __init__(self, status: int, content_type: str, body: bytes) -> None:
         self.status = status
         self.content_type = content_type
         self.body = body
+        self.attempts = 1
 
     def json(self) -> Any:
         """Return the body as JSON, or None when it is not JSON."""
@@ -172,14 +176,14 @@ def _opener(url: str) -> Any:
     return urllib.request.build_opener(*handlers)
 
 
-def _read_capped(stream: Any, base_url: str) -> bytes:
-    data = stream.read(MAX_RESPONSE_BYTES + 1)
-    if len(data) > MAX_RESPONSE_BYTES:
+def _read_capped(stream: Any, base_url: str, deadline: float) -> bytes:
+    try:
+        return net.read_capped(stream.read, deadline=deadline)
+    except net.ResponseTooLarge:
         raise OktaError(
             f"Okta at {base_url} sent an answer larger than {MAX_RESPONSE_BYTES} bytes",
             hint="check okta_org_domain / okta_org_url: is it really the Okta org?",
-        )
-    return bytes(data)
+        ) from None
 
 
 def _request(
@@ -191,11 +195,62 @@ def _request(
     accept: str = "application/json",
     timeout: float = TIMEOUT,
 ) -> _Answer:
-    """Send one request to the org; any HTTP status is returned, network failures raise."""
+    """Send a request to the org; any HTTP status is returned, network failures raise.
+
+    Tried up to ``net.ATTEMPTS`` times after a network failure, a 5xx or a 429 (jittered
+    backoff); ``timeout`` is the budget of the whole call (see ``awsenv.net``).
+    """
+    each = net.attempt_timeout(timeout)
+    method = "POST" if form is not None else "GET"
+    for attempt in range(1, net.ATTEMPTS + 1):
+        start = time.monotonic()
+        try:
+            answer = _attempt(base_url, path, form=form, bearer=bearer, accept=accept, each=each)
+        except OktaUnreachable as exc:
+            log.debug(
+                "HTTP %s %s%s: no answer after %.2fs (%s)",
+                method,
+                net.host_of(base_url),
+                path,
+                time.monotonic() - start,
+                exc.message,
+            )
+            if attempt == net.ATTEMPTS:
+                raise
+            time.sleep(net.backoff(attempt, throttled=False))
+            continue
+        log.debug(
+            "HTTP %s %s%s: %s in %.2fs, %d bytes",
+            method,
+            net.host_of(base_url),
+            path,
+            answer.status,
+            time.monotonic() - start,
+            len(answer.body),
+        )
+        if answer.status in net.RETRY_STATUSES and attempt < net.ATTEMPTS:
+            time.sleep(net.backoff(attempt, throttled=answer.status == 429))
+            continue
+        answer.attempts = attempt
+        return answer
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _attempt(
+    base_url: str,
+    path: str,
+    *,
+    form: Mapping[str, str] | None,
+    bearer: str | None,
+    accept: str,
+    each: float,
+) -> _Answer:
+    """One try of a request: each socket operation may take ``each``, the body 3 x ``each``."""
     import http.client
     import urllib.error
     import urllib.request
 
+    deadline = time.monotonic() + 3 * each
     url = base_url + path
     headers = {"User-Agent": USER_AGENT, "Accept": accept, OPERATION_HEADER[0]: OPERATION_HEADER[1]}
     data = None
@@ -208,13 +263,13 @@ def _request(
         url, data=data, headers=headers, method="POST" if form is not None else "GET"
     )
     try:
-        with _opener(base_url).open(request, timeout=timeout) as response:
-            body = _read_capped(response, base_url)
+        with _opener(base_url).open(request, timeout=each) as response:
+            body = _read_capped(response, base_url, deadline)
             return _Answer(response.status, response.headers.get("Content-Type", ""), body)
     except urllib.error.HTTPError as exc:
         with exc:
             try:
-                body = _read_capped(exc, base_url)
+                body = _read_capped(exc, base_url, deadline)
             except (OSError, http.client.HTTPException):
                 body = b""
             return _Answer(
@@ -263,9 +318,15 @@ def _failure(what: str, base_url: str, answer: _Answer, hidden: tuple[str, ...])
     code, description = _error_of(answer)
     detail = f"HTTP {answer.status}"
     if code:
-        detail += f", {_one_line(_scrub(code, hidden), 60)}"
+        detail += f", {_one_line(_scrub(log.redact(code), hidden), 60)}"
         if description:
-            detail += f": {_one_line(_scrub(description, hidden))}"
+            detail += f": {_one_line(_scrub(log.redact(description), hidden))}"
+    if answer.status >= 500 or answer.status == 429:
+        times = f"{answer.attempts} time{'s' if answer.attempts != 1 else ''}"
+        return OktaUnreachable(
+            f"Okta at {base_url} failed {what} ({detail}) {times}",
+            hint="the org may be busy or down; try again in a minute",
+        )
     return OktaError(f"Okta at {base_url} refused {what} ({detail})")
 
 
@@ -393,6 +454,8 @@ class OktaTokens:
             return value if isinstance(value, str) and value else None
 
         scope = payload.get("scope")
+        for key in ("access_token", "id_token", "refresh_token", "device_secret"):
+            log.remember_secret(payload.get(key))
         return cls(
             access_token=_string(payload, "access_token", "the token request", base_url),
             id_token=optional("id_token"),
@@ -515,17 +578,28 @@ def device_authorize(
             hint="check okta_org_domain / okta_org_url: is it really the Okta org?",
         )
     payload = _json_object(what, base_url, answer)
-    user_code = _string(payload, "user_code", what, base_url)
+    device_code = _string(payload, "device_code", what, base_url)
+    log.remember_secret(device_code)
+    user_code = _one_line(_string(payload, "user_code", what, base_url), 40)
     uri = _string(payload, "verification_uri", what, base_url)
     complete = payload.get("verification_uri_complete")
+    complete = complete if isinstance(complete, str) and complete else uri
+    for url in (uri, complete):
+        _check_page(url, base_url)
     return DeviceAuthorization(
-        device_code=_string(payload, "device_code", what, base_url),
+        device_code=device_code,
         user_code=user_code,
         verification_uri=uri,
-        verification_uri_complete=complete if isinstance(complete, str) and complete else uri,
-        expires_in=max(_number(payload, "expires_in", 600), 1),
-        interval=max(_number(payload, "interval", 5), 1),
+        verification_uri_complete=complete,
+        expires_in=min(max(_number(payload, "expires_in", 600), 1), MAX_DEVICE_EXPIRY),
+        interval=min(max(_number(payload, "interval", 5), 1), 300),
     )
+
+
+def _check_page(url: str, base_url: str) -> str:
+    """Refuse a sign-in page that is not on the org's own host (https; http only on loopback)."""
+    org = urlsplit(base_url).netloc
+    return net.check_sign_in_url(url, service="Okta", server=base_url, hosts=(org,))
 
 
 def poll_token(
@@ -546,6 +620,7 @@ def poll_token(
     """
     interval = float(device.interval)
     deadline = clock() + device.expires_in
+    log.remember_secret(device.device_code)
     form = {"client_id": client_id, "device_code": device.device_code, "grant_type": DEVICE_GRANT}
     hidden = (device.device_code,)
     try:
@@ -612,6 +687,8 @@ def refresh(
     """Use the refresh token for new tokens; the old refresh/id token stays if none came back."""
     if not tokens.refresh_token:
         raise OktaError("the cached Okta sign-in has no refresh token")
+    for secret in tokens.secrets():
+        log.remember_secret(secret)
     form = {
         "client_id": client_id,
         "grant_type": REFRESH_GRANT,
@@ -641,6 +718,8 @@ def exchange_for_web_sso(
     """Exchange the tokens for a web SSO token for the AWS Federation app (step 5 of §8.1)."""
     if not tokens.id_token:
         raise OktaError("the Okta sign-in has no id token (was the openid scope granted?)")
+    for secret in tokens.secrets():
+        log.remember_secret(secret)
     form = {
         "client_id": client_id,
         "actor_token": tokens.access_token,
@@ -661,12 +740,14 @@ def exchange_for_web_sso(
         )
         raise error
     payload = _json_object(what, base_url, answer)
+    log.remember_secret(payload.get("access_token"))
     return _string(payload, "access_token", what, base_url)
 
 
 def fetch_saml(base_url: str, web_sso_token: str, *, timeout: float = TIMEOUT) -> str:
     """``POST /login/token/sso`` and return the base64 ``SAMLResponse`` of its form (step 6)."""
     what = "the SAML request"
+    log.remember_secret(web_sso_token)
     answer = _request(
         base_url,
         "/login/token/sso",
@@ -686,6 +767,8 @@ def fetch_saml(base_url: str, web_sso_token: str, *, timeout: float = TIMEOUT) -
     import binascii
 
     compact = "".join(value.split())
+    log.remember_secret(compact)
+    log.remember_secret(value)
     try:
         base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
@@ -747,6 +830,7 @@ def ensure_tokens(
         ui.tick("another awsenv is signing in to this Okta org; waiting for it", lock_timeout)
 
     lock = cache.lock_path(environ, name)
+    budget = net.timeout_budget(environ)
     try:
         with cache.FileLock(lock, timeout=lock_timeout, on_wait=on_wait):
             cached = load_tokens(environ, base_url, client_id)
@@ -755,7 +839,7 @@ def ensure_tokens(
                     return cached, False
                 if cached.refreshable:
                     try:
-                        fresh = refresh(base_url, client_id, cached)
+                        fresh = refresh(base_url, client_id, cached, timeout=budget)
                     except OktaUnreachable:
                         raise
                     except OktaError:
@@ -763,7 +847,9 @@ def ensure_tokens(
                     if fresh is not None and fresh.valid():
                         save_tokens(environ, base_url, client_id, fresh)
                         return fresh, True
-            tokens = device_login(base_url, client_id, ui=ui, sleep=sleep, clock=clock)
+            tokens = device_login(
+                base_url, client_id, ui=ui, sleep=sleep, clock=clock, timeout=budget
+            )
             save_tokens(environ, base_url, client_id, tokens)
             return tokens, True
     finally:
@@ -791,11 +877,12 @@ def saml_assertion(
     for key, value in (("okta_oidc_client_id", client_id), ("okta_aws_acct_fed_app_id", app_id)):
         if not value:
             raise InvalidProfile(profile, f"has no {key}", hint="okta-aws-cli's settings name it")
+    budget = net.timeout_budget(environ)
     tokens, fresh = ensure_tokens(
         environ, base_url, client_id, ui=ui, force=force, sleep=sleep, clock=clock
     )
     try:
-        web_sso = exchange_for_web_sso(base_url, client_id, tokens, app_id)
+        web_sso = exchange_for_web_sso(base_url, client_id, tokens, app_id, timeout=budget)
     except OktaUnreachable:
         raise
     except OktaError:
@@ -805,5 +892,5 @@ def saml_assertion(
         tokens, _ = ensure_tokens(
             environ, base_url, client_id, ui=ui, force=True, sleep=sleep, clock=clock
         )
-        web_sso = exchange_for_web_sso(base_url, client_id, tokens, app_id)
-    return fetch_saml(base_url, web_sso)
+        web_sso = exchange_for_web_sso(base_url, client_id, tokens, app_id, timeout=budget)
+    return fetch_saml(base_url, web_sso, timeout=budget)

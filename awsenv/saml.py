@@ -285,6 +285,9 @@ def parse(b64: str) -> Assertion:
     """
     import base64
 
+    from awsenv import log
+
+    log.remember_secret(b64.strip())
     data = _decode_base64(b64)
     root = _parse_xml(data)
     values = _attribute_values(root, ROLE_ATTRIBUTE)
@@ -299,11 +302,14 @@ def parse(b64: str) -> Assertion:
             hint="assign the user an AWS role in the identity provider's AWS app",
         )
     roles: list[SamlRole] = []
+    seen: set[SamlRole] = set()  # a set: 10 000 roles must not take 50 million comparisons
     for index, value in enumerate(values, 1):
         role = parse_role_value(value, index)
-        if role not in roles:
+        if role not in seen:
+            seen.add(role)
             roles.append(role)
     raw = base64.b64encode(data).decode("ascii")
+    log.remember_secret(raw)
     return Assertion(raw, roles, _session_duration(root))
 
 

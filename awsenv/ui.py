@@ -114,10 +114,26 @@ def can_open_browser(environ: Mapping[str, str]) -> bool:
     return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
 
 
+def openable(url: str) -> bool:
+    """Return True for an absolute http(s) URL with no control characters or spaces.
+
+    The last line of defence: the login code checks the host before it gets here; this refuses
+    ``javascript:``, ``file:`` and anything a shell or a terminal could read differently.
+    """
+    scheme, sep, rest = url.partition("://")
+    return (
+        bool(sep and rest)
+        and scheme.lower() in ("http", "https")
+        and all(ch.isprintable() and not ch.isspace() for ch in url)
+    )
+
+
 def open_browser(url: str) -> bool:
     """Open ``url`` with the webbrowser module, its output kept off stdout; False on failure."""
     import webbrowser
 
+    if not openable(url):
+        return False
     try:
         with _StdoutToStderr():
             return bool(webbrowser.open_new_tab(url))
@@ -158,12 +174,13 @@ class TerminalLoginUI(LoginUI):
             opened = open_browser(url)
         lead = "Opened your browser to sign in." if opened else "Open this page to sign in:"
         print(f"awsenv: {lead}", file=sys.stderr)
+        shown = printable(url)
         if not opened or self._no_browser:
-            print(f"  {url}", file=sys.stderr)
+            print(f"  {shown}", file=sys.stderr)
         elif not self._live:
-            print(f"  (if it did not open: {url})", file=sys.stderr)
+            print(f"  (if it did not open: {shown})", file=sys.stderr)
         if user_code:
-            code = paint(user_code, "bold", enabled=self._colour)
+            code = paint(printable(user_code), "bold", enabled=self._colour)
             print(f"  Check that the page shows the code {code}", file=sys.stderr)
         sys.stderr.flush()
 
@@ -172,13 +189,14 @@ class TerminalLoginUI(LoginUI):
         if not self._live:
             if message not in self._said:
                 self._said.add(message)
-                print(f"awsenv: {message}...", file=sys.stderr)
+                print(f"awsenv: {printable(message)}...", file=sys.stderr)
             return
         frame = self._FRAMES[self._frame % len(self._FRAMES)]
         self._frame += 1
         left = int(max(0, seconds_left))
         sys.stderr.write(
-            f"\r{frame} {message} ({left // 60}:{left % 60:02d} left, Ctrl-C to cancel)\x1b[K"
+            f"\r{frame} {printable(message)} "
+            f"({left // 60}:{left % 60:02d} left, Ctrl-C to cancel)\x1b[K"
         )
         sys.stderr.flush()
 

@@ -262,8 +262,12 @@ def _obtain(
 ) -> Keys:
     import botocore.session
 
+    from awsenv import net
+
     try:
         session = botocore.session.Session(profile=profile)
+        # Every client botocore makes for this chain (STS, SSO) gets awsenv's timeouts and retries.
+        session.set_default_client_config(net.botocore_config(environ))
         if not session.get_config_variable("region"):
             # botocore reads AWS_DEFAULT_REGION only; the AWS CLI v2 also AWS_REGION (first)
             fallback = region or environ.get("AWS_REGION")
@@ -344,6 +348,10 @@ def _resolve(session: object) -> Keys:
             hint="a profile needs keys, a role, SSO, web identity or credential_process",
         )
     frozen = credentials.get_frozen_credentials()
+    from awsenv import log
+
+    log.remember_secret(frozen.secret_key)
+    log.remember_secret(frozen.token)
     if not frozen.access_key or not frozen.secret_key:
         raise CredentialsUnavailable("botocore returned empty credentials")
     return Keys(frozen.access_key, frozen.secret_key, frozen.token or None, _expiry(credentials))
@@ -502,6 +510,14 @@ def _map_error(exc: Exception, environ: Mapping[str, str], trace: _Trace) -> Aws
         )
     if isinstance(exc, bx.BotoCoreError):
         return CredentialsUnavailable(f"profile {profile!r}: {_one_line(str(exc))}")
+    from botocore.parsers import ResponseParserError
+
+    if isinstance(exc, ResponseParserError):  # its message holds the body: never shown
+        return CredentialsUnavailable(
+            f"{_service_name(trace.last_service)} sent an answer that cannot be read "
+            f"(for profile {profile!r}; its text is not shown)",
+            hint="check AWS_ENDPOINT_URL* and the profile's endpoint settings",
+        )
     return None
 
 
@@ -536,13 +552,20 @@ def caller_identity(
     answers GetCallerIdentity).
     """
     env = os.environ if environ is None else environ
+    from awsenv import log
+
+    log.remember_secret(keys.secret_access_key)
+    log.remember_secret(keys.session_token)
     trace = _Trace(profile or "default", None)
     with _Swap(env):
         import botocore.exceptions as bx
         import botocore.session
 
         try:
+            from awsenv import net
+
             session = botocore.session.Session(profile=profile)
+            session.set_default_client_config(net.botocore_config(env))
             if not (region or session.get_config_variable("region")):
                 region = "us-east-1"
             session.register("before-call", trace.before_call)

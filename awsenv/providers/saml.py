@@ -149,21 +149,35 @@ def assume_role_with_saml(
         import botocore.exceptions as bx
         import botocore.session
         from botocore import UNSIGNED
-        from botocore.config import Config
+        from botocore.parsers import ResponseParserError
 
+        from awsenv import log, net
+
+        log.remember_secret(assertion.raw_b64)
         endpoint = "STS"
         try:
             session = botocore.session.Session(profile=profile)
             region = region or session.get_config_variable("region") or "us-east-1"
             client = session.create_client(
-                "sts", region_name=region, config=Config(signature_version=UNSIGNED)
+                "sts",
+                region_name=region,
+                config=net.botocore_config(environ, signature_version=UNSIGNED),
             )
+            net.guard_client(client, "STS", environ)
             endpoint = f"STS at {client.meta.endpoint_url}"
             answer = client.assume_role_with_saml(**params)  # type: ignore[attr-defined]
         except AwsenvError:
             raise
         except bx.ClientError as exc:
-            raise _client_error(exc, role, assertion, asked) from None
+            raise _client_error(exc, role, assertion, asked, endpoint) from None
+        except ResponseParserError:
+            # botocore puts the body into this message: it is never shown
+            raise SamlAssumeFailed(
+                f"{endpoint} answered AssumeRoleWithSAML for role {role.role_arn} with something "
+                "that is not an STS answer (its text is not shown)",
+                role.role_arn,
+                hint="check AWS_ENDPOINT_URL_STS and the profile's endpoint settings",
+            ) from None
         except (bx.EndpointConnectionError, bx.ConnectionError, bx.HTTPClientError):
             raise EndpointUnreachable(
                 f"cannot reach {endpoint} to assume role {role.role_arn} with SAML",
@@ -189,6 +203,8 @@ def assume_role_with_saml(
     credentials = answer.get("Credentials") or {}
     access_key = credentials.get("AccessKeyId")
     secret_key = credentials.get("SecretAccessKey")
+    log.remember_secret(secret_key)
+    log.remember_secret(credentials.get("SessionToken"))
     if not access_key or not secret_key:
         raise SamlAssumeFailed(
             f"STS returned no credentials for role {role.role_arn}", role.role_arn
@@ -202,7 +218,7 @@ def assume_role_with_saml(
 
 
 def _client_error(
-    exc: Exception, role: SamlRole, assertion: Assertion, asked: int | None
+    exc: Exception, role: SamlRole, assertion: Assertion, asked: int | None, endpoint: str = "STS"
 ) -> SamlAssumeFailed:
     response = getattr(exc, "response", {}) or {}
     error = response.get("Error", {}) if isinstance(response, dict) else {}
@@ -210,6 +226,16 @@ def _client_error(
     message = str(error.get("Message", "")) if isinstance(error, dict) else ""
     message = _redact(message, assertion) or code or "no message"
     arn = role.role_arn
+    meta = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
+    status = meta.get("HTTPStatusCode") if isinstance(meta, dict) else None
+    if isinstance(status, int) and status >= 500:
+        tries = int(meta.get("RetryAttempts", 0) or 0) + 1
+        return SamlAssumeFailed(
+            f"{endpoint} failed AssumeRoleWithSAML for role {arn} "
+            f"(HTTP {status}, {code[:80] or 'no code'}) {tries} time{'s' if tries != 1 else ''}",
+            arn,
+            hint="STS may be busy or down; try again in a minute",
+        )
     if code == "AccessDenied":
         return SamlRoleDenied(
             f"role {arn} denied to the SAML assertion: {message}",

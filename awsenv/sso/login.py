@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 DEVICE = "device"
 PKCE = "pkce"
+# A token that cannot be refreshed (IAM Identity Center unreachable) is still used if at least
+# this much of it is left.
+USABLE_MARGIN = 60
 
 
 class LoginOptions:
@@ -105,7 +108,15 @@ def ensure_token(
                 ui.done()
                 return token.expires_at, False
             if sess.refreshable:
-                refreshed = _refresh(environ, sess, token, profile=profile)
+                try:
+                    refreshed = oidc.refresh(environ, sess, token, profile=profile)
+                except oidc.ServiceUnavailable:
+                    # Unreachable or failing: keep using the token while it lasts (as botocore
+                    # does), rather than sending the user to a browser that cannot help.
+                    if token.expires_at - now > USABLE_MARGIN:
+                        ui.done()
+                        return token.expires_at, False
+                    raise
                 if refreshed is not None:
                     tokens.save_token(environ, sess, refreshed)
                     ui.done()
@@ -125,30 +136,18 @@ def ensure_token(
                     environ, sess, profile=profile, ui=ui, port=port, timeout=options.timeout
                 )
             else:
-                token = oidc.device_login(environ, sess, profile=profile, ui=ui)
+                token = oidc.device_login(
+                    environ, sess, profile=profile, ui=ui, timeout=options.timeout
+                )
         except oidc.aws_errors() as exc:
-            failure = oidc.network_error(exc, _endpoint(environ, sess))
+            failure = oidc.failure(exc, _endpoint(environ, sess))
             if failure is not None:
                 raise failure from None
-            code = oidc.error_code(exc)
-            if code is not None:
-                raise oidc.LoginFailed(f"IAM Identity Center refused the login ({code})") from None
             raise
         finally:
             ui.done()
         tokens.save_token(environ, sess, token)
         return token.expires_at, True
-
-
-def _refresh(
-    environ: Mapping[str, str], sess: tokens.SsoSession, token: tokens.Token, *, profile: str | None
-) -> tokens.Token | None:
-    from awsenv.sso import oidc
-
-    try:
-        return oidc.refresh(environ, sess, token, profile=profile)
-    except oidc.aws_errors():  # any failed refresh falls back to a login
-        return None
 
 
 def _configured_port(settings: Mapping[str, object]) -> int:

@@ -96,6 +96,26 @@ class QuietHandler(BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True
 
+    def send_huge(self, size: int, stopping: threading.Event) -> None:
+        """Answer 200 with an ``size``-byte JSON body, streamed (never built in memory)."""
+        head, tail = b'{"padding": "', b'"}'
+        filler = max(size - len(head) - len(tail), 0)
+        self.close_connection = True
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(head) + filler + len(tail)))
+            self.end_headers()
+            self.wfile.write(head)
+            chunk = b"x" * 65536
+            while filler > 0 and not stopping.is_set():
+                piece = chunk if filler >= len(chunk) else chunk[:filler]
+                self.wfile.write(piece)
+                filler -= len(piece)
+            self.wfile.write(tail)
+        except OSError:
+            pass
+
     def reset(self) -> None:
         """Drop the connection with a TCP reset, answering nothing."""
         self.close_connection = True

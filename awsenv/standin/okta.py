@@ -62,7 +62,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/login/token/sso"): "Saml",
     ("GET", "/login/token/sso"): "Saml",
 }
-FAULTS = frozenset({"status", "raw", "huge_body"})
+FAULTS = frozenset({"status", "raw", "huge_body", "delay", "reset", "error"})
 _USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 _OAUTH_STATUS = {"invalid_client": 401, "server_error": 500}
 
@@ -266,8 +266,10 @@ class OktaStandIn(LoopbackStandIn):
         """Queue faults for ``operation``; each request to it consumes one step, in order.
 
         Steps: ``("status", code)`` an OAuth error body with that HTTP status;
+        ``("error", code)`` an OAuth error (``"slow_down"``, ``"invalid_grant"``...);
         ``("raw", status, body, content_type)`` exactly that; ``("huge_body", n)`` a 200 whose
-        JSON body is ``n`` bytes long.
+        JSON body is ``n`` bytes long (streamed); ``("delay", seconds)`` wait, then answer
+        normally; ``("reset",)`` close the connection with a TCP reset.
         """
         for step in steps:
             if not step or step[0] not in FAULTS:
@@ -355,8 +357,20 @@ class OktaStandIn(LoopbackStandIn):
             queue = self._scripts.get(operation)
             step = queue.pop(0) if queue else None
         if step is not None:
-            handler.send(self._fault(step))
-            return
+            kind = step[0]
+            if kind == "delay":
+                if self._stopping.wait(float(step[1])):
+                    handler.reset()
+                    return
+            elif kind == "reset":
+                handler.reset()
+                return
+            elif kind == "huge_body":
+                handler.send_huge(int(step[1]), self._stopping)
+                return
+            else:
+                handler.send(self._fault(step))
+                return
         try:
             reply = self._answer(operation, handler, query, form)
         except OAuthError as exc:
@@ -367,6 +381,8 @@ class OktaStandIn(LoopbackStandIn):
 
     def _fault(self, step: Step) -> Reply:
         kind = step[0]
+        if kind == "error":
+            return _oauth_error_reply(str(step[1]), f"scripted {step[1]}")
         if kind == "status":
             status = int(step[1])
             error = {400: "invalid_request", 401: "invalid_client"}.get(status, "server_error")
@@ -376,10 +392,7 @@ class OktaStandIn(LoopbackStandIn):
             status, payload, content_type = step[1], step[2], step[3]
             data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
             return Reply(int(status), data, (("Content-Type", str(content_type)),))
-        size = int(step[1])
-        head, tail = b'{"padding": "', b'"}'
-        body = head + b"x" * max(size - len(head) - len(tail), 0) + tail
-        return Reply(200, body, (("Content-Type", "application/json"),))
+        raise ValueError(f"unknown fault step {step!r}")
 
     def _answer(
         self, operation: str, handler: _Handler, query: dict[str, str], form: dict[str, str]
