@@ -286,9 +286,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a bug: one redacted line, never a raw traceback
         from awsenv import log, ui
 
+        # The type only: an exception's text can hold an answer's body (botocore's do).
         ui.error(
-            log.redact(f"unexpected {type(exc).__name__}: {exc}"),
-            "this is a bug in awsenv; run again with --debug and report what it prints",
+            f"unexpected {type(exc).__name__}",
+            "this is a bug in awsenv; run again with --debug and report what it prints "
+            "(secrets are redacted there)",
         )
         log.traceback_if_debug()
         return EXIT_FAILURE

@@ -268,3 +268,36 @@ def test_no_argument_is_named_command_which_would_hide_the_subcommand():
     for command in clispec.COMMANDS:
         names = [p.name for p in command.positionals] + [o.dest for o in command.options]
         assert "command" not in names, command.name
+
+
+def test_a_bug_ends_as_one_line_naming_only_the_exception_type(monkeypatch, capsys):
+    def broken(args, environ):
+        raise RuntimeError("body: accessToken=SECRET-IN-BODY")
+
+    monkeypatch.setattr(cli, "dispatch", broken)
+    assert cli.main(["list"]) == 1
+    err = capsys.readouterr().err
+    assert "unexpected RuntimeError" in err
+    assert "SECRET-IN-BODY" not in err
+    assert "Traceback" not in err
+
+
+def test_debug_shows_the_bug_as_a_redacted_traceback(monkeypatch, capsys):
+    from awsenv import log
+
+    log.remember_secret("registered-secret-value")
+
+    def broken(args, environ):
+        raise RuntimeError("registered-secret-value and accessToken=SECRET-IN-BODY")
+
+    monkeypatch.setattr(cli, "dispatch", broken)
+    state = {"enabled": False}
+    monkeypatch.setattr(log, "_state", state)
+    # only the flag: the real enable() would leave handlers on the process's loggers
+    monkeypatch.setattr(log, "enable", lambda: state.update(enabled=True))
+    assert cli.main(["--debug", "list"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert "RuntimeError" in err
+    assert "registered-secret-value" not in err
+    assert "SECRET-IN-BODY" not in err
