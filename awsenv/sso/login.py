@@ -90,7 +90,6 @@ def ensure_token(
         if expiry is not None:
             return expiry, False
     from awsenv import cache
-    from awsenv.sso import oidc
 
     waited = []
 
@@ -108,6 +107,8 @@ def ensure_token(
                 ui.done()
                 return token.expires_at, False
             if sess.refreshable:
+                from awsenv.sso import oidc
+
                 try:
                     refreshed = oidc.refresh(environ, sess, token, profile=profile)
                 except oidc.ServiceUnavailable:
@@ -129,6 +130,10 @@ def ensure_token(
             from awsenv import ui as terminal
 
             terminal.info(reason)
+        # Only now: a shell that waited on the lock usually finds the token saved above, and
+        # the OIDC client (botocore) costs a hundred shells that wait together a lot of CPU.
+        from awsenv.sso import oidc
+
         port = options.port or _configured_port(settings)
         try:
             if flow == PKCE:
