@@ -182,7 +182,8 @@ COMMANDS: tuple[Command, ...] = (
         description=(
             "Renew what this shell exports for its current profile (AWSENV_PROFILE). While the "
             "SSO session or the role's source is still valid this needs no browser and no "
-            "prompt; otherwise it logs in as 'use' would."
+            "prompt; otherwise it logs in as 'use' would. The prompt shows ↻ when it is due. "
+            "Example: awsenv use dev --keys; (an hour later) awsenv refresh"
         ),
         options=(
             Option(("--device-code",), "SSO: log in with the device-code flow instead of PKCE"),
@@ -360,7 +361,8 @@ COMMANDS: tuple[Command, ...] = (
             "profiles that cannot refresh), file modes, torn cache files, variables that "
             "override the profile and the shell integration. --fix applies the config "
             "changes it shows as a diff, keeping everything else byte for byte (a backup goes "
-            "next to the file)."
+            "next to the file). Exit status 1 while problems remain. Example: awsenv doctor, "
+            "then awsenv doctor --fix"
         ),
         options=(
             _JSON,
