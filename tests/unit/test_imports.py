@@ -239,3 +239,5 @@ def test_cached_use_opens_each_file_once_and_never_parses_the_config(env, profil
     for path in opened:
         assert "/.cache/awsenv/" in path, path
     assert any("/index/" in path for path in opened)
+    # not the list of every profile name either (large at 10 000 profiles)
+    assert not [path for path in opened if path.endswith("/meta")]
