@@ -8,6 +8,8 @@ never leaves a stale variable behind and ``unset`` puts the shell back exactly a
 
 from __future__ import annotations
 
+from awsenv import log
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -52,6 +54,10 @@ class Keys:
         self.secret_access_key = secret_access_key
         self.session_token = session_token
         self.expiration = expiration  # Unix epoch seconds, UTC
+        # Every secret that becomes a Keys (static, cached, portal, STS, SAML) is masked in the
+        # --debug log and in error text from here on, wherever it came from.
+        log.remember_secret(secret_access_key)
+        log.remember_secret(session_token)
 
     def __repr__(self) -> str:
         return f"Keys(access_key_id={self.access_key_id[:4]}..., expiration={self.expiration})"

@@ -9,12 +9,12 @@ also covers botocore's own debug lines.
 
 from __future__ import annotations
 
-import re
 import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import logging
+    import re
 
 MASK = "<redacted>"
 _MIN_SECRET = 6  # shorter values would mask ordinary words
@@ -31,14 +31,27 @@ _FIELDS = (
     "x-amz-security-token|x-amz-sso_bearer_token|authorization|SigninToken|"
     "AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN"
 )
-# "field": "value", 'field': b'value', field=value (query strings, form bodies, env lines)
-_KEY_VALUE = re.compile(
+# "field": "value", 'field': b'value', field=value (query strings, form bodies, env lines). The
+# opening quote is taken atomically (a lookahead and its backreference), so a value already
+# masked (b'<redacted>') is left alone rather than masking its `b` prefix; that `b` is lower
+# case only, or the B of `Authorization: Bearer TOKEN` was taken for it and TOKEN kept.
+_KEY_VALUE = (
     r"""(?i)(["']?\b(?:"""
     + _FIELDS
-    + r""")\b["']?\s*[:=]\s*b?["']?)((?:Bearer\s+)?[^"'&,\s}<>;)\]]+)"""
+    + r""")\b["']?\s*[:=]\s*(?=((?:(?-i:b)["']|["'])?))\2)((?:Bearer\s+)?[^"'&,\s}<>;)\]]+)"""
 )
 # <SecretAccessKey>value</SecretAccessKey> in STS's XML answers
-_XML = re.compile(r"(?i)(<(SecretAccessKey|SessionToken|SAMLAssertion|SigninToken)>)([^<]*)(</)")
+_XML = r"(?i)(<(SecretAccessKey|SessionToken|SAMLAssertion|SigninToken)>)([^<]*)(</)"
+_compiled: list[re.Pattern[str]] = []
+
+
+def _patterns() -> list[re.Pattern[str]]:
+    """Compile the field patterns on first use: ``re`` costs more than a cached ``use`` may."""
+    if not _compiled:
+        import re
+
+        _compiled.extend((re.compile(_XML), re.compile(_KEY_VALUE)))
+    return _compiled
 
 
 def enabled() -> bool:
@@ -57,8 +70,9 @@ def redact(text: str) -> str:
     for secret in sorted(_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
-    text = _XML.sub(lambda m: m.group(1) + MASK + m.group(4), text)
-    return _KEY_VALUE.sub(lambda m: m.group(1) + MASK, text)
+    xml, key_value = _patterns()
+    text = xml.sub(lambda m: m.group(1) + MASK + m.group(4), text)
+    return key_value.sub(lambda m: m.group(1) + MASK, text)
 
 
 def debug(message: str, *args: object) -> None:

@@ -24,7 +24,9 @@ def login_options(args: Args, environ: Mapping[str, str]) -> LoginOptions:
     from awsenv.sso.login import LoginOptions
 
     timeout_text = environ.get("AWSENV_LOGIN_TIMEOUT", "")
-    timeout = float(timeout_text) if timeout_text.replace(".", "", 1).isdigit() else 600.0
+    number = timeout_text.replace(".", "", 1)
+    # ASCII only: "²".isdigit() is True, and float("²") raises
+    timeout = float(timeout_text) if number.isascii() and number.isdigit() else 600.0
     return LoginOptions(
         device_code=bool(args.get("device_code")),
         no_browser=bool(args.get("no_browser")),
@@ -116,6 +118,10 @@ def ensure_login(
     if terminal.signed_in:
         # the start of the session IAM Identity Center will end (see tokens.renewable_until)
         tokens.record_login(environ, sess, int(time.time()))
+    from awsenv import log
+
+    what = f"sso-session {sess.name}" if sess.name else sess.start_url
+    log.debug("%s: %s", what, "signed in or refreshed" if logged_in else "cached token reused")
     if logged_in:
         ui.info(describe_login(sess, expiry))
     return expiry
@@ -131,6 +137,7 @@ def with_token(
     environ: Mapping[str, str],
 ) -> T:
     """Return ``call(access_token)`` after a login if needed; a rejected token gets one more."""
+    from awsenv import log
     from awsenv.errors import AwsenvError
     from awsenv.sso import portal, tokens
 
@@ -139,10 +146,13 @@ def with_token(
         token = tokens.load_token(environ, sess)
         if token is None:  # pragma: no cover - ensure_login just saved it
             raise AwsenvError("the SSO token vanished from the cache right after the login")
+        log.remember_secret(token.access_token)
+        log.remember_secret(token.refresh_token)
         try:
             return call(token.access_token)
         except portal.TokenRejected:
             if attempt == 2:
                 raise
+            log.debug("the portal rejected the cached token; signing in again")
             tokens.remove_token(environ, sess)  # revoked elsewhere: log in once more
     raise AssertionError("unreachable")  # pragma: no cover

@@ -95,13 +95,23 @@ def saml_keys(
     if not args.get("force_login") and not args.get("saml_assertion"):
         cached = cached_keys(environ, resolved.name, preset)
         if cached is not None:
+            from awsenv import log
+
+            log.debug("profile %r: SAML keys from awsenv's cache", resolved.name)
             return cached
-    assertion = saml.parse(_assertion_text(resolved, args, environ))
+    from awsenv import log
+
+    log.debug("profile %r: no cached SAML keys; reading the assertion", resolved.name)
+    text = _assertion_text(resolved, args, environ)
+    log.remember_secret(text.strip())
+    assertion = saml.parse(text)
     picker = saml_provider.tty_picker if mfa.have_tty() else None
     role = saml.choose(assertion.roles, preset=preset, picker=picker)
     duration_text = section.get("duration_seconds")
     duration = (
-        int(duration_text) if isinstance(duration_text, str) and duration_text.isdigit() else None
+        int(duration_text)
+        if isinstance(duration_text, str) and duration_text.isascii() and duration_text.isdigit()
+        else None
     )
     region = section.get("region")
     keys = saml_provider.assume_role_with_saml(

@@ -57,7 +57,8 @@ def run(args: Args, environ: Mapping[str, str]) -> NoReturn:
     files = ConfigFiles(environ)
     resolved = profiles.resolve(files, name)
     region_arg = args.get("region")
-    region = check_region(str(region_arg)) if region_arg else resolved.region
+    # `--region ""` is a usage error, not "no --region" (it used to export the profile's)
+    region = check_region(str(region_arg)) if region_arg is not None else resolved.region
     keys = _creds.keys_for(files, resolved, args, environ)
     env = child_environment(environ, name, keys, region)
     try:

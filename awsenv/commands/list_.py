@@ -96,14 +96,9 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     """Return the table (or JSON with --json)."""
     found = rows(environ)
     if args.get("json"):
-        import json
+        from awsenv.commands.status import json_text
 
-        return (
-            json.dumps(
-                [{**r, "active": r["active"] == "yes"} for r in found], indent=2, ensure_ascii=False
-            )
-            + "\n"
-        )
+        return json_text([{**r, "active": r["active"] == "yes"} for r in found])
     if not found:
         ui.info("no profiles found; add some to ~/.aws/config (see 'aws configure')")
         return ""

@@ -15,11 +15,25 @@ if TYPE_CHECKING:
     from awsenv.cli import Args
 
 
+# JSON lets DEL, the C1 controls (0x9b is CSI on 8-bit terminals) and the line separators stand
+# raw inside strings; a hostile profile name would then reach the terminal as a control code.
+_JSON_RAW = {code: f"\\u{code:04x}" for code in [*range(0x7F, 0xA0), 0x2028, 0x2029]}
+
+
+def json_text(value: object) -> str:
+    """Return ``value`` as indented JSON, non-ASCII kept but every control character escaped."""
+    import json
+
+    return json.dumps(value, indent=2, ensure_ascii=False).translate(_JSON_RAW) + "\n"
+
+
 def facts(environ: Mapping[str, str]) -> dict[str, object]:
     """Collect the state of this shell from its environment (no network, no login)."""
     profile = environ.get(AWSENV_PROFILE) or environ.get("AWS_PROFILE")
     expiration_text = environ.get(AWSENV_EXPIRATION, "")
-    expiration = int(expiration_text) if expiration_text.isdigit() else None
+    # ASCII digits only, as the prompt reads it: "²".isdigit() is True, and int("²") raises
+    ascii_digits = expiration_text.isascii() and expiration_text.isdigit()
+    expiration = int(expiration_text) if ascii_digits else None
     mode = "keys" if environ.get("AWS_ACCESS_KEY_ID") else "profile" if profile else None
     kind = None
     if profile:
@@ -48,9 +62,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
 
         state["identity"] = identity(environ)
     if args.get("json"):
-        import json
-
-        return json.dumps(state, indent=2, ensure_ascii=False) + "\n"
+        return json_text(state)
     if not state["active"]:
         return "no profile is active in this shell (awsenv use PROFILE)\n"
     colour = ui.use_colour(sys.stdout, environ)

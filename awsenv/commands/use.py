@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from awsenv import exports, profiles, shells
+from awsenv import exports, log, profiles, shells
 from awsenv.commands import changes, check_region, wrapper_dialect
 from awsenv.config import ConfigFiles
 from awsenv.errors import UsageError
@@ -102,7 +102,9 @@ def sso_keys(
     if not args.get("force_login"):
         cached = tokens.load_role_credentials(environ, sess, account, role)
         if cached is not None:
+            log.debug("profile %r: role credentials from ~/.aws/cli/cache", name)
             return cached
+    log.debug("profile %r: asking the portal for %s/%s credentials", name, account, role)
     keys = _login.with_token(
         files,
         sess,
@@ -173,6 +175,7 @@ def _role_profile(
     cached = None
     if resolved.kind in (profiles.ASSUME_ROLE, profiles.WEB_IDENTITY):
         cached = rolecache.cached_role_expiry(environ, resolved.section)
+    log.debug("profile %r: cached role session %s", name, "found" if cached else "missing")
     if cached is None:
         from awsenv.commands import _creds
 
@@ -190,8 +193,15 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         raise UsageError("the profile name is empty", hint="'awsenv list' shows every profile")
     files = ConfigFiles(environ)
     resolved = profiles.resolve(files, name)
+    log.debug(
+        "profile %r: %s, chain %s",
+        name,
+        resolved.kind,
+        " -> ".join(f"{n} ({k})" for n, k in resolved.chain),
+    )
     region_arg = args.get("region")
-    region = check_region(str(region_arg)) if region_arg else resolved.region
+    # `--region ""` is a usage error, not "no --region" (it used to export the profile's)
+    region = check_region(str(region_arg)) if region_arg is not None else resolved.region
     kind = resolved.kind
     if args.get("keys") or args.get("write_credentials") or kind in (profiles.SAML, profiles.OKTA):
         from awsenv.commands import _creds
