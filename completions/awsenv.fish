@@ -16,14 +16,19 @@
 
 complete -c awsenv -e
 
+# The prefix is the token as fish reads it: `commandline -ct` is the token as typed, with its
+# quotes and backslashes (`a\ b`), so it is unescaped first; a token fish cannot unescape yet
+# (an open quote) sends no prefix, and fish filters all names itself.
 function __awsenv_complete_profiles --description 'awsenv: profile names for completion'
+    set -l typed (commandline -ct | string unescape 2>/dev/null)
     # One name per line; the core leaves out names with control characters.
-    command __AWSENV_CORE__ __complete profiles (commandline -ct) 2>/dev/null
+    command __AWSENV_CORE__ __complete profiles -- $typed 2>/dev/null
 end
 
 function __awsenv_complete_sso_sessions --description 'awsenv: sso-session names for completion'
+    set -l typed (commandline -ct | string unescape 2>/dev/null)
     # One name per line, as for profiles above.
-    command __AWSENV_CORE__ __complete sso-sessions (commandline -ct) 2>/dev/null
+    command __AWSENV_CORE__ __complete sso-sessions -- $typed 2>/dev/null
 end
 
 function __awsenv_subcommand_is --description 'awsenv: is the subcommand one of the arguments'

@@ -761,11 +761,6 @@ def test_completion_offers_hostile_profile_names_as_data(world: World, shell: Sh
     FIGURES[f"paths x strings: completion ({shell.name})"] += len(NAMES)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="completions/awsenv.fish passes `commandline -ct` (the token as typed, with its "
-    "quotes and backslashes) as the prefix, so `awsenv use a\\ b<TAB>` offers nothing",
-)
 def test_fish_completion_offers_a_hostile_name_typed_escaped(world: World) -> None:
     require_tool("fish")
     names, groups = _complete(world, SHELLS["fish"])
