@@ -62,7 +62,7 @@ function __awsenv_prompt_segment --description 'Print the awsenv prompt segment'
 
     # A profile name is any string: control characters (ESC, newline, C1) would
     # repaint the terminal, so they become `?`.
-    set -l name (string replace -ra -- '[\x00-\x1f\x7f-\x9f]' '?' "$AWSENV_PROFILE")
+    set -l name (string replace -ra -- '[\x00-\x1f\x7f-\x9f\x{2028}\x{2029}]' '?' "$AWSENV_PROFILE")
     set -l left
     set -l color 32
 

@@ -174,7 +174,7 @@ def render(
 
 def sanitized(name: str) -> str:
     """Return the name as the segment shows it: control characters become `?`."""
-    return re.sub(r"[\x00-\x1f\x7f-\x9f]", "?", name)
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", "?", name)
 
 
 def expected(
@@ -486,3 +486,11 @@ def test_hostile_renewable_values_never_run_and_count_as_absent(variant, home, t
     cases = [Case(profile="p", expiration=_in(3930), renewable=value) for value in hostile]
     prompts = render(variant, cases, home, tmp_path)  # render() asserts no CANARY file
     _assert_match(prompts, [expected(variant, c, left="1h0[45]m") for c in cases])
+
+
+def test_line_and_paragraph_separators_are_shown_as_question_marks(variant, home, tmp_path):
+    # U+2028/U+2029 move the cursor in some terminals; every shell shows them as `?`
+    cases = [Case(profile="a\u2028b\u2029c", expiration=_in(3930))]
+    prompts = render(variant, cases, home, tmp_path)
+    _assert_match(prompts, [expected(variant, cases[0], left="1h0[45]m")])
+    assert "a?b?c" in prompts[0]
