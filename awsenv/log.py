@@ -113,6 +113,19 @@ def enable() -> None:
         logger.setLevel(logging.DEBUG)
         logger.addHandler(handler)
         logger.propagate = False
+    # Request parameters and response bodies hold tokens and keys in shapes no pattern can
+    # foresee: those lines are left out rather than trusted to redaction.
+    handler.addFilter(_NoBodies())
+
+
+class _NoBodies:
+    """Drop botocore's debug lines that print whole request parameters or response bodies."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "botocore.parsers":
+            return False
+        message = record.msg if isinstance(record.msg, str) else ""
+        return not (record.name == "botocore.endpoint" and message.startswith("Making request"))
 
 
 def traceback_if_debug() -> None:
