@@ -605,10 +605,10 @@ def test_hostile_numbers_in_settings_are_ignored_not_fatal() -> None:
 
 # --- the prompt segment: the hostile string as AWSENV_PROFILE and as AWSENV_EXPIRATION ----------
 
-# What each shell's segment replaces with `?`: C0 and C1 controls; bash and zsh use
-# [[:cntrl:]], which glibc's UTF-8 locales extend to U+2028 and U+2029.
+# What each shell's segment replaces with `?`: C0 and C1 controls and U+2028/U+2029 (bash and
+# zsh through [[:cntrl:]], which glibc's UTF-8 locales extend to them; fish names them).
 _SANITIZE = {
-    "fish": re.compile(r"[\x00-\x1f\x7f-\x9f]"),
+    "fish": re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"),
     "bash": re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"),
     "zsh": re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"),
 }
