@@ -305,7 +305,11 @@ COMMANDS: tuple[Command, ...] = (
                 metavar="CODE",
             ),
             Option(("--device-code",), "SSO: log in with the device-code flow instead of PKCE"),
-            Option(("--no-browser",), "never open a browser; print the URL (and code) on stderr"),
+            Option(
+                ("--no-browser",),
+                "SSO: print the login URL (and code) on stderr instead of opening a browser "
+                "(the console itself opens only in a browser, or with --print)",
+            ),
         ),
     ),
     Command(
