@@ -121,6 +121,11 @@ class Command:
 
 
 _JSON = Option(("--json",), "print JSON instead of a table")
+_DEVICE_CODE = Option(("--device-code",), "SSO: log in with the device-code flow instead of PKCE")
+_NO_BROWSER = Option(("--no-browser",), "never open a browser; print the URL (and code) on stderr")
+_MFA_CODE = Option(
+    ("--mfa-code",), "MFA code for AssumeRole (otherwise asked on the terminal)", metavar="CODE"
+)
 
 COMMANDS: tuple[Command, ...] = (
     Command(
@@ -140,13 +145,9 @@ COMMANDS: tuple[Command, ...] = (
                 metavar="REGION",
                 complete="regions",
             ),
-            Option(("--device-code",), "SSO: log in with the device-code flow instead of PKCE"),
-            Option(("--no-browser",), "never open a browser; print the URL (and code) on stderr"),
-            Option(
-                ("--mfa-code",),
-                "MFA code for AssumeRole (otherwise asked on the terminal)",
-                metavar="CODE",
-            ),
+            _DEVICE_CODE,
+            _NO_BROWSER,
+            _MFA_CODE,
             Option(
                 ("--role",),
                 "SAML/Okta: the role ARN to assume when several are offered",
@@ -186,8 +187,8 @@ COMMANDS: tuple[Command, ...] = (
             "Example: awsenv use dev --keys; (an hour later) awsenv refresh"
         ),
         options=(
-            Option(("--device-code",), "SSO: log in with the device-code flow instead of PKCE"),
-            Option(("--no-browser",), "never open a browser; print the URL (and code) on stderr"),
+            _DEVICE_CODE,
+            _NO_BROWSER,
         ),
         changes_env=True,
     ),
@@ -210,13 +211,9 @@ COMMANDS: tuple[Command, ...] = (
                 metavar="REGION",
                 complete="regions",
             ),
-            Option(
-                ("--mfa-code",),
-                "MFA code for AssumeRole (otherwise asked on the terminal)",
-                metavar="CODE",
-            ),
-            Option(("--device-code",), "SSO: log in with the device-code flow instead of PKCE"),
-            Option(("--no-browser",), "never open a browser; print the URL (and code) on stderr"),
+            _MFA_CODE,
+            _DEVICE_CODE,
+            _NO_BROWSER,
         ),
     ),
     Command(
@@ -234,7 +231,7 @@ COMMANDS: tuple[Command, ...] = (
                 "SAML/Okta: the role ARN to assume when several are offered",
                 metavar="ARN",
             ),
-            Option(("--no-browser",), "never open a browser; print the URL (and code) on stderr"),
+            _NO_BROWSER,
         ),
     ),
     Command(
@@ -258,7 +255,7 @@ COMMANDS: tuple[Command, ...] = (
                 complete="sso-sessions",
             ),
             Option(("--device-code",), "use the device-code flow instead of PKCE"),
-            Option(("--no-browser",), "never open a browser; print the URL (and code) on stderr"),
+            _NO_BROWSER,
             Option(("--force",), "log in again even if the current login is still valid"),
         ),
     ),
@@ -299,12 +296,8 @@ COMMANDS: tuple[Command, ...] = (
                 metavar="REGION",
                 complete="regions",
             ),
-            Option(
-                ("--mfa-code",),
-                "MFA code for AssumeRole (otherwise asked on the terminal)",
-                metavar="CODE",
-            ),
-            Option(("--device-code",), "SSO: log in with the device-code flow instead of PKCE"),
+            _MFA_CODE,
+            _DEVICE_CODE,
             Option(
                 ("--no-browser",),
                 "SSO: print the login URL (and code) on stderr instead of opening a browser "
