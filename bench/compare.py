@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.hotpaths import write_profiles
+from bench.fixtures import write_profiles
 
 PYTHON = sys.executable
 REPO = Path(__file__).resolve().parent.parent
