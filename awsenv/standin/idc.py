@@ -493,26 +493,7 @@ class IdentityCenterStandIn(LoopbackStandIn):
             data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
             handler.send(Reply(int(status), data, (("Content-Type", str(content_type)),)))
         elif kind == "huge_body":
-            self._huge(handler, int(step[1]))
-
-    def _huge(self, handler: _Handler, size: int) -> None:
-        head, tail = b'{"padding": "', b'"}'
-        filler = max(size - len(head) - len(tail), 0)
-        handler.close_connection = True
-        try:
-            handler.send_response(200)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(head) + filler + len(tail)))
-            handler.end_headers()
-            handler.wfile.write(head)
-            chunk = b"x" * 65536
-            while filler > 0 and not self._stopping.is_set():
-                piece = chunk if filler >= len(chunk) else chunk[:filler]
-                handler.wfile.write(piece)
-                filler -= len(piece)
-            handler.wfile.write(tail)
-        except OSError:
-            pass
+            handler.send_huge(int(step[1]), self._stopping)
 
     def _answer(
         self, operation: str, handler: _Handler, query: dict[str, str], raw: bytes, body: object
