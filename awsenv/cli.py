@@ -12,6 +12,7 @@ import os
 import sys
 
 from awsenv import clispec
+from awsenv.clispec import Args
 from awsenv.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, AwsenvError, UsageError
 
 TYPE_CHECKING = False
@@ -23,18 +24,6 @@ if TYPE_CHECKING:
 _FAST = frozenset(
     {"use", "unset", "region", "refresh", "__complete", "status", "init", "completion"}
 )
-
-
-class Args:
-    """Parsed arguments: the command name plus one attribute per option and positional."""
-
-    def __init__(self, command: str, values: dict[str, object]) -> None:
-        self.command = command
-        self.__dict__.update(values)
-
-    def get(self, name: str, default: object = None) -> object:
-        """Return an argument by name."""
-        return self.__dict__.get(name, default)
 
 
 def _defaults(command: clispec.Command) -> dict[str, object]:

@@ -430,3 +430,15 @@ GLOBAL_OPTIONS = (
 
 BY_NAME = {c.name: c for c in COMMANDS}
 ENV_COMMANDS = tuple(c.name for c in COMMANDS if c.changes_env)
+
+
+class Args:
+    """Parsed arguments: the command name plus one attribute per option and positional."""
+
+    def __init__(self, command: str, values: dict[str, object]) -> None:
+        self.command = command
+        self.__dict__.update(values)
+
+    def get(self, name: str, default: object = None) -> object:
+        """Return an argument by name."""
+        return self.__dict__.get(name, default)

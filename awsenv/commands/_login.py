@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import TypeVar
 
-    from awsenv.cli import Args
+    from awsenv.clispec import Args
     from awsenv.config import ConfigFiles, Section
     from awsenv.sso import tokens
     from awsenv.sso.login import LoginOptions

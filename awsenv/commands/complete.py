@@ -9,7 +9,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from awsenv.cli import Args
+    from awsenv.clispec import Args
 
 
 def _printable_line(value: str) -> bool:

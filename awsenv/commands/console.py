@@ -18,7 +18,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from awsenv.cli import Args
+    from awsenv.clispec import Args
 
 NO_BROWSER_HINT = "add --print to write the sign-in URL on stdout instead"
 

@@ -20,7 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from awsenv.cli import Args
+    from awsenv.clispec import Args
 
 DEMO_CONFIG = """\
 # A throwaway config made by `awsenv demo`; it disappears when the demo shell exits.

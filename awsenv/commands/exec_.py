@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import NoReturn
 
-    from awsenv.cli import Args
+    from awsenv.clispec import Args
 
 
 class CommandNotFound(AwsenvError):

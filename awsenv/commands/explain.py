@@ -16,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from awsenv.cli import Args
+    from awsenv.clispec import Args
 
 _FLOW_NAMES = {
     diagnose.PKCE: "browser sign-in (PKCE)",

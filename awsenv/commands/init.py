@@ -12,7 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from awsenv.cli import Args
+    from awsenv.clispec import Args
 
 
 def core_command(environ: Mapping[str, str]) -> list[str]:

@@ -9,13 +9,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from awsenv.cli import Args
+    from awsenv.clispec import Args
 
 
 def run(args: Args, environ: Mapping[str, str]) -> str:
     """Run ``use`` for the shell's current profile, in the mode (profile or keys) it uses."""
     from awsenv import clispec
-    from awsenv.cli import Args as Arguments
+    from awsenv.clispec import Args as Arguments
     from awsenv.commands import use
 
     profile = environ.get(exports.AWSENV_PROFILE)

@@ -18,7 +18,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from awsenv.cli import Args
+    from awsenv.clispec import Args
     from awsenv.config import Parsed
     from awsenv.configwrite import NewSection
     from awsenv.sso import tokens

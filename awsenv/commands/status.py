@@ -12,7 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from awsenv.cli import Args
+    from awsenv.clispec import Args
 
 
 # JSON lets DEL, the C1 controls (0x9b is CSI on 8-bit terminals) and the line separators stand

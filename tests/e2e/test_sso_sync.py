@@ -34,7 +34,7 @@ aws_secret_access_key = not-a-secret
 
 SHIM = """
 import os, sys
-from awsenv import cli, ui
+from awsenv import cli, clispec, ui
 from awsenv.commands import sso_sync
 from awsenv.errors import AwsenvError
 argv = sys.argv[1:]
@@ -47,7 +47,7 @@ while rest:
     else:
         values[flag[2:].replace("-", "_")] = rest.pop(0)
 try:
-    out = sso_sync.run(cli.Args("sso", values), os.environ)
+    out = sso_sync.run(clispec.Args("sso", values), os.environ)
 except AwsenvError as exc:
     ui.error(exc.message, exc.hint)
     sys.exit(exc.exit_code)

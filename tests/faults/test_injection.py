@@ -594,7 +594,7 @@ def test_status_shows_hostile_profiles_and_expirations_as_text(world: World) -> 
 
 def test_hostile_numbers_in_settings_are_ignored_not_fatal() -> None:
     # Found with "\u00b2": str.isdigit() accepts it and float()/int() raise (an unexpected error).
-    from awsenv.cli import Args
+    from awsenv.clispec import Args
     from awsenv.commands import _login
 
     for h in VALUES:
