@@ -198,3 +198,8 @@ def plan_unset(environ: Mapping[str, str]) -> Plan:
     """Plan that restores the baseline and removes every AWSENV_* variable."""
     values = baseline(environ)
     return _finish(values, {})
+
+
+def changes(plan: Plan, environ: Mapping[str, str]) -> Plan:
+    """Keep only the steps that change something (the environment already holds the rest)."""
+    return [(name, value) for name, value in plan if environ.get(name) != value]

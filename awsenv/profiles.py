@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from awsenv.errors import InvalidProfile, ProfileCycle, ProfileNotFound
+from awsenv.errors import AwsenvError, InvalidProfile, ProfileCycle, ProfileNotFound
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from awsenv.config import ConfigFiles, Section
+    from typing import Protocol
+
+    from awsenv.config import Section
+
+    class ProfileFiles(Protocol):
+        """What the resolver reads: ``config.ConfigFiles`` and ``diagnose``'s parsed files."""
+
+        @property
+        def config_path(self) -> str: ...  # noqa: D102
+
+        def profile(self, name: str) -> Section | None: ...  # noqa: D102
+        def profile_names(self) -> list[str]: ...  # noqa: D102
+        def sso_session(self, name: str) -> Section | None: ...  # noqa: D102
+        def sso_session_names(self) -> list[str]: ...  # noqa: D102
+
 
 # Profile kinds (plain strings: an Enum import costs more than a cached `use` may spend).
 STATIC = "static"
@@ -83,16 +97,23 @@ def account_and_role(section: Section) -> tuple[str | None, str | None]:
 class Resolved:
     """A profile with its kind and the ``source_profile`` chain down to where credentials start."""
 
-    __slots__ = ("chain", "kind", "name", "section")
+    __slots__ = ("chain", "kind", "name", "section", "sections")
 
     def __init__(
-        self, name: str, kind: str, section: Section, chain: tuple[tuple[str, str], ...]
+        self,
+        name: str,
+        kind: str,
+        section: Section,
+        chain: tuple[tuple[str, str], ...],
+        sections: tuple[Section, ...] = (),
     ) -> None:
         self.name = name
         self.kind = kind
         self.section = section
         # (profile name, kind) from this profile to the root; length 1 for a non-role profile
         self.chain = chain
+        # the section of each hop of ``chain`` (empty for a credential_source root)
+        self.sections = sections or (section,)
 
     @property
     def region(self) -> str | None:
@@ -106,8 +127,11 @@ class Resolved:
 
     @property
     def needs_mfa(self) -> bool:
-        """Return True if a role in the chain asks for an MFA code (the profile's own role)."""
-        return self.kind == ASSUME_ROLE and "mfa_serial" in self.section
+        """Return True if a role anywhere in the chain asks for an MFA code."""
+        return any(
+            kind == ASSUME_ROLE and "mfa_serial" in section
+            for (_name, kind), section in zip(self.chain, self.sections)
+        )
 
 
 def suggestions(name: str, names: list[str]) -> list[str]:
@@ -119,7 +143,7 @@ def suggestions(name: str, names: list[str]) -> list[str]:
     return list(dict.fromkeys(folded + close))[:3]
 
 
-def lookup(files: ConfigFiles, name: str) -> Section:
+def lookup(files: ProfileFiles, name: str) -> Section:
     """Return the named profile or raise ProfileNotFound with suggestions."""
     section = files.profile(name)
     if section is None:
@@ -127,107 +151,362 @@ def lookup(files: ConfigFiles, name: str) -> Section:
     return section
 
 
-def _check_own_keys(name: str, section: Section, kind: str) -> None:
+# --- what can be wrong with a profile: found once, raised by resolve, listed by validate ---------
+
+ERROR = "error"  # `use` (or every SDK) fails because of it
+WARNING = "warning"  # works now, but badly or not for long
+
+INVALID_PROFILE = "invalid-profile"
+MISSING_SOURCE_PROFILE = "missing-source-profile"
+MISSING_SSO_SESSION = "missing-sso-session"
+SOURCE_PROFILE_CYCLE = "source-profile-cycle"
+LEGACY_SSO = "legacy-sso"
+MISSING_TOKEN_FILE = "missing-web-identity-token-file"
+
+
+class Issue:
+    """One thing wrong with a profile: a stable id, the profile, what is wrong and what to do.
+
+    ``blocking`` issues make :func:`resolve` raise. A missing web identity token file does not:
+    cached role credentials may still serve the profile, so the provider decides.
+    """
+
+    __slots__ = ("blocking", "chain", "hint", "id", "path", "profile", "severity", "what")
+
+    def __init__(
+        self,
+        id_: str,
+        profile: str,
+        what: str,
+        *,
+        hint: str,
+        severity: str = ERROR,
+        path: str | None = None,
+        chain: tuple[str, ...] = (),
+        blocking: bool | None = None,
+    ) -> None:
+        self.id = id_
+        self.profile = profile
+        self.what = what
+        self.hint = hint
+        self.severity = severity
+        self.path = path
+        self.chain = chain  # the names walked, for a cycle
+        self.blocking = severity == ERROR if blocking is None else blocking
+
+    def message(self, origin: str | None = None) -> str:
+        """Return the one-line message (``origin``, ``path:line``, shown after the name)."""
+        if self.id == SOURCE_PROFILE_CYCLE:
+            return "source_profile cycle: " + " -> ".join(repr(p) for p in self.chain)
+        where = f" ({origin})" if origin else ""
+        return f"profile {self.profile!r}{where}: {self.what}"
+
+    def error(self) -> AwsenvError:
+        """Return the exception ``resolve`` raises for it."""
+        if self.id == SOURCE_PROFILE_CYCLE:
+            return ProfileCycle(self.chain)
+        return InvalidProfile(self.profile, self.what, hint=self.hint)
+
+
+class Walk:
+    """A ``source_profile`` chain as far as it goes: (name, kind, section) per hop, and issues."""
+
+    __slots__ = ("issues", "nodes")
+
+    def __init__(self) -> None:
+        self.nodes: list[tuple[str, str, Section]] = []
+        self.issues: list[Issue] = []
+
+
+def _own_issues(files: ProfileFiles, name: str, section: Section, kind: str) -> list[Issue]:
+    """What is wrong with one profile's own keys (not with the profiles it names)."""
+    found: list[Issue] = []
+
+    def invalid(what: str, hint: str) -> None:
+        found.append(Issue(INVALID_PROFILE, name, what, hint=hint))
+
     if kind in (SAML, OKTA) and "role_arn" in section:
-        raise InvalidProfile(
-            name,
+        invalid(
             "has role_arn, which makes botocore treat it as an AssumeRole profile and fail",
-            hint="rename the key to saml_role_arn",
+            "rename the key to saml_role_arn",
         )
     if kind == STATIC and not (
         "aws_access_key_id" in section and "aws_secret_access_key" in section
     ):
         missing = "aws_secret_access_key" if "aws_access_key_id" in section else "aws_access_key_id"
-        raise InvalidProfile(name, f"has static keys but no {missing}")
-    if kind == WEB_IDENTITY and "role_arn" not in section:
-        raise InvalidProfile(name, "has web_identity_token_file but no role_arn")
+        invalid(
+            f"has static keys but no {missing}",
+            f"add {missing} (botocore raises PartialCredentialsError without it)",
+        )
+    if kind == WEB_IDENTITY:
+        if "role_arn" not in section:
+            invalid(
+                "has web_identity_token_file but no role_arn",
+                "add role_arn: the role the token is exchanged for",
+            )
+        import os
+
+        token_file = _text(section, "web_identity_token_file") or ""
+        if not os.path.isfile(token_file):
+            found.append(
+                Issue(
+                    MISSING_TOKEN_FILE,
+                    name,
+                    f"web_identity_token_file {token_file!r} does not exist",
+                    hint="botocore reads the token from this file on every call: fix the "
+                    "path, or run where the platform writes it",
+                    path=token_file,
+                    blocking=False,
+                )
+            )
+    if kind == OKTA:
+        found += _okta_issues(name, section)
     if kind == SSO:
-        _check_sso(name, section)
+        missing_keys = [k for k in ("sso_account_id", "sso_role_name") if k not in section]
+        if "sso_session" not in section:
+            missing_keys += [k for k in ("sso_start_url", "sso_region") if k not in section]
+        if missing_keys:
+            invalid(
+                "is an SSO profile but lacks " + ", ".join(missing_keys),
+                "add them (aws configure sso writes a complete profile)",
+            )
+    found += _session_issues(files, name, section)
+    if "sso_session" not in section and "sso_start_url" in section:
+        found.append(
+            Issue(
+                LEGACY_SSO,
+                name,
+                "is a legacy SSO profile (sso_start_url without sso_session): its token can "
+                "never be refreshed, so it needs a new login each time the token expires",
+                hint="move sso_start_url and sso_region into an [sso-session] section "
+                "('awsenv doctor' shows the change as a diff, 'awsenv doctor --fix' writes it)",
+                severity=WARNING,
+                path=files.config_path,
+            )
+        )
+    if kind == ASSUME_ROLE:
+        found += _role_source_issues(files, name, section)
+    return found
 
 
-def _check_sso(name: str, section: Section) -> None:
-    missing = [k for k in ("sso_account_id", "sso_role_name") if k not in section]
-    if "sso_session" not in section:
-        missing += [k for k in ("sso_start_url", "sso_region") if k not in section]
-    if missing:
-        raise InvalidProfile(name, "is an SSO profile but lacks " + ", ".join(missing))
+def _okta_issues(name: str, section: Section) -> list[Issue]:
+    """Okta settings the sign-in needs (the Okta provider raises them when it signs in)."""
+    from awsenv import okta
+
+    settings = {k: v for k, v in section.items() if isinstance(v, str)}
+    found = []
+    try:
+        okta.org_base_url(settings, profile=name)
+    except InvalidProfile as exc:
+        what = exc.message.split(": ", 1)[1] if ": " in exc.message else exc.message
+        found.append(
+            Issue(
+                INVALID_PROFILE,
+                name,
+                what,
+                hint=exc.hint or "see okta-aws-cli's okta_org_domain",
+                blocking=False,
+            )
+        )
+    for key in ("okta_oidc_client_id", "okta_aws_acct_fed_app_id"):
+        if not settings.get(key, "").strip():
+            found.append(
+                Issue(
+                    INVALID_PROFILE,
+                    name,
+                    f"has no {key}",
+                    hint="okta-aws-cli's settings name it",
+                    blocking=False,
+                )
+            )
+    return found
 
 
-def check_sso_session(files: ConfigFiles, name: str, section: Section) -> Section | None:
-    """Return the profile's ``[sso-session]`` section, checking it exists and agrees with it."""
+def _session_issues(files: ProfileFiles, name: str, section: Section) -> list[Issue]:
+    """Check a profile's ``sso_session`` reference as botocore would."""
     session_name = _text(section, "sso_session")
     if session_name is None:
-        return None
+        return []
     session = files.sso_session(session_name)
     if session is None:
-        raise InvalidProfile(
-            name,
-            f"names sso_session {session_name!r}, but there is no [sso-session {session_name}]",
-            hint=f"add the section to {files.config_path}, or fix the name",
-        )
-    for key, value in session.items():
-        if key in section and section[key] != value:
-            raise InvalidProfile(
+        known = ", ".join(sorted(files.sso_session_names()))
+        return [
+            Issue(
+                MISSING_SSO_SESSION,
                 name,
-                f"sets {key} differently from [sso-session {session_name}]",
-                hint="keep the key in one place",
+                f"names sso_session {session_name!r}, but there is no "
+                f"[sso-session {session_name}] in {files.config_path}",
+                hint=(f"sessions there: {known}; " if known else "")
+                + "fix the name or add the section (aws configure sso-session)",
+                path=files.config_path,
             )
+        ]
+    found = [
+        Issue(
+            INVALID_PROFILE,
+            name,
+            f"sets {key} differently from [sso-session {session_name}] (botocore refuses it)",
+            hint="keep the key in one place",
+        )
+        for key, value in session.items()
+        if key in section and section[key] != value
+    ]
     missing = [k for k in ("sso_start_url", "sso_region") if k not in session and k not in section]
     if missing:
-        raise InvalidProfile(name, f"[sso-session {session_name}] lacks " + ", ".join(missing))
-    return session
+        found.append(
+            Issue(
+                INVALID_PROFILE,
+                name,
+                f"[sso-session {session_name}] lacks " + ", ".join(missing),
+                hint=f"add {' and '.join(missing)} to [sso-session {session_name}]",
+                path=files.config_path,
+            )
+        )
+    return found
 
 
-def resolve(files: ConfigFiles, name: str) -> Resolved:
-    """Load a profile, classify it and walk its ``source_profile`` chain as botocore would."""
-    section = lookup(files, name)
+def _role_source_issues(files: ProfileFiles, name: str, section: Section) -> list[Issue]:
+    source = _text(section, "source_profile")
+    credential_source = _text(section, "credential_source")
+    if source is not None and credential_source is not None:
+        return [
+            Issue(
+                INVALID_PROFILE,
+                name,
+                "has both source_profile and credential_source",
+                hint="keep one of them",
+            )
+        ]
+    if source is None and credential_source is None:
+        return [
+            Issue(
+                INVALID_PROFILE,
+                name,
+                "has role_arn but neither source_profile nor credential_source",
+                hint="add source_profile = <a profile with credentials>, or credential_source",
+            )
+        ]
+    if credential_source is not None and credential_source not in CREDENTIAL_SOURCES:
+        return [
+            Issue(
+                INVALID_PROFILE,
+                name,
+                f"credential_source {credential_source!r} is not valid",
+                hint="use " + ", ".join(CREDENTIAL_SOURCES),
+            )
+        ]
+    if source is not None and files.profile(source) is None:
+        close = suggestions(source, files.profile_names())
+        return [
+            Issue(
+                MISSING_SOURCE_PROFILE,
+                name,
+                f"source_profile {source!r} does not exist",
+                hint=("did you mean " + " or ".join(repr(c) for c in close) + "?")
+                if close
+                else "'awsenv list' shows every profile",
+            )
+        ]
+    return []
+
+
+def walk(files: ProfileFiles, name: str, section: Section) -> Walk:
+    """Follow ``source_profile`` from ``name`` as botocore does, collecting issues on the way.
+
+    Never raises: it stops where the chain breaks and says why. The root's kind is STATIC when
+    it holds keys (botocore takes keys before a role there).
+    """
+    result = Walk()
     kind = classify(section)
-    _check_own_keys(name, section, kind)
-    if kind == SSO:
-        check_sso_session(files, name, section)
-    chain: list[tuple[str, str]] = [(name, kind)]
+    result.nodes.append((name, kind, section))
+    result.issues += _own_issues(files, name, section, kind)
+    if kind != ASSUME_ROLE or any(i.blocking for i in result.issues):
+        return result
     visited = [name]
     current_name, current = name, section
-    while is_assume_role(current) and kind == ASSUME_ROLE:
+    while True:
         source = _text(current, "source_profile")
         credential_source = _text(current, "credential_source")
-        if source is not None and credential_source is not None:
-            raise InvalidProfile(current_name, "has both source_profile and credential_source")
-        if source is None and credential_source is None:
-            raise InvalidProfile(
-                current_name, "has role_arn but neither source_profile nor credential_source"
-            )
         if credential_source is not None:
-            if credential_source not in CREDENTIAL_SOURCES:
-                raise InvalidProfile(
-                    current_name,
-                    f"credential_source {credential_source!r} is not valid",
-                    hint="use " + ", ".join(CREDENTIAL_SOURCES),
-                )
-            chain.append((f"<{credential_source}>", credential_source))
-            break
-        assert source is not None  # noqa: S101 - narrowed by the checks above
+            result.nodes.append((f"<{credential_source}>", credential_source, {}))
+            return result
+        assert source is not None  # noqa: S101 - _own_issues reported both or neither
         source_section = files.profile(source)
         if source_section is None:
-            raise InvalidProfile(
-                current_name,
-                f"source_profile {source!r} does not exist",
-                hint="'awsenv list' shows every profile",
+            return result  # missing-source-profile, reported for current_name
+        static_self = source == current_name and has_static_keys(source_section)
+        if source in visited and not static_self:
+            result.issues.append(
+                Issue(
+                    SOURCE_PROFILE_CYCLE,
+                    source,
+                    "source_profile cycle",
+                    hint="one profile of the cycle must get credentials another way "
+                    "(keys, SSO, a process)",
+                    chain=(*visited, source),
+                )
             )
-        if source in visited and not (source == current_name and has_static_keys(source_section)):
-            raise ProfileCycle([*visited, source])
+            return result
         visited.append(source)
         if len(visited) > _MAX_CHAIN:
-            raise ProfileCycle(visited)
+            result.issues.append(
+                Issue(
+                    SOURCE_PROFILE_CYCLE,
+                    source,
+                    "source_profile cycle",
+                    hint=f"a chain may hold at most {_MAX_CHAIN} profiles",
+                    chain=tuple(visited),
+                )
+            )
+            return result
         if has_static_keys(source_section) or not is_assume_role(source_section):
             source_kind = STATIC if has_static_keys(source_section) else classify(source_section)
             if source_kind == NONE:
-                raise InvalidProfile(source, "is a source_profile but has no credentials")
-            _check_own_keys(source, source_section, source_kind)
-            if source_kind == SSO:
-                check_sso_session(files, source, source_section)
-            chain.append((source, source_kind))
-            break
-        chain.append((source, ASSUME_ROLE))
+                result.issues.append(
+                    Issue(
+                        INVALID_PROFILE,
+                        source,
+                        "is a source_profile but has no credentials",
+                        hint=f"{source!r} holds no credentials: give it keys, SSO or a process, "
+                        f"or point the source_profile of {current_name!r} elsewhere",
+                    )
+                )
+            elif source != current_name:
+                result.issues += _own_issues(files, source, source_section, source_kind)
+            result.nodes.append((source, source_kind, source_section))
+            return result
+        if source != current_name:
+            issues = _own_issues(files, source, source_section, ASSUME_ROLE)
+            result.issues += issues
+            if any(i.blocking for i in issues):
+                return result
+        result.nodes.append((source, ASSUME_ROLE, source_section))
         current_name, current = source, source_section
-    return Resolved(name, kind, section, tuple(chain))
+
+
+def validate(files: ProfileFiles, name: str) -> list[Issue]:
+    """Return everything wrong with the profile and its chain (ProfileNotFound if it is absent)."""
+    return walk(files, name, lookup(files, name)).issues
+
+
+def resolve(files: ProfileFiles, name: str) -> Resolved:
+    """Load a profile, classify it and walk its ``source_profile`` chain as botocore would.
+
+    Raises the first blocking issue :func:`validate` would list.
+    """
+    section = lookup(files, name)
+    walked = walk(files, name, section)
+    for issue in walked.issues:
+        if issue.blocking:
+            raise issue.error()
+    chain = tuple((hop, kind) for hop, kind, _section in walked.nodes)
+    sections = tuple(hop_section for _hop, _kind, hop_section in walked.nodes)
+    return Resolved(name, walked.nodes[0][1], section, chain, sections)
+
+
+def check_sso_session(files: ProfileFiles, name: str, section: Section) -> Section | None:
+    """Return the profile's ``[sso-session]`` section, raising if it is missing or disagrees."""
+    for issue in _session_issues(files, name, section):
+        raise issue.error()
+    session_name = _text(section, "sso_session")
+    return files.sso_session(session_name) if session_name is not None else None

@@ -8,7 +8,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from awsenv.exports import Plan
+    from awsenv.clispec import Args
+    from awsenv.providers import Context
 
 _DIALECTS = ("bash", "zsh", "fish", "powershell")
 _REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -52,6 +53,21 @@ def check_region(region: str) -> str:
     return region
 
 
-def changes(plan: Plan, environ: Mapping[str, str]) -> Plan:
-    """Keep only the steps that change something (the environment already holds the rest)."""
-    return [(name, value) for name, value in plan if environ.get(name) != value]
+def provider_context(args: Args, environ: Mapping[str, str]) -> Context:
+    """Return what the providers need from the command line (absent options are off)."""
+    from awsenv.providers import Context
+
+    def text(name: str) -> str | None:
+        value = args.get(name)
+        return str(value) if value else None
+
+    return Context(
+        environ,
+        force_login=bool(args.get("force_login") or args.get("force")),
+        device_code=bool(args.get("device_code")),
+        no_browser=bool(args.get("no_browser")),
+        mfa_code=text("mfa_code"),
+        region=text("region"),  # --region of use/exec/console: STS's region too
+        role=text("role"),
+        saml_assertion=text("saml_assertion"),
+    )

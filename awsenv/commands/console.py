@@ -1,6 +1,6 @@
 """``awsenv console [PROFILE]``: open the AWS console signed in as a profile (or print the URL).
 
-The keys come the way ``use --keys`` and ``exec`` get them (``_creds.keys_for``: cached, or a
+The keys come the way ``use --keys`` and ``exec`` get them (``providers.obtain``: cached, or a
 login when needed); long-term IAM-user keys go through GetFederationToken first; the federation
 endpoint turns them into a sign-in token and ``federation.login_url`` into the link. That link
 signs in whoever has it for 15 minutes, so it goes to the browser only, or with ``--print`` to
@@ -85,8 +85,8 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     """Sign in to the console as the profile; return the URL with --print, else nothing."""
     import time
 
-    from awsenv import federation, log, ui
-    from awsenv.commands import _creds
+    from awsenv import federation, log, providers, ui
+    from awsenv.commands import provider_context
 
     name = profile_name(args, environ)
     region_arg = args.get("region")
@@ -100,7 +100,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     _check_browser(args, environ)
 
     log.debug("console: profile %r (%s), landing on %s", name, resolved.kind, page)
-    keys = _creds.keys_for(files, resolved, args, environ)
+    keys = providers.obtain(files, resolved, provider_context(args, environ))
     log.remember_secret(keys.secret_access_key)
     log.remember_secret(keys.session_token)
     if keys.session_token:

@@ -21,12 +21,12 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     """Return Version 1 credential_process JSON for the profile."""
     import json
 
-    from awsenv import timefmt
-    from awsenv.commands import _creds
+    from awsenv import providers, timefmt
+    from awsenv.commands import provider_context
 
     files = ConfigFiles(environ)
     resolved = profiles.resolve(files, str(args.get("profile")))
-    keys = _creds.keys_for(files, resolved, args, environ)
+    keys = providers.obtain(files, resolved, provider_context(args, environ))
     document: dict[str, object] = {
         "Version": 1,
         "AccessKeyId": keys.access_key_id,

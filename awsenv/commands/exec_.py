@@ -46,7 +46,8 @@ def child_environment(
 
 def run(args: Args, environ: Mapping[str, str]) -> NoReturn:
     """Obtain the profile's keys and replace this process with the command."""
-    from awsenv.commands import _creds
+    from awsenv import providers
+    from awsenv.commands import provider_context
 
     command = [str(word) for word in (args.get("cmd") or [])]  # type: ignore[attr-defined]
     if command and command[0] == "--":
@@ -59,7 +60,7 @@ def run(args: Args, environ: Mapping[str, str]) -> NoReturn:
     region_arg = args.get("region")
     # `--region ""` is a usage error, not "no --region" (it used to export the profile's)
     region = check_region(str(region_arg)) if region_arg is not None else resolved.region
-    keys = _creds.keys_for(files, resolved, args, environ)
+    keys = providers.obtain(files, resolved, provider_context(args, environ))
     env = child_environment(environ, name, keys, region)
     try:
         os.execvpe(command[0], command, env)  # noqa: S606 - running the user's command is the point

@@ -25,12 +25,12 @@ def _login_state(
     """Return ("valid"|"expired"|"refreshable"|"none"|"invalid", expiry) for an SSO profile."""
     import time
 
-    from awsenv.commands import _login
     from awsenv.errors import AwsenvError
+    from awsenv.providers import sso
     from awsenv.sso import tokens
 
     try:
-        sess = _login.session_of(files, name, section)
+        sess = sso.session_of(files, name, section)
     except AwsenvError:
         return "invalid", None
     if sess.cache_key not in seen:
@@ -96,9 +96,9 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     """Return the table (or JSON with --json)."""
     found = rows(environ)
     if args.get("json"):
-        from awsenv.commands.status import json_text
+        from awsenv import ui
 
-        return json_text([{**r, "active": r["active"] == "yes"} for r in found])
+        return ui.json_text([{**r, "active": r["active"] == "yes"} for r in found])
     if not found:
         ui.info("no profiles found; add some to ~/.aws/config (see 'aws configure')")
         return ""

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def run(args: Args, environ: Mapping[str, str]) -> str:
     """Log in to the profile's (or the named) SSO session; reuse a valid login unless --force."""
     from awsenv import profiles, ui
-    from awsenv.commands import _login
+    from awsenv.providers import sso
     from awsenv.sso import login
 
     files = ConfigFiles(environ)
@@ -24,7 +24,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     if profile and session_name:
         raise UsageError("name a profile or --sso-session, not both")
     if session_name:
-        sess = _login.named_session(files, str(session_name))
+        sess = sso.named_session(files, str(session_name))
         profile_name = None
     else:
         profile_name = str(
@@ -40,16 +40,18 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
                 f"profile {profile_name!r} is a {resolved.kind} profile; "
                 "'awsenv login' handles SSO profiles"
             )
-        sess = _login.session_of(files, profile_name, resolved.section)
-    options = _login.login_options(args, environ)
+        sess = sso.session_of(files, profile_name, resolved.section)
+    from awsenv.commands import provider_context
+
+    options = sso.login_options(provider_context(args, environ))
     expiry, logged_in = login.ensure_token(
         environ,
         sess,
         profile=profile_name,
-        settings=_login.session_settings(files, sess),
+        settings=sso.session_settings(files, sess),
         options=options,
         ui=ui.TerminalLoginUI(no_browser=options.no_browser, environ=environ),
     )
-    message = _login.describe_login(sess, expiry)
+    message = sso.describe_login(sess, expiry)
     ui.info(message if logged_in else f"already {message} (--force logs in again)")
     return ""

@@ -19,7 +19,7 @@ def _sessions(
     files: ConfigFiles, args: Args, environ: Mapping[str, str]
 ) -> list[tokens.SsoSession]:
     from awsenv import profiles
-    from awsenv.commands import _login
+    from awsenv.providers import sso
 
     chosen = [bool(args.get("profile")), bool(args.get("sso_session")), bool(args.get("all"))]
     if sum(chosen) > 1:
@@ -27,25 +27,25 @@ def _sessions(
     if args.get("all"):
         found: dict[str, tokens.SsoSession] = {}
         for name in files.sso_session_names():
-            sess = _login.named_session(files, name)
+            sess = sso.named_session(files, name)
             found[sess.cache_key] = sess
         for name, section in files.iter_profiles():
             if profiles.classify(section) == profiles.SSO and "sso_session" not in section:
                 try:
-                    sess = _login.session_of(files, name, section)
+                    sess = sso.session_of(files, name, section)
                 except AwsenvError:  # a broken profile has no login to end
                     continue
                 found.setdefault(sess.cache_key, sess)
         return list(found.values())
     if args.get("sso_session"):
-        return [_login.named_session(files, str(args.get("sso_session")))]
+        return [sso.named_session(files, str(args.get("sso_session")))]
     name = str(
         args.get("profile") or environ.get("AWSENV_PROFILE") or environ.get("AWS_PROFILE") or ""
     )
     if not name:
         raise UsageError("name a profile, --sso-session NAME or --all")
     resolved = profiles.resolve(files, name)
-    return [_login.session_of(files, name, resolved.section)]
+    return [sso.session_of(files, name, resolved.section)]
 
 
 def run(args: Args, environ: Mapping[str, str]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from awsenv import exports, shells
-from awsenv.commands import changes, check_region, wrapper_dialect
+from awsenv.commands import check_region, wrapper_dialect
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -16,4 +16,4 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     """Return the shell code that sets AWS_REGION and AWS_DEFAULT_REGION."""
     dialect = wrapper_dialect(environ, "region")
     region = check_region(str(args.get("region")))
-    return shells.render(changes(exports.plan_region(environ, region), environ), dialect)
+    return shells.render(exports.changes(exports.plan_region(environ, region), environ), dialect)

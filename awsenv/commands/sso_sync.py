@@ -123,8 +123,8 @@ def plan_sections(
 
 
 def _session(environ: Mapping[str, str], name: str) -> tokens.SsoSession:
-    from awsenv.commands import _login
     from awsenv.config import ConfigFiles
+    from awsenv.providers import sso
 
     files = ConfigFiles(environ)
     if files.sso_session(name) is None:
@@ -134,7 +134,7 @@ def _session(environ: Mapping[str, str], name: str) -> tokens.SsoSession:
             f"there is no [sso-session {name}] in {files.config_path} (sessions: {listed})"
         )
     try:
-        return _login.named_session(files, name)
+        return sso.named_session(files, name)
     except UsageError as exc:  # a session without sso_start_url or sso_region: fix the file
         raise AwsenvError(exc.message, hint=exc.hint) from None
 
@@ -143,17 +143,17 @@ def _list_roles(
     args: Args, environ: Mapping[str, str], sess: tokens.SsoSession
 ) -> list[tuple[str, str, str]]:
     """Log in if needed (as ``awsenv login --sso-session``), then list accounts and roles."""
-    from awsenv.commands import _login
+    from awsenv.commands import provider_context
     from awsenv.config import ConfigFiles
+    from awsenv.providers import sso
     from awsenv.sso import portal
 
-    return _login.with_token(
+    return sso.with_token(
         ConfigFiles(environ),
         sess,
         lambda token: portal.accounts_and_roles(environ, sess, token, profile=None),
         profile=None,
-        args=args,
-        environ=environ,
+        ctx=provider_context(args, environ),
     )
 
 

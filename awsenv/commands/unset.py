@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from awsenv import exports, shells
-from awsenv.commands import changes, wrapper_dialect
+from awsenv.commands import wrapper_dialect
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,4 +20,4 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         from awsenv import ui
 
         ui.info("no awsenv profile is active in this shell")
-    return shells.render(changes(exports.plan_unset(environ), environ), dialect)
+    return shells.render(exports.changes(exports.plan_unset(environ), environ), dialect)

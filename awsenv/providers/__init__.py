@@ -1,13 +1,31 @@
-"""Credentials for non-SSO profiles (roles, MFA, web identity, credential_process) and their errors.
+"""The one place that obtains credentials: one module per source, one small interface.
 
-The errors live here, not in ``awsenv.errors``, so the providers package stays self-contained;
-each is an ``AwsenvError`` (one line, exit code 1) and never carries a secret or a process's
-output.
+- :func:`obtain` returns keys for any profile (cached, else a login or an STS call);
+- :func:`ensure` makes sure every SDK can get credentials through the profile by itself right
+  now (a denied role fails here, not at the next aws call) and says until when;
+- :func:`renewable` says until when exported keys renew with no browser and no prompt;
+- :func:`describe` reports what is cached for the profile (file, state, expiry) without network.
+
+Sources: :mod:`.static` (keys in the files), :mod:`.sso` (IAM Identity Center), :mod:`.chain`
+(roles, web identity, credential_process, through botocore in :mod:`.role`), :mod:`.saml_keys`
+(SAML assertion files and Okta). Their errors live here, each an ``AwsenvError`` (one line,
+exit code 1) that never carries a secret or a process's output. Every source module is imported
+lazily, so a cached ``use`` loads only the one it needs.
 """
 
 from __future__ import annotations
 
 from awsenv.errors import AwsenvError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from awsenv.config import ConfigFiles, Section
+    from awsenv.exports import Keys
+    from awsenv.profiles import ProfileFiles, Resolved
+    from awsenv.providers.cached import Cached
+
 
 MFA_CODE_HINT = "pass the code with --mfa-code CODE, or run awsenv from a terminal"
 NO_TERMINAL = "there is no terminal to ask on"
@@ -76,3 +94,131 @@ class CredentialProcessFailed(CredentialsUnavailable):
 
 class EndpointUnreachable(CredentialsUnavailable):
     """An AWS endpoint (STS, the SSO portal) could not be reached."""
+
+
+class Context:
+    """What the caller asks of a source: the environment and the command line's choices."""
+
+    __slots__ = (
+        "device_code",
+        "environ",
+        "force_login",
+        "mfa_code",
+        "no_browser",
+        "region",
+        "role",
+        "saml_assertion",
+    )
+
+    def __init__(
+        self,
+        environ: Mapping[str, str],
+        *,
+        force_login: bool = False,
+        device_code: bool = False,
+        no_browser: bool = False,
+        mfa_code: str | None = None,
+        region: str | None = None,
+        role: str | None = None,
+        saml_assertion: str | None = None,
+    ) -> None:
+        self.environ = environ
+        self.force_login = force_login  # sign in again even if a token is cached
+        self.device_code = device_code
+        self.no_browser = no_browser
+        self.mfa_code = mfa_code
+        self.region = region  # STS's region when the profile names none (--region)
+        self.role = role  # the SAML role to pick (--role)
+        self.saml_assertion = saml_assertion  # a SAMLResponse file, or "-" for stdin
+
+
+class Ready:
+    """What :func:`ensure` found: when the profile stops working, and until when it renews."""
+
+    __slots__ = ("expiration", "renewable")
+
+    def __init__(self, expiration: int | None = None, renewable: int | str | None = None) -> None:
+        self.expiration = expiration
+        self.renewable = renewable
+
+
+def obtain(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Keys:
+    """Return keys for the profile: static from the files, SSO from the portal, else via STS."""
+    from awsenv import profiles
+
+    kind = resolved.kind
+    if kind == profiles.STATIC:
+        from awsenv.providers import static
+
+        return static.obtain(files, resolved.name)
+    if kind == profiles.SSO:
+        from awsenv.providers import sso
+
+        return sso.obtain(files, resolved.name, resolved.section, ctx)
+    if kind in (profiles.SAML, profiles.OKTA):
+        from awsenv.providers import saml_keys
+
+        return saml_keys.obtain(resolved, ctx)
+    from awsenv.providers import chain
+
+    return chain.obtain(files, resolved, ctx)
+
+
+def ensure(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Ready:
+    """Make sure the SDKs can get credentials through the profile now, logging in if needed.
+
+    An SSO profile (or a chain on an SSO root) is ready while its token is; a role, web-identity
+    or process profile once its session is cached or has just been obtained. What the SDKs do
+    alone (static keys, ``aws login``, a profile with no credentials) needs nothing.
+    """
+    from awsenv import profiles
+
+    kind = resolved.kind
+    if kind == profiles.SSO:
+        from awsenv.providers import sso
+
+        return sso.ensure(files, resolved.name, resolved.section, ctx)
+    if kind in (profiles.ASSUME_ROLE, profiles.WEB_IDENTITY, profiles.PROCESS):
+        from awsenv.providers import chain
+
+        return chain.ensure(files, resolved, ctx)
+    return Ready()
+
+
+def renewable(
+    files: ConfigFiles, resolved: Resolved, environ: Mapping[str, str]
+) -> int | str | None:
+    """Until when exported keys of this profile renew with no browser and no prompt.
+
+    An SSO root renews while its session does; a role over static keys, web identity or a
+    credential process renews at any time (``always``); MFA, SAML and Okta need the user.
+    """
+    from awsenv import exports, profiles
+
+    kind = resolved.kind
+    if kind in (profiles.SAML, profiles.OKTA, profiles.STATIC) or resolved.needs_mfa:
+        return None
+    if resolved.root_kind == profiles.SSO:
+        from awsenv.providers import sso
+
+        root = resolved.chain[-1][0]
+        return sso.renewable_until(files, root, files.profile(root) or {}, environ)
+    if kind in (profiles.ASSUME_ROLE, profiles.WEB_IDENTITY, profiles.PROCESS):
+        return exports.ALWAYS
+    return None
+
+
+def describe(
+    files: ProfileFiles,
+    nodes: Sequence[tuple[str, str, Section]],
+    environ: Mapping[str, str],
+    *,
+    now: float,
+) -> Cached:
+    """Report what is cached for a chain, reading files only: no network, no login.
+
+    ``nodes`` is (name, kind, section) per hop, as ``profiles.walk`` finds the chain.
+    """
+    from awsenv.providers import cached
+
+    return cached.describe(files, nodes, environ, now=now)

@@ -14,9 +14,9 @@ key is encoded by hand, so computing it never imports ``json``.
 from __future__ import annotations
 
 import os
-import time
 
 from awsenv import cache, paths
+from awsenv.providers import entry
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,9 +24,6 @@ if TYPE_CHECKING:
 
     from awsenv.exports import Keys
 
-# botocore CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS (as sso/tokens.py): an entry
-# with less left is fetched again.
-CREDENTIALS_REUSE_WINDOW = 15 * 60
 
 _ESCAPES = {
     '"': '\\"',
@@ -130,32 +127,6 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def keys_from_entry(data: object) -> Keys | None:
-    """Return the Keys in a cache entry, or None if it is not a usable AssumeRole entry.
-
-    Usable means botocore could load it: ``Credentials`` with non-empty ``AccessKeyId``,
-    ``SecretAccessKey`` and ``SessionToken`` and a parseable ``Expiration`` (expired or not).
-    """
-    if not isinstance(data, dict):
-        return None
-    credentials = data.get("Credentials")
-    if not isinstance(credentials, dict):
-        return None
-    access_key_id = _text(credentials.get("AccessKeyId"))
-    secret_access_key = _text(credentials.get("SecretAccessKey"))
-    session_token = _text(credentials.get("SessionToken"))
-    from awsenv import timefmt
-
-    expiration = timefmt.parse_timestamp(credentials.get("Expiration"))
-    if access_key_id is None or secret_access_key is None or session_token is None:
-        return None
-    if expiration is None:
-        return None
-    from awsenv.exports import Keys
-
-    return Keys(access_key_id, secret_access_key, session_token, expiration)
-
-
 def cached_role_credentials(
     environ: Mapping[str, str], section: Mapping[str, object], *, now: float | None = None
 ) -> Keys | None:
@@ -167,17 +138,11 @@ def cached_role_credentials(
     args = assume_role_args(section)
     if not args:
         return None
-    keys = keys_from_entry(cache.read_json(cache_path(environ, cache_key_for_args(args))))
-    if keys is None or keys.expiration is None:
-        return None
-    current = time.time() if now is None else now
-    if keys.expiration - current < CREDENTIALS_REUSE_WINDOW:
-        return None
-    return keys
+    return entry.load(cache_path(environ, cache_key_for_args(args)), now=now)
 
 
 def _entry_expiry(path: str) -> int | None:
-    keys = keys_from_entry(cache.read_json(path))
+    keys = entry.keys_from_entry(cache.read_json(path))
     return keys.expiration if keys is not None else None
 
 
@@ -196,8 +161,7 @@ def cached_role_expiry(
     expiry = cache.memoized_summary(environ, path, "role-status", _entry_expiry)
     if expiry is not None and (not isinstance(expiry, int) or isinstance(expiry, bool)):
         expiry = _entry_expiry(path)  # a memo of another shape: ask the file itself
-    current = time.time() if now is None else now
-    if not isinstance(expiry, int) or expiry - current < CREDENTIALS_REUSE_WINDOW:
+    if not isinstance(expiry, int) or not entry.reusable(expiry, now):
         return None
     return expiry
 
@@ -285,7 +249,7 @@ class CliCache:
 
     def _load(self, key: str) -> dict[str, object] | None:
         data = cache.read_json(self.path(key))
-        if data is None or keys_from_entry(data) is None:
+        if data is None or entry.keys_from_entry(data) is None:
             return None
         self._last = (key, data)
         return data

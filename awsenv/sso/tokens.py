@@ -36,9 +36,7 @@ if TYPE_CHECKING:
 REFRESH_WINDOW = 15 * 60
 # DeferredRefreshableToken._mandatory_refresh_timeout: below this every caller blocks on a refresh.
 MANDATORY_REFRESH_WINDOW = 10 * 60
-# CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS: a cached credential with less left is
-# fetched again (botocore: ``remaining < window`` means expired). Also in providers/rolecache.py.
-CREDENTIALS_REUSE_WINDOW = 15 * 60
+# (Cached role credentials have one reuse window, for every cache: providers/entry.py.)
 # BaseSSOTokenFetcher._EXPIRY_WINDOW (AWS CLI v2): a registration with less left is not reused.
 REGISTRATION_REUSE_WINDOW = 15 * 60
 
@@ -560,39 +558,20 @@ def load_role_credentials(
 
     Reads entries botocore wrote with either time form (``…Z`` or the default ``…UTC``).
     """
-    # The same {"Credentials": {...}} entry the assume-role cache holds: one parser for both.
-    from awsenv.providers.rolecache import keys_from_entry
+    # The same {"Credentials": {...}} entry the assume-role cache holds: one codec for both.
+    from awsenv.providers import entry
 
-    keys = keys_from_entry(
-        cache.read_json(role_credentials_path(environ, sess, account_id, role_name))
-    )
-    current = time.time() if now is None else now
-    if keys is None or keys.expiration is None:
-        return None
-    if keys.expiration - current < CREDENTIALS_REUSE_WINDOW:
-        return None
-    return keys
+    return entry.load(role_credentials_path(environ, sess, account_id, role_name), now=now)
 
 
 def save_role_credentials(
     environ: Mapping[str, str], sess: SsoSession, account_id: str, role_name: str, keys: Keys
 ) -> None:
     """Write role credentials where and as ``SSOCredentialFetcher`` would (``…Z`` expiry)."""
-    from awsenv import timefmt
+    from awsenv.providers import entry
 
-    if keys.expiration is None or keys.session_token is None:
-        raise ValueError("SSO role credentials have a session token and an expiration")
-    data = {
-        "ProviderType": "sso",
-        "Credentials": {
-            "AccessKeyId": keys.access_key_id,
-            "SecretAccessKey": keys.secret_access_key,
-            "SessionToken": keys.session_token,
-            "Expiration": timefmt.format_z(keys.expiration),
-            "AccountId": account_id,
-        },
-    }
-    cache.write_json(role_credentials_path(environ, sess, account_id, role_name), data)
+    path = role_credentials_path(environ, sess, account_id, role_name)
+    entry.save(path, keys, "sso", account_id=account_id)
 
 
 def remove_sso_role_credentials(environ: Mapping[str, str]) -> int:

@@ -37,11 +37,10 @@ from typing import Any
 import pytest
 
 from awsenv import cache, configwrite, okta, paths
-from awsenv.commands import _saml
 from awsenv.config import ConfigFiles
 from awsenv.errors import CacheError
 from awsenv.exports import Keys
-from awsenv.providers import rolecache
+from awsenv.providers import rolecache, saml_keys
 from awsenv.sso import login, tokens
 from awsenv.standin.idc import IdentityCenterStandIn
 from tests.e2e.conftest import ACCOUNTS, BROWSER, SSO_CONFIG, SsoWorld
@@ -321,7 +320,7 @@ def json_kinds(environ: dict[str, str]) -> list[Kind]:
             refresh_token=PLANTED_REFRESH,
         ),
     )
-    _saml._save(environ, "saml-prod", None, keys)
+    saml_keys.save(environ, "saml-prod", None, keys)
     role_key = rolecache.assume_role_cache_key(ROLE_SECTION)
     cli = rolecache.CliCache(environ)
 
@@ -375,9 +374,9 @@ def json_kinds(environ: dict[str, str]) -> list[Kind]:
         ),
         Kind(
             "saml-keys",
-            _saml._cache_path(environ, "saml-prod", None),
+            saml_keys.cache_path(environ, "saml-prod", None),
             {},
-            {"saml.cached_keys": lambda: _saml.cached_keys(environ, "saml-prod", None)},
+            {"saml.cached_keys": lambda: saml_keys.cached_keys(environ, "saml-prod", None)},
         ),
     ]
     for kind in kinds:

@@ -594,11 +594,10 @@ def test_status_shows_hostile_profiles_and_expirations_as_text(world: World) -> 
 
 def test_hostile_numbers_in_settings_are_ignored_not_fatal() -> None:
     # Found with "\u00b2": str.isdigit() accepts it and float()/int() raise (an unexpected error).
-    from awsenv.clispec import Args
-    from awsenv.commands import _login
+    from awsenv.providers import Context, sso
 
     for h in VALUES:
-        options = _login.login_options(Args("login", {}), {"AWSENV_LOGIN_TIMEOUT": h.value})
+        options = sso.login_options(Context({"AWSENV_LOGIN_TIMEOUT": h.value}))
         assert options.timeout == 600.0 or str(options.timeout) == str(float(h.value)), h
     FIGURES["paths x strings: AWSENV_LOGIN_TIMEOUT (in-process)"] += len(VALUES)
 

@@ -70,7 +70,7 @@ saml_assertion_file = {{assertion}}
 region = us-east-1
 """
 # Files that hold secrets on purpose: the AWS CLI's shared caches, the two AWS files, and
-# awsenv's SAML key cache (credential-process answers SDKs from it; _saml.py).
+# awsenv's SAML key cache (credential-process answers SDKs from it; providers/saml_keys.py).
 INTENDED = (
     ".aws/sso/cache/",
     ".aws/cli/cache/",

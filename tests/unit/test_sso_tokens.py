@@ -899,7 +899,10 @@ def test_window_constants_match_botocore():
     from botocore.credentials import CachedCredentialFetcher
     from botocore.tokens import DeferredRefreshableToken, SSOTokenProvider
 
+    from awsenv.providers import entry
+
     assert tokens.REFRESH_WINDOW == SSOTokenProvider._REFRESH_WINDOW
     assert DeferredRefreshableToken._advisory_refresh_timeout == tokens.REFRESH_WINDOW
     assert DeferredRefreshableToken._mandatory_refresh_timeout == tokens.MANDATORY_REFRESH_WINDOW
-    assert tokens.CREDENTIALS_REUSE_WINDOW == CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS
+    # the one reuse window of every credentials cache (AWS CLI, SSO role, awsenv's SAML keys)
+    assert entry.REUSE_WINDOW == CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS

@@ -1,4 +1,9 @@
-"""What use, login and logout share: SSO sessions from config, login options, messages."""
+"""IAM Identity Center: the session a profile signs in with, its token, and role credentials.
+
+One :func:`ensure_login` makes sure a session has a usable token (the hot path reads only the
+token's memo); :func:`ensure` adds until when the SDKs keep working without a browser, and
+:func:`obtain` fetches role credentials (the AWS CLI's cache first, else the portal).
+"""
 
 from __future__ import annotations
 
@@ -11,26 +16,27 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import TypeVar
 
-    from awsenv.clispec import Args
     from awsenv.config import ConfigFiles, Section
+    from awsenv.exports import Keys
+    from awsenv.providers import Context, Ready
     from awsenv.sso import tokens
     from awsenv.sso.login import LoginOptions
 
     T = TypeVar("T")
 
 
-def login_options(args: Args, environ: Mapping[str, str]) -> LoginOptions:
+def login_options(ctx: Context) -> LoginOptions:
     """Build login options from the command line and AWSENV_LOGIN_TIMEOUT (seconds)."""
     from awsenv.sso.login import LoginOptions
 
-    timeout_text = environ.get("AWSENV_LOGIN_TIMEOUT", "")
+    timeout_text = ctx.environ.get("AWSENV_LOGIN_TIMEOUT", "")
     number = timeout_text.replace(".", "", 1)
     # ASCII only: "²".isdigit() is True, and float("²") raises
     timeout = float(timeout_text) if number.isascii() and number.isdigit() else 600.0
     return LoginOptions(
-        device_code=bool(args.get("device_code")),
-        no_browser=bool(args.get("no_browser")),
-        force=bool(args.get("force_login") or args.get("force")),
+        device_code=ctx.device_code,
+        no_browser=ctx.no_browser,
+        force=ctx.force_login,
         timeout=timeout,
     )
 
@@ -78,15 +84,11 @@ def describe_login(sess: tokens.SsoSession, expires_at: int) -> str:
 
 
 def ensure_login(
-    files: ConfigFiles,
-    sess: tokens.SsoSession,
-    *,
-    profile: str | None,
-    args: Args,
-    environ: Mapping[str, str],
+    files: ConfigFiles, sess: tokens.SsoSession, *, profile: str | None, ctx: Context
 ) -> int:
     """Log in to the session if needed (saying so when a login or refresh ran); its expiry."""
-    if not (args.get("force_login") or args.get("force")):
+    environ = ctx.environ
+    if not ctx.force_login:
         from awsenv.sso import tokens
 
         # The hot path: a valid cached token needs neither the login machinery nor the UI.
@@ -105,7 +107,7 @@ def ensure_login(
             self.signed_in = True
             super().open_url(url, user_code=user_code)
 
-    options = login_options(args, environ)
+    options = login_options(ctx)
     terminal = SignInNoted(no_browser=options.no_browser, environ=environ)
     expiry, logged_in = login.ensure_token(
         environ,
@@ -133,8 +135,7 @@ def with_token(
     call: Callable[[str], T],
     *,
     profile: str | None,
-    args: Args,
-    environ: Mapping[str, str],
+    ctx: Context,
 ) -> T:
     """Return ``call(access_token)`` after a login if needed; a rejected token gets one more."""
     from awsenv import log
@@ -142,8 +143,8 @@ def with_token(
     from awsenv.sso import portal, tokens
 
     for attempt in (1, 2):
-        ensure_login(files, sess, profile=profile, args=args, environ=environ)
-        token = tokens.load_token(environ, sess)
+        ensure_login(files, sess, profile=profile, ctx=ctx)
+        token = tokens.load_token(ctx.environ, sess)
         if token is None:  # pragma: no cover - ensure_login just saved it
             raise AwsenvError("the SSO token vanished from the cache right after the login")
         log.remember_secret(token.access_token)
@@ -154,5 +155,56 @@ def with_token(
             if attempt == 2:
                 raise
             log.debug("the portal rejected the cached token; signing in again")
-            tokens.remove_token(environ, sess)  # revoked elsewhere: log in once more
+            tokens.remove_token(ctx.environ, sess)  # revoked elsewhere: log in once more
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def renewable_until(
+    files: ConfigFiles, name: str, section: Section, environ: Mapping[str, str]
+) -> int | None:
+    """Until when the profile's session renews its token with no browser (None: it cannot)."""
+    from awsenv.sso import tokens
+
+    sess = session_of(files, name, section)
+    return tokens.renewable_until(environ, sess, session_settings(files, sess), time.time())
+
+
+def ensure(files: ConfigFiles, name: str, section: Section, ctx: Context) -> Ready:
+    """Sign in if needed; the profile works until the session stops renewing (else the token).
+
+    The SDKs refresh the token themselves while the session can renew, so that end is the
+    profile's clock (see ``tokens.renewable_until``); otherwise the token's own expiry is.
+    """
+    from awsenv.providers import Ready
+    from awsenv.sso import tokens
+
+    sess = session_of(files, name, section)
+    expiry = ensure_login(files, sess, profile=name, ctx=ctx)
+    settings = session_settings(files, sess)
+    until = tokens.renewable_until(ctx.environ, sess, settings, time.time())
+    return Ready(until if until is not None else expiry, until)
+
+
+def obtain(files: ConfigFiles, name: str, section: Section, ctx: Context) -> Keys:
+    """Return role credentials for an SSO profile: from the AWS CLI's cache, else the portal."""
+    from awsenv import log
+    from awsenv.sso import portal, tokens
+
+    environ = ctx.environ
+    sess = session_of(files, name, section)
+    account, role = str(section["sso_account_id"]), str(section["sso_role_name"])
+    if not ctx.force_login:
+        cached = tokens.load_role_credentials(environ, sess, account, role)
+        if cached is not None:
+            log.debug("profile %r: role credentials from ~/.aws/cli/cache", name)
+            return cached
+    log.debug("profile %r: asking the portal for %s/%s credentials", name, account, role)
+    keys = with_token(
+        files,
+        sess,
+        lambda token: portal.role_credentials(environ, sess, token, account, role, profile=name),
+        profile=name,
+        ctx=ctx,
+    )
+    tokens.save_role_credentials(environ, sess, account, role, keys)
+    return keys

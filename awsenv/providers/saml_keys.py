@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from awsenv.clispec import Args
-    from awsenv.config import ConfigFiles
     from awsenv.exports import Keys
     from awsenv.profiles import Resolved
+    from awsenv.providers import Context
 
-REUSE_WINDOW = 15 * 60  # as botocore's cached credentials: at least 15 minutes left
 
-
-def _cache_path(environ: Mapping[str, str], profile: str, preset: str | None) -> str:
+def cache_path(environ: Mapping[str, str], profile: str, preset: str | None) -> str:
+    """Return the file awsenv caches a SAML/Okta profile's keys in (per preset role)."""
     from awsenv import cache, paths
 
     name = cache.sha1_hex(f"{profile}\x00{preset or ''}")
@@ -32,36 +29,28 @@ def _cache_path(environ: Mapping[str, str], profile: str, preset: str | None) ->
 
 def cached_keys(environ: Mapping[str, str], profile: str, preset: str | None) -> Keys | None:
     """Return keys cached for this profile (and preset role) with 15 minutes left, else None."""
-    from awsenv import cache
-    from awsenv.providers.rolecache import keys_from_entry
+    from awsenv.providers import entry
 
-    keys = keys_from_entry(cache.read_json(_cache_path(environ, profile, preset)))
-    if keys is None or keys.expiration is None or keys.expiration - time.time() < REUSE_WINDOW:
-        return None
-    return keys
+    return entry.load(cache_path(environ, profile, preset))
 
 
-def _save(environ: Mapping[str, str], profile: str, preset: str | None, keys: Keys) -> None:
-    from awsenv import cache, timefmt
+def save(environ: Mapping[str, str], profile: str, preset: str | None, keys: Keys) -> None:
+    """Cache the keys for the profile and preset role (0600, atomic)."""
+    from awsenv.providers import entry
 
-    cache.write_json(
-        _cache_path(environ, profile, preset),
-        {
-            "ProviderType": "awsenv-saml",
-            "Credentials": {
-                "AccessKeyId": keys.access_key_id,
-                "SecretAccessKey": keys.secret_access_key,
-                "SessionToken": keys.session_token,
-                "Expiration": timefmt.format_z(keys.expiration or 0),
-            },
-        },
-    )
+    entry.save(cache_path(environ, profile, preset), keys, "awsenv-saml")
 
 
-def _assertion_text(resolved: Resolved, args: Args, environ: Mapping[str, str]) -> str:
+def preset_role(resolved: Resolved, ctx: Context | None = None) -> str | None:
+    """Return the role asked for: ``--role``, else ``saml_role_arn``, else None (pick one)."""
+    value = (ctx.role if ctx is not None else None) or resolved.section.get("saml_role_arn")
+    return value if isinstance(value, str) and value else None
+
+
+def _assertion_text(resolved: Resolved, ctx: Context) -> str:
     from awsenv import profiles, saml, ui
 
-    given = args.get("saml_assertion")
+    given = ctx.saml_assertion
     if given == "-":
         return sys.stdin.read()
     if given:
@@ -72,27 +61,24 @@ def _assertion_text(resolved: Resolved, args: Args, environ: Mapping[str, str]) 
 
     settings = {k: v for k, v in resolved.section.items() if isinstance(v, str)}
     return okta.saml_assertion(
-        environ,
+        ctx.environ,
         settings,
         profile=resolved.name,
-        ui=ui.TerminalLoginUI(no_browser=bool(args.get("no_browser")), environ=environ),
-        force=bool(args.get("force_login")),
+        ui=ui.TerminalLoginUI(no_browser=ctx.no_browser, environ=ctx.environ),
+        force=ctx.force_login,
     )
 
 
-def saml_keys(
-    files: ConfigFiles, resolved: Resolved, args: Args, environ: Mapping[str, str]
-) -> Keys:
+def obtain(resolved: Resolved, ctx: Context) -> Keys:
     """Return keys for a SAML or Okta profile: from awsenv's cache, else a sign-in and STS."""
-    del files
     from awsenv import saml
     from awsenv.providers import mfa
     from awsenv.providers import saml as saml_provider
 
+    environ = ctx.environ
     section = resolved.section
-    preset_value = args.get("role") or section.get("saml_role_arn")
-    preset = str(preset_value) if isinstance(preset_value, str) and preset_value else None
-    if not args.get("force_login") and not args.get("saml_assertion"):
+    preset = preset_role(resolved, ctx)
+    if not ctx.force_login and not ctx.saml_assertion:
         cached = cached_keys(environ, resolved.name, preset)
         if cached is not None:
             from awsenv import log
@@ -102,7 +88,7 @@ def saml_keys(
     from awsenv import log
 
     log.debug("profile %r: no cached SAML keys; reading the assertion", resolved.name)
-    text = _assertion_text(resolved, args, environ)
+    text = _assertion_text(resolved, ctx)
     log.remember_secret(text.strip())
     assertion = saml.parse(text)
     picker = saml_provider.tty_picker if mfa.have_tty() else None
@@ -122,5 +108,5 @@ def saml_keys(
         duration=duration,
         profile=resolved.name,
     )
-    _save(environ, resolved.name, preset, keys)
+    save(environ, resolved.name, preset, keys)
     return keys

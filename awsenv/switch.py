@@ -1,0 +1,99 @@
+"""Switch a shell to a profile: resolve, decide, obtain or ensure, plan, render.
+
+What ``use`` and ``refresh`` share (and, later, anything else that switches a shell):
+
+    profiles.resolve -> plan.decide -> providers.obtain / providers.ensure
+        -> exports.plan_* -> shells.render
+"""
+
+from __future__ import annotations
+
+import os
+
+from awsenv import exports, log, plan, profiles, providers, shells
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from awsenv.config import ConfigFiles
+
+
+def write_credentials(files: ConfigFiles, name: str, keys: exports.Keys) -> None:
+    """Write the keys as ``[name]`` in the credentials file, everything else kept byte for byte.
+
+    For tools that read only ~/.aws/credentials (as okta-aws-cli's -z and AWS's SAML how-to
+    do): the section is replaced (or appended), the file is replaced atomically with its mode
+    kept, and the previous content stays in ``credentials.awsenv-backup``.
+    """
+    import time
+
+    from awsenv import cache, configwrite, ui
+
+    items = [
+        ("aws_access_key_id", keys.access_key_id),
+        ("aws_secret_access_key", keys.secret_access_key),
+    ]
+    if keys.session_token:
+        items.append(("aws_session_token", keys.session_token))
+    section = configwrite.NewSection(name, items)
+    edit = configwrite.plan_replace(
+        files.credentials_path,
+        section,
+        comment=f"Added by awsenv use --write-credentials on {time.strftime('%Y-%m-%d')}",
+    )
+    edit.commit(lock=cache.lock_path(os.environ, "aws-credentials"))
+    ui.info(f"wrote [{name}] to {files.credentials_path} (previous file: {edit.backup_path})")
+
+
+def shell_code(
+    environ: Mapping[str, str],
+    name: str,
+    ctx: providers.Context,
+    *,
+    dialect: str,
+    keys: bool = False,
+    write: bool = False,
+    region: str | None = None,
+) -> str:
+    """Return the shell code that makes the shell act as profile ``name``.
+
+    ``region`` replaces the profile's own; ``keys`` exports keys, ``write`` also writes them to
+    the credentials file (``use --keys``, ``--write-credentials``).
+    """
+    from awsenv.config import ConfigFiles
+
+    files = ConfigFiles(environ)
+    resolved = profiles.resolve(files, name)
+    log.debug(
+        "profile %r: %s, chain %s",
+        name,
+        resolved.kind,
+        " -> ".join(f"{n} ({k})" for n, k in resolved.chain),
+    )
+    if region is None:
+        region = resolved.region
+    decision = plan.decide(resolved, keys=keys, write=write)
+    obtained = None
+    if decision.obtains:
+        obtained = providers.obtain(files, resolved, ctx)
+        if write:
+            write_credentials(files, name, obtained)
+    if obtained is not None and decision.mode == plan.KEYS:
+        until = providers.renewable(files, resolved, environ)
+        steps = exports.plan_keys(environ, name, obtained, region=region, renewable=until)
+    elif obtained is not None:
+        # a credential_process (one that calls awsenv, for SAML and Okta) lets every SDK get
+        # the keys itself, so the profile is exported, with their clock
+        steps = exports.plan_profile(environ, name, region=region, expiration=obtained.expiration)
+    else:
+        if resolved.kind == profiles.NONE:
+            from awsenv import ui
+
+            ui.warn(
+                f"profile {name!r} holds no credentials; SDKs will look for them elsewhere "
+                "(environment, instance role)"
+            )
+        ready = providers.ensure(files, resolved, ctx)
+        steps = exports.plan_profile(environ, name, region=region, expiration=ready.expiration)
+    return shells.render(exports.changes(steps, environ), dialect)
