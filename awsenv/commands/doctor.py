@@ -159,7 +159,7 @@ _QUIET = {
 
 def _login_summary(item: diagnose.Explanation, now: float) -> str:
     """One cell: the interactive flow if any, else what happens without the user."""
-    from awsenv.commands.explain import flow_name
+    from awsenv.diagnose.render import flow_name
 
     if item.login_flow:
         return flow_name(item.login_flow)
@@ -212,7 +212,7 @@ def _diff_lines(diff: str, *, colour: bool) -> list[str]:
 
 def render(outcome: Outcome, *, now: float, colour: bool) -> str:
     """Return the report a person reads."""
-    from awsenv.commands.explain import heading, problem_lines
+    from awsenv.diagnose.render import heading, problem_lines
 
     files = outcome.report.files
     p = ui.printable

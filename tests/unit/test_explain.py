@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from awsenv import cache, diagnose, okta
-from awsenv.commands import _saml, explain
+from awsenv.diagnose import render as explain
 from awsenv.errors import ProfileNotFound
 from awsenv.exports import Keys
-from awsenv.providers import rolecache
+from awsenv.providers import rolecache, saml_keys
 from awsenv.sso import tokens
 from tests.helpers import PYTHON, minimal_env, run_awsenv, write_config
 
@@ -401,13 +401,13 @@ def test_saml_profile_reads_its_file_and_exports_keys(env: dict[str, str]) -> No
     assert item.exports.mode == "keys"
     assert "credential_process" in item.exports.reason
     assert item.caches[0].what == "saml-credentials"
-    assert item.caches[0].path == _saml._cache_path(
+    assert item.caches[0].path == saml_keys.cache_path(
         env, "saml", "arn:aws:iam::123456789012:role/Saml"
     )
 
 
 def test_saml_keys_cached_by_awsenv_need_no_sign_in(env: dict[str, str]) -> None:
-    _saml._save(
+    saml_keys.save(
         env,
         "saml",
         "arn:aws:iam::123456789012:role/Saml",
