@@ -206,3 +206,15 @@ class TerminalLoginUI(LoginUI):
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
             self._frame = 0
+
+
+# JSON lets DEL, the C1 controls (0x9b is CSI on 8-bit terminals) and the line separators stand
+# raw inside strings; a hostile profile name would then reach the terminal as a control code.
+_JSON_RAW = {code: f"\\u{code:04x}" for code in [*range(0x7F, 0xA0), 0x2028, 0x2029]}
+
+
+def json_text(value: object) -> str:
+    """Return ``value`` as indented JSON, non-ASCII kept but every control character escaped."""
+    import json
+
+    return json.dumps(value, indent=2, ensure_ascii=False).translate(_JSON_RAW) + "\n"

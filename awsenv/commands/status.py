@@ -15,18 +15,6 @@ if TYPE_CHECKING:
     from awsenv.clispec import Args
 
 
-# JSON lets DEL, the C1 controls (0x9b is CSI on 8-bit terminals) and the line separators stand
-# raw inside strings; a hostile profile name would then reach the terminal as a control code.
-_JSON_RAW = {code: f"\\u{code:04x}" for code in [*range(0x7F, 0xA0), 0x2028, 0x2029]}
-
-
-def json_text(value: object) -> str:
-    """Return ``value`` as indented JSON, non-ASCII kept but every control character escaped."""
-    import json
-
-    return json.dumps(value, indent=2, ensure_ascii=False).translate(_JSON_RAW) + "\n"
-
-
 def facts(environ: Mapping[str, str]) -> dict[str, object]:
     """Collect the state of this shell from its environment (no network, no login)."""
     profile = environ.get(AWSENV_PROFILE) or environ.get("AWS_PROFILE")
@@ -58,11 +46,11 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     """Return a short report (or JSON with --json)."""
     state = facts(environ)
     if args.get("identity") and state["active"]:
-        from awsenv.commands.whoami import identity
+        from awsenv.providers.whoami import identity
 
         state["identity"] = identity(environ)
     if args.get("json"):
-        return json_text(state)
+        return ui.json_text(state)
     if not state["active"]:
         return "no profile is active in this shell (awsenv use PROFILE)\n"
     colour = ui.use_colour(sys.stdout, environ)
