@@ -1477,12 +1477,11 @@ def cache_problems(environ: Mapping[str, str]) -> list[Problem]:
 
 
 def _init_line(environ: Mapping[str, str]) -> str:
-    shell = os.path.basename(environ.get("SHELL", "")).lower()
-    return {
-        "zsh": 'eval "$(awsenv init zsh)" in ~/.zshrc',
-        "fish": "awsenv init fish | source in ~/.config/fish/config.fish",
-        "pwsh": "awsenv init powershell | Out-String | Invoke-Expression in $PROFILE",
-    }.get(shell, 'eval "$(awsenv init bash)" in ~/.bashrc')
+    """The line that loads awsenv and the rc file it goes in, for the shell that started us."""
+    from awsenv import detect, shells
+
+    shell = shells.SHELLS[detect.parent_shell(environ) or "bash"]
+    return f"{shell.init_line} in {shell.rc_file}"
 
 
 def _set_by_awsenv(environ: Mapping[str, str], name: str) -> bool:
