@@ -6,8 +6,12 @@ whose imports alone cost more than the whole hot path may spend).
 
 from __future__ import annotations
 
-SHELLS = ("bash", "zsh", "fish", "powershell")
-SHELL_ALIASES = {"pwsh": "powershell", "ps": "powershell"}
+from awsenv import shells
+
+# The shells are shells.py's records; completion and the help text read these names.
+SHELLS = shells.DIALECTS
+SHELL_ALIASES = shells.ALIASES
+_SHELL_CHOICES = ", ".join(SHELLS[:-1]) + " or " + SHELLS[-1]
 
 # Static on purpose: completion offers them without starting a process or importing botocore.
 REGIONS = (
@@ -376,9 +380,7 @@ COMMANDS: tuple[Command, ...] = (
             "file and source that instead: awsenv init bash --write >> ~/.bashrc (run it again "
             "after upgrading awsenv)."
         ),
-        positionals=(
-            Positional("shell", "bash, zsh, fish or powershell", optional=True, complete="shells"),
-        ),
+        positionals=(Positional("shell", _SHELL_CHOICES, optional=True, complete="shells"),),
         options=(
             Option(("--no-prompt",), "do not add the awsenv segment to the prompt"),
             Option(("--no-completion",), "do not load tab completion"),
@@ -392,7 +394,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "completion",
         "print only the tab-completion script for a shell",
-        positionals=(Positional("shell", "bash, zsh, fish or powershell", complete="shells"),),
+        positionals=(Positional("shell", _SHELL_CHOICES, complete="shells"),),
     ),
     Command(
         "demo",
@@ -405,7 +407,7 @@ COMMANDS: tuple[Command, ...] = (
         options=(
             Option(
                 ("--shell",),
-                "bash, zsh, fish or powershell (default: this shell)",
+                _SHELL_CHOICES + " (default: this shell)",
                 metavar="SHELL",
                 complete="shells",
             ),

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import os
 
+from awsenv import shells
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-_NAMES = {
-    "bash": "bash",
-    "zsh": "zsh",
-    "fish": "fish",
-    "pwsh": "powershell",
-    "powershell": "powershell",
-}
 
 
 def _shell_name(executable_name: str) -> str | None:
     name = os.path.basename(executable_name).lower()
     name = name.removesuffix(".exe") if hasattr(name, "removesuffix") else name
     name = name.lstrip("-")  # login shells appear as "-bash"
-    return _NAMES.get(name)
+    shell = shells.by_process_name(name)
+    return shell.name if shell else None
 
 
 def parent_shell(environ: Mapping[str, str]) -> str | None:

@@ -1,4 +1,10 @@
-"""The only module that knows shell syntax: quoting, export/unset statements, init scripts."""
+"""The only module that knows shell syntax and per-shell facts: one :class:`Shell` record each.
+
+Quoting, export/unset statements, the line that sources a file, the rc file and the line to put
+in it, the names a shell's process goes by, and the shipped init and completion scripts. Other
+modules ask this one (``shells.get("zsh").rc_file``) instead of keeping a table of their own.
+It is imported on the hot paths (``use``, the prompt, completion): ``os`` and awsenv's errors only.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +14,7 @@ from awsenv.errors import AwsenvError, UnsafeValue, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
-
-DIALECTS: tuple[str, ...] = ("bash", "zsh", "fish", "powershell")
-_ALIASES = {
-    "bash": "bash",
-    "zsh": "zsh",
-    "fish": "fish",
-    "powershell": "powershell",
-    "pwsh": "powershell",
-    "ps": "powershell",
-}
+    from collections.abc import Callable, Mapping, Sequence
 
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _NAME_CHARS = frozenset(_UPPER + "0123456789_")
@@ -29,38 +25,6 @@ _BARE = frozenset(_UPPER + _UPPER.lower() + "0123456789_./:@%+,-")
 # ', left, right, low-9 and high-reversed-9 single quotation marks.
 _PS_SINGLE_QUOTES = frozenset("'\u2018\u2019\u201a\u201b")
 _POSIX_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-
-_FILES = {
-    "shell": (
-        "shell",
-        {
-            "bash": "awsenv.bash",
-            "zsh": "awsenv.zsh",
-            "fish": "awsenv.fish",
-            "powershell": "awsenv.ps1",
-        },
-    ),
-    "completion": (
-        "completions",
-        {
-            "bash": "awsenv.bash",
-            "zsh": "_awsenv",
-            "fish": "awsenv.fish",
-            "powershell": "awsenv.completion.ps1",
-        },
-    ),
-}
-
-
-def normalize(name: str) -> str:
-    """Return the dialect for a shell name (``pwsh`` and ``ps`` are PowerShell)."""
-    dialect = _ALIASES.get(name) or _ALIASES.get(name.lower())
-    if dialect is None:
-        raise UsageError(
-            f"unknown shell {name!r}; supported shells: " + ", ".join(DIALECTS),
-            hint="pwsh and ps are accepted for powershell",
-        )
-    return dialect
 
 
 def _printable(char: str) -> bool:
@@ -155,61 +119,231 @@ def _quote_powershell(value: str) -> str:
     return "(" + " + ".join(terms) + ")"
 
 
-def _quote(dialect: str, value: str, name: str | None) -> str:
-    if "\0" in value:
-        what = f"the value for {name}" if name else "a value"
-        raise UnsafeValue(
-            f"{what} contains a NUL byte, which no environment variable can hold",
-            hint="check where the value came from",
-        )
-    if dialect == "fish":
-        return _quote_fish(value, name)
-    if dialect == "powershell":
-        return _quote_powershell(value)
-    return _quote_posix(value, name)
-
-
-def quote(dialect: str, value: str) -> str:
-    """Return an ASCII literal that the shell reads back as exactly ``value``."""
-    return _quote(normalize(dialect), value, None)
-
-
 def _check_name(name: str) -> None:
     if not (isinstance(name, str) and name and name[0] in _UPPER and _NAME_CHARS.issuperset(name)):
         raise ValueError(f"not a variable name awsenv sets: {name!r} (must match [A-Z][A-Z0-9_]*)")
 
 
+class Shell:
+    """Everything awsenv knows about one shell (a dialect), as one read-only record.
+
+    ``extension`` names the shipped script (``shell/awsenv.EXT``) and the file ``init --write``
+    writes; ``init_line`` goes in ``rc_file`` to load the integration; ``process_names`` are the
+    executable names :mod:`awsenv.detect` recognises; ``clock`` says whether the prompt segment
+    reads the time from a clock file's mtime (``__AWSENV_CLOCK__``) instead of the shell's own.
+    """
+
+    __slots__ = (
+        "_export",
+        "_quoter",
+        "_source",
+        "_unset",
+        "aliases",
+        "clock",
+        "completion_file",
+        "extension",
+        "init_line",
+        "name",
+        "process_names",
+        "rc_file",
+    )
+
+    name: str
+    aliases: tuple[str, ...]
+    process_names: tuple[str, ...]
+    extension: str
+    completion_file: str
+    rc_file: str
+    init_line: str
+    clock: bool
+    _quoter: Callable[[str, str | None], str]
+    _export: str
+    _unset: str
+    _source: str
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        aliases: tuple[str, ...] = (),
+        process_names: tuple[str, ...],
+        quoter: Callable[[str, str | None], str],
+        export: str,
+        unset: str,
+        source: str,
+        extension: str,
+        completion_file: str,
+        rc_file: str,
+        init_line: str,
+        clock: bool = False,
+    ) -> None:
+        values = {
+            "name": name,
+            "aliases": aliases,
+            "process_names": process_names,
+            "_quoter": quoter,
+            "_export": export,
+            "_unset": unset,
+            "_source": source,
+            "extension": extension,
+            "completion_file": completion_file,
+            "rc_file": rc_file,
+            "init_line": init_line,
+            "clock": clock,
+        }
+        for attribute, value in values.items():
+            object.__setattr__(self, attribute, value)
+
+    def __setattr__(self, attribute: str, value: object) -> None:
+        raise AttributeError(f"Shell records are read-only (tried to set {attribute})")
+
+    def __repr__(self) -> str:
+        return f"<Shell {self.name}>"
+
+    @property
+    def script_file(self) -> str:
+        """The file name of the shipped integration script, in ``shell/``."""
+        return "awsenv." + self.extension
+
+    def quote(self, value: str, name: str | None = None) -> str:
+        """Return an ASCII literal this shell reads back as exactly ``value``.
+
+        ``name`` (the variable the value is for) only makes error messages precise.
+        """
+        if "\0" in value:
+            what = f"the value for {name}" if name else "a value"
+            raise UnsafeValue(
+                f"{what} contains a NUL byte, which no environment variable can hold",
+                hint="check where the value came from",
+            )
+        return self._quoter(value, name)
+
+    def export(self, name: str, value: str) -> str:
+        """Return the statement (with its newline) that exports ``name`` as ``value``."""
+        _check_name(name)
+        return self._export.format(name=name, value=self.quote(value, name))
+
+    def unset(self, name: str) -> str:
+        """Return the statement (with its newline) that removes ``name`` from the environment."""
+        _check_name(name)
+        return self._unset.format(name=name)
+
+    def source_line(self, path: str) -> str:
+        """Return the line (no newline) that runs the file at ``path`` in the current shell."""
+        return self._source.format(path=self.quote(path))
+
+    def render(self, plan: Sequence[tuple[str, str | None]]) -> str:
+        """Return the code (one statement a line) that sets or, for None, unsets each variable."""
+        return "".join(
+            self.unset(name) if value is None else self.export(name, value) for name, value in plan
+        )
+
+
+def _quote_powershell_named(value: str, _name: str | None) -> str:
+    """PowerShell can spell every code point, so the variable name never shows in an error."""
+    return _quote_powershell(value)
+
+
+BASH = Shell(
+    "bash",
+    process_names=("bash",),
+    quoter=_quote_posix,
+    export="export {name}={value}\n",
+    unset="unset {name}\n",
+    source="source {path}",
+    extension="bash",
+    completion_file="awsenv.bash",
+    rc_file="~/.bashrc",
+    init_line='eval "$(awsenv init bash)"',
+)
+ZSH = Shell(
+    "zsh",
+    process_names=("zsh",),
+    quoter=_quote_posix,  # bash and zsh read $'...' alike
+    export="export {name}={value}\n",
+    unset="unset {name}\n",
+    source="source {path}",
+    extension="zsh",
+    completion_file="_awsenv",
+    rc_file="~/.zshrc",
+    init_line='eval "$(awsenv init zsh)"',
+)
+FISH = Shell(
+    "fish",
+    process_names=("fish",),
+    quoter=_quote_fish,
+    # No `--` needed: `set` stops reading options at NAME, so a value like -n stays a value.
+    export="set -gx {name} {value}\n",
+    unset="set -e -g {name}\n",
+    source="source {path}",
+    extension="fish",
+    completion_file="awsenv.fish",
+    rc_file="~/.config/fish/config.fish",
+    init_line="awsenv init fish | source",
+    clock=True,
+)
+POWERSHELL = Shell(
+    "powershell",
+    aliases=("pwsh", "ps"),
+    process_names=("pwsh", "powershell"),
+    quoter=_quote_powershell_named,
+    export="$env:{name} = {value}\n",
+    unset="Remove-Item -LiteralPath Env:{name} -ErrorAction SilentlyContinue\n",
+    source=". {path}",
+    extension="ps1",
+    completion_file="awsenv.completion.ps1",
+    rc_file="$PROFILE",
+    init_line="awsenv init powershell | Out-String | Invoke-Expression",
+)
+
+SHELLS: dict[str, Shell] = {shell.name: shell for shell in (BASH, ZSH, FISH, POWERSHELL)}
+DIALECTS: tuple[str, ...] = tuple(SHELLS)
+ALIASES: dict[str, str] = {alias: s.name for s in SHELLS.values() for alias in s.aliases}
+_BY_NAME = {**{name: name for name in SHELLS}, **ALIASES}
+
+
+def normalize(name: str) -> str:
+    """Return the dialect for a shell name (``pwsh`` and ``ps`` are PowerShell)."""
+    dialect = _BY_NAME.get(name) or _BY_NAME.get(name.lower())
+    if dialect is None:
+        raise UsageError(
+            f"unknown shell {name!r}; supported shells: " + ", ".join(DIALECTS),
+            hint="pwsh and ps are accepted for powershell",
+        )
+    return dialect
+
+
+def get(name: str) -> Shell:
+    """Return the record of a shell by dialect or alias; a UsageError names the supported ones."""
+    return SHELLS[normalize(name)]
+
+
+def by_process_name(executable: str) -> Shell | None:
+    """Return the shell whose process goes by ``executable`` (``pwsh``, ``bash``), else None."""
+    for shell in SHELLS.values():
+        if executable in shell.process_names:
+            return shell
+    return None
+
+
+def quote(dialect: str, value: str) -> str:
+    """Return an ASCII literal that the shell reads back as exactly ``value``."""
+    return get(dialect).quote(value)
+
+
 def render(plan: Sequence[tuple[str, str | None]], dialect: str) -> str:
     """Return the shell code (one statement a line) that sets or, for None, unsets each variable."""
-    dialect = normalize(dialect)
-    lines: list[str] = []
-    for name, value in plan:
-        _check_name(name)
-        if value is None:
-            if dialect == "fish":
-                lines.append(f"set -e -g {name}\n")
-            elif dialect == "powershell":
-                lines.append(f"Remove-Item -LiteralPath Env:{name} -ErrorAction SilentlyContinue\n")
-            else:
-                lines.append(f"unset {name}\n")
-            continue
-        quoted = _quote(dialect, value, name)
-        if dialect == "fish":
-            # No `--` needed: `set` stops reading options at NAME, so a value like -n stays a value.
-            lines.append(f"set -gx {name} {quoted}\n")
-        elif dialect == "powershell":
-            lines.append(f"$env:{name} = {quoted}\n")
-        else:
-            lines.append(f"export {name}={quoted}\n")
-    return "".join(lines)
+    return get(dialect).render(plan)
 
 
 def load(kind: str, dialect: str) -> str:
     """Return the text of a shell (``kind="shell"``) or completion script as shipped."""
-    if kind not in _FILES:
+    if kind == "shell":
+        folder, filename = "shell", get(dialect).script_file
+    elif kind == "completion":
+        folder, filename = "completions", get(dialect).completion_file
+    else:
         raise ValueError(f"unknown script kind {kind!r}; expected 'shell' or 'completion'")
-    folder, names = _FILES[kind]
-    filename = names[normalize(dialect)]
     package_dir = os.path.dirname(os.path.abspath(__file__))
     # The wheel holds awsenv/shell and awsenv/completions; a source checkout has them at the root.
     for base in (package_dir, os.path.dirname(package_dir)):
@@ -250,33 +384,35 @@ def _substitute(text: str, values: Mapping[str, str]) -> str:
             start = found + 1
 
 
-def _command(dialect: str, command: Sequence[str]) -> str:
+def _command(shell: Shell, command: Sequence[str]) -> str:
     if not command:
         raise ValueError("command must name the interpreter")
-    return " ".join(_quote(dialect, word, None) for word in command)
+    return " ".join(shell.quote(word) for word in command)
 
 
 def completion_script(dialect: str, *, command: Sequence[str]) -> str:
     """Return the completion script with ``__AWSENV_CORE__`` replaced by ``command``."""
-    dialect = normalize(dialect)
-    return _substitute(load("completion", dialect), {"__AWSENV_CORE__": _command(dialect, command)})
+    shell = get(dialect)
+    return _substitute(
+        load("completion", shell.name), {"__AWSENV_CORE__": _command(shell, command)}
+    )
 
 
 def init_script(
     dialect: str, *, command: Sequence[str], clock: str, prompt: bool, completion: bool
 ) -> str:
     """Return the shell integration: wrapper function, prompt segment and optional completion."""
-    dialect = normalize(dialect)
+    shell = get(dialect)
     text = _substitute(
-        load("shell", dialect),
+        load("shell", shell.name),
         {
-            "__AWSENV_CORE__": _command(dialect, command),
-            "__AWSENV_CLOCK__": _quote(dialect, clock, None),
+            "__AWSENV_CORE__": _command(shell, command),
+            "__AWSENV_CLOCK__": shell.quote(clock),
             "__AWSENV_PROMPT__": "1" if prompt else "0",
         },
     )
     if completion:
         if text and not text.endswith("\n"):
             text += "\n"
-        text += completion_script(dialect, command=command)
+        text += completion_script(shell.name, command=command)
     return text

@@ -3,12 +3,13 @@
 # awsenv: fish integration.
 #
 # `awsenv init fish` prints this file with its three bare-word tokens replaced
-# (awsenv/shells.py, init_script): the quoted command that runs the core (the interpreter,
-# its flags and awsenv's __main__.py, all by absolute path: never a
-# `python` found through PATH, so pyenv shims cannot pick another one); 1 or 0 for
-# the prompt segment (0 with --no-prompt: the prompt is then never touched); and the
-# path of the clock file (fish only). Bare words keep this file, as committed,
-# parseable, so the linters check it as it is.
+# (awsenv/shells.py, init_script; CONTRIBUTING.md, "Shell files"): the quoted command
+# that runs the core (the interpreter, its flags and awsenv's __main__.py, all by
+# absolute path: never a `python` found through PATH, so pyenv shims cannot pick
+# another one); 1 or 0 for the prompt segment (0 with --no-prompt: the prompt is then
+# never touched); and the quoted path of the clock file the prompt reads the time
+# from (see below; the other shells have a clock builtin). Bare words keep this file,
+# as committed, parseable, so the linters check it as it is.
 #
 
 # =============================================================================

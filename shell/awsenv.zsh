@@ -2,13 +2,13 @@
 #
 # awsenv: zsh integration.
 #
-# `awsenv init zsh` prints this file with its three bare-word tokens replaced
-# (awsenv/shells.py, init_script): the quoted command that runs the core (the interpreter,
-# its flags and awsenv's __main__.py, all by absolute path: never a
-# `python` found through PATH, so pyenv shims cannot pick another one); 1 or 0 for
-# the prompt segment (0 with --no-prompt: the prompt is then never touched); and the
-# path of the clock file (fish only). Bare words keep this file, as committed,
-# parseable, so the linters check it as it is.
+# `awsenv init zsh` prints this file with its two bare-word tokens replaced
+# (awsenv/shells.py, init_script; CONTRIBUTING.md, "Shell files"): the quoted command
+# that runs the core (the interpreter, its flags and awsenv's __main__.py, all by
+# absolute path: never a `python` found through PATH, so pyenv shims cannot pick
+# another one); and 1 or 0 for the prompt segment (0 with --no-prompt: the prompt is
+# then never touched). Bare words keep this file, as committed, parseable, so the
+# linters check it as it is.
 #
 # Every function starts with `emulate -L zsh`: the user's options (KSH_ARRAYS,
 # SH_WORD_SPLIT, RC_QUOTES, NO_UNSET, ...) then cannot change what this code

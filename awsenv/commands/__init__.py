@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from awsenv import shells
 from awsenv.errors import ShellError, UsageError
 
 TYPE_CHECKING = False
@@ -11,26 +12,22 @@ if TYPE_CHECKING:
     from awsenv.clispec import Args
     from awsenv.providers import Context
 
-_DIALECTS = ("bash", "zsh", "fish", "powershell")
 _REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 def wrapper_dialect(environ: Mapping[str, str], command: str) -> str:
     """Return the calling shell's dialect, or explain how to install the shell function."""
     dialect = environ.get("AWSENV_SHELL", "")
-    if dialect in _DIALECTS:
+    if dialect in shells.SHELLS:
         return dialect
     if dialect:
-        raise ShellError(f"AWSENV_SHELL is {dialect!r}; expected one of " + ", ".join(_DIALECTS))
+        raise ShellError(
+            f"AWSENV_SHELL is {dialect!r}; expected one of " + ", ".join(shells.DIALECTS)
+        )
     from awsenv import detect
 
-    shell = detect.parent_shell(environ) or "bash"
-    setup = {
-        "bash": 'eval "$(awsenv init bash)"  # in ~/.bashrc',
-        "zsh": 'eval "$(awsenv init zsh)"  # in ~/.zshrc',
-        "fish": "awsenv init fish | source  # in ~/.config/fish/config.fish",
-        "powershell": "awsenv init powershell | Out-String | Invoke-Expression  # in $PROFILE",
-    }[shell]
+    shell = shells.SHELLS[detect.parent_shell(environ) or "bash"]
+    setup = f"{shell.init_line}  # in {shell.rc_file}"
     raise ShellError(
         f"'awsenv {command}' changes this shell's environment, which needs the awsenv shell "
         "function; it is not loaded in this shell",

@@ -54,9 +54,6 @@ def clock_file(environ: Mapping[str, str]) -> str:
     return path
 
 
-_EXTENSIONS = {"bash": "bash", "zsh": "zsh", "fish": "fish", "powershell": "ps1"}
-
-
 def write_script(dialect: str, script: str) -> str:
     """Write ``script`` to awsenv's data directory; return the line that sources it.
 
@@ -68,19 +65,13 @@ def write_script(dialect: str, script: str) -> str:
 
     from awsenv import cache, ui
 
+    shell = shells.get(dialect)
     directory = str(platformdirs.user_data_dir("awsenv", appauthor=False))
-    path = os.path.join(directory, "init." + _EXTENSIONS[dialect])
+    path = os.path.join(directory, "init." + shell.extension)
     paths.ensure_private_dir(directory)
     cache.write_bytes(path, script.encode("utf-8"))
-    quoted = shells.quote(dialect, path)
-    line = f". {quoted}" if dialect == "powershell" else f"source {quoted}"
-    rc = {
-        "bash": "~/.bashrc",
-        "zsh": "~/.zshrc",
-        "fish": "~/.config/fish/config.fish",
-        "powershell": "$PROFILE",
-    }[dialect]
-    ui.info(f"wrote {path}; put this line in {rc} in place of the eval line: {line}")
+    line = shell.source_line(path)
+    ui.info(f"wrote {path}; put this line in {shell.rc_file} in place of the eval line: {line}")
     return line + "\n"
 
 
@@ -88,7 +79,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     """Return the init script for the named (or detected) shell (or write it, with --write)."""
     name = args.get("shell")
     if name:
-        dialect = shells.normalize(str(name))
+        shell = shells.get(str(name))
     else:
         from awsenv import detect
 
@@ -96,14 +87,14 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         if detected is None:
             raise UsageError(
                 "cannot tell which shell this is",
-                hint="name it: awsenv init bash|zsh|fish|powershell",
+                hint="name it: awsenv init " + "|".join(shells.DIALECTS),
             )
-        dialect = detected
+        shell = shells.SHELLS[detected]
     script = shells.init_script(
-        dialect,
+        shell.name,
         command=core_command(environ),
-        clock=clock_file(environ) if dialect == "fish" else "",
+        clock=clock_file(environ) if shell.clock else "",
         prompt=not args.get("no_prompt"),
         completion=not args.get("no_completion"),
     )
-    return write_script(dialect, script) if args.get("write") else script
+    return write_script(shell.name, script) if args.get("write") else script

@@ -6,7 +6,7 @@ import os
 import stat
 from dataclasses import dataclass
 
-from awsenv import config, exports
+from awsenv import config, exports, shells
 from awsenv.diagnose.caches import cache_problems, mode_problem, wanted_mode
 from awsenv.diagnose.explain import Files, dedupe, explain, load_files
 from awsenv.diagnose.model import (
@@ -70,12 +70,11 @@ def config_problems(files: Files) -> list[Problem]:
 
 
 def _init_line(environ: Mapping[str, str]) -> str:
-    shell = os.path.basename(environ.get("SHELL", "")).lower()
-    return {
-        "zsh": 'eval "$(awsenv init zsh)" in ~/.zshrc',
-        "fish": "awsenv init fish | source in ~/.config/fish/config.fish",
-        "pwsh": "awsenv init powershell | Out-String | Invoke-Expression in $PROFILE",
-    }.get(shell, 'eval "$(awsenv init bash)" in ~/.bashrc')
+    """The line that loads awsenv and the rc file it goes in, for the shell that started us."""
+    from awsenv import detect, shells
+
+    shell = shells.SHELLS[detect.parent_shell(environ) or "bash"]
+    return f"{shell.init_line} in {shell.rc_file}"
 
 
 def _set_by_awsenv(environ: Mapping[str, str], name: str) -> bool:
@@ -136,7 +135,7 @@ def environment_problems(environ: Mapping[str, str], files: Files) -> list[Probl
                     )
                 )
     shell = environ.get("AWSENV_SHELL")
-    if not shell or shell not in ("bash", "zsh", "fish", "powershell"):
+    if not shell or shell not in shells.DIALECTS:
         what = f"is {shell!r}, not a shell awsenv knows" if shell else "is not set"
         found.append(
             Problem(

@@ -1,6 +1,8 @@
 """The SSO token, client-registration and role-credential caches, byte for byte as the AWS CLI v2.
 
-Files and names (see docs/protocols.md §2 and §5.3):
+Files and names, as botocore (``botocore/utils.py``, ``botocore/credentials.py``) and the AWS
+CLI v2 (``awscli/botocore/utils.py``) compute them; ``tests/unit/test_sso_tokens.py`` checks
+each key rule, against the installed botocore where it has the rule:
 
 - ``~/.aws/sso/cache/<sha1(session name or start URL)>.json``: the access token, with the client
   registration and refresh token botocore needs to refresh it (``SSOTokenLoader``,

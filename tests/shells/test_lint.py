@@ -1,6 +1,6 @@
 """Every shell file passes its shell's linter, as committed and as `awsenv init` prints it.
 
-The settings are style.md §G: shellcheck --enable=all and shfmt -i 4 -ci for bash (zoxide's),
+The settings (CONTRIBUTING.md, "Shell files"): shellcheck --enable=all and shfmt -i 4 -ci for bash,
 zsh -n, fish --no-execute plus fish_indent, and a tree-sitter parse with no ERROR/MISSING node
 for .ps1.
 The tokens are bare words, so the committed files lint as they are; `init` output is linted too,

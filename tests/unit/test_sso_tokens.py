@@ -87,7 +87,8 @@ def test_token_file_names_follow_botocores_key_rule(environ):
         path = tokens.token_path(environ, sess)
         assert os.path.basename(path) == expected
         assert os.path.dirname(path) == os.path.join(os.environ["HOME"], ".aws", "sso", "cache")
-    # the documented examples (protocols.md §2.1)
+    # known answers: sha1("my-sso") and sha1 of the start URL as configured (botocore's
+    # SSOTokenLoader._generate_cache_key)
     assert tokens.token_path(environ, SESSION).endswith(
         "0ad374308c5a4e22f723adf10145eafad7c4031c.json"
     )
