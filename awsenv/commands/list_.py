@@ -96,8 +96,6 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     """Return the table (or JSON with --json)."""
     found = rows(environ)
     if args.get("json"):
-        from awsenv import ui
-
         return ui.json_text([{**r, "active": r["active"] == "yes"} for r in found])
     if not found:
         ui.info("no profiles found; add some to ~/.aws/config (see 'aws configure')")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from awsenv import clispec, detect, diagnose, shells
+from awsenv import clispec, detect, shells
 from awsenv.commands import wrapper_dialect
+from awsenv.diagnose import doctor as diagnose
 from awsenv.errors import ShellError, UsageError
 from tests.helpers import REPO
 
