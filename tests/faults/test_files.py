@@ -36,9 +36,10 @@ from typing import Any
 
 import pytest
 
-from awsenv import cache, configwrite, okta, paths
+from awsenv import cache, okta, paths
 from awsenv.commands import _saml
 from awsenv.config import ConfigFiles
+from awsenv.config import edit as configwrite
 from awsenv.errors import CacheError
 from awsenv.exports import Keys
 from awsenv.providers import rolecache
