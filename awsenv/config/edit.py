@@ -143,8 +143,22 @@ def newline_of(data: bytes) -> bytes:
     return b"\n"
 
 
-def render(old: bytes, sections: Sequence[NewSection], comment: str, path: str = "") -> bytes:
-    """Return ``old`` with ``sections`` appended after one ``# comment`` line (old bytes kept)."""
+def render(
+    old: bytes,
+    sections: Sequence[NewSection],
+    comment: str,
+    path: str = "",
+    *,
+    newline: bytes | None = None,
+    keep_no_final_newline: bool = False,
+) -> bytes:
+    """Return ``old`` with ``sections`` appended after one ``# comment`` line (old bytes kept).
+
+    Lines end with ``newline`` (default: the file's own, :func:`newline_of`). A file that does
+    not end in a newline gets one; with ``keep_no_final_newline`` the result does not end in one
+    either (the new block goes without it). ValueError if a header, key or value cannot be
+    written so that botocore reads it back.
+    """
     if not sections:
         return old
     if "\n" in comment or "\r" in comment:
@@ -153,10 +167,9 @@ def render(old: bytes, sections: Sequence[NewSection], comment: str, path: str =
         check_header(section.header)
         for key, value in section.items:
             check_item(key, value)
-    nl = newline_of(old)
-    out = old
-    if out and not out.endswith((b"\n", b"\r")):
-        out += nl  # a missing final newline: the last line keeps its bytes and gets its end
+    nl = newline_of(old) if newline is None else newline
+    no_final_newline = bool(old) and not old.endswith((b"\n", b"\r"))
+    out = old + nl if no_final_newline else old  # the last line keeps its bytes, gets its end
     if out.strip() and not out.endswith(nl + nl):
         out += nl  # one blank line between what was there and the new block
     lines = [f"# {comment}"]
@@ -167,12 +180,12 @@ def render(old: bytes, sections: Sequence[NewSection], comment: str, path: str =
         lines.extend(f"{key} = {value}" for key, value in section.items)
     encoding = ini_lines.encoding()
     try:
-        block = nl.join(line.encode(encoding) for line in lines) + nl
+        block = nl.join(line.encode(encoding) for line in lines)
     except UnicodeEncodeError:
         raise ConfigWriteError(
             path, f"the new sections cannot be written in this locale's encoding ({encoding})"
         ) from None
-    return out + block
+    return out + block + (b"" if no_final_newline and keep_no_final_newline else nl)
 
 
 # --- checking the result as botocore will read it ------------------------------------------

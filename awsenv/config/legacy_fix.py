@@ -463,7 +463,7 @@ def plan_legacy_sso(files: Files, *, today: str) -> LegacyFix | None:
             for key in ("sso_region", "sso_registration_scopes"):
                 drop.update(ini_lines.key_lines(lines, start, end, key))
     body = b"".join(replace_at.get(i, line.raw) for i, line in enumerate(lines) if i not in drop)
-    new = _append(body, old, [s for s in sessions if s.new], today, encoding, path)
+    new = _append(body, old, [s for s in sessions if s.new], today, path)
     _verify(path, old_text, new.decode(encoding), credentials, edited, sessions)
     plan = edit.Plan(path, target, old, new, mode, ())
     opcodes = _opcodes(lines, split_lines(new), replace_at, drop)
@@ -494,43 +494,27 @@ def _why_not(
     return None
 
 
-def _append(
-    body: bytes, old: bytes, sessions: Sequence[Session], today: str, encoding: str, path: str
-) -> bytes:
+def _append(body: bytes, old: bytes, sessions: Sequence[Session], today: str, path: str) -> bytes:
     """Append the new ``[sso-session]`` sections after one comment line.
 
     A file without a final newline keeps that: its last line gets one (it is no longer last),
     and the new block ends without one.
     """
-    if not sessions:
-        return body
-    nl = edit.newline_of(old)
-    no_final_newline = bool(body) and not body.endswith((b"\n", b"\r"))
-    out = body + nl if no_final_newline else body
-    if out.strip() and not out.endswith(nl + nl):
-        out += nl
-    text = [f"# Added by awsenv doctor --fix on {today}: sessions for legacy SSO profiles"]
-    for number, session in enumerate(sessions):
-        header = f"sso-session {session.name}"
-        items = (
-            ("sso_start_url", session.start_url),
-            ("sso_region", session.region),
-            ("sso_registration_scopes", SCOPES),
+    sections = [
+        edit.NewSection(
+            f"sso-session {session.name}",
+            (
+                ("sso_start_url", session.start_url),
+                ("sso_region", session.region),
+                ("sso_registration_scopes", SCOPES),
+            ),
         )
-        try:
-            edit.check_header(header)
-            for key, value in items:
-                edit.check_item(key, value)
-        except ValueError as exc:
-            raise ConfigWriteError(path, f"refusing to write: {exc}") from None
-        if number:
-            text.append("")
-        text.append(f"[{header}]")
-        text.extend(f"{key} = {value}" for key, value in items)
+        for session in sessions
+    ]
+    comment = f"Added by awsenv doctor --fix on {today}: sessions for legacy SSO profiles"
     try:
-        block = nl.join(line.encode(encoding) for line in text)
-    except UnicodeEncodeError:
-        raise ConfigWriteError(
-            path, f"the new sections cannot be written in this locale's encoding ({encoding})"
-        ) from None
-    return out + block + (b"" if no_final_newline else nl)
+        return edit.render(
+            body, sections, comment, path, newline=edit.newline_of(old), keep_no_final_newline=True
+        )
+    except ValueError as exc:
+        raise ConfigWriteError(path, f"refusing to write: {exc}") from None
