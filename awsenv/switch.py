@@ -28,7 +28,8 @@ def write_credentials(files: ConfigFiles, name: str, keys: exports.Keys) -> None
     """
     import time
 
-    from awsenv import cache, configwrite, ui
+    from awsenv import cache, ui
+    from awsenv.config import edit as configwrite
 
     items = [
         ("aws_access_key_id", keys.access_key_id),

@@ -30,7 +30,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from awsenv import cache, configwrite
+from awsenv import cache
+from awsenv.config import edit as configwrite
 from awsenv.sso import tokens
 from awsenv.standin.idc import IdentityCenterStandIn
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from awsenv.clispec import Args
-    from awsenv.configfix import LegacyFix
+    from awsenv.config.legacy_fix import LegacyFix
 
 RELOGIN_NOTE = (
     "the next 'awsenv use' of each moved profile logs in once: the SSO token cache file is "
@@ -52,7 +52,7 @@ class Outcome:
 def _legacy_fix(report: diagnose.Report, today: str) -> tuple[LegacyFix | None, str | None]:
     if report.files.parsed is None:
         return None, None
-    from awsenv import configfix
+    from awsenv.config import legacy_fix as configfix
 
     try:
         return configfix.plan_legacy_sso(report.files, today=today), None

@@ -12,6 +12,7 @@ only, checked with botocore's rules before writing, atomic, mode kept, previous 
 
 from __future__ import annotations
 
+from awsenv.config.edit import slug
 from awsenv.errors import AwsenvError, UsageError
 
 TYPE_CHECKING = False
@@ -20,30 +21,12 @@ if TYPE_CHECKING:
 
     from awsenv.clispec import Args
     from awsenv.config import Parsed
-    from awsenv.configwrite import NewSection
+    from awsenv.config.edit import NewSection
     from awsenv.sso import tokens
 
 
 class UnknownSession(AwsenvError):
     """The ``--sso-session`` named is not in the config file."""
-
-
-def slug(text: str) -> str:
-    """Lower-case ``text``; every run of characters other than a-z and 0-9 becomes one '-'.
-
-    Accents are dropped first (``Développement`` → ``developpement``).
-    """
-    import unicodedata
-
-    out: list[str] = []
-    for char in unicodedata.normalize("NFKD", text).lower():
-        if unicodedata.combining(char):
-            continue
-        if "a" <= char <= "z" or "0" <= char <= "9":
-            out.append(char)
-        elif out and out[-1] != "-":
-            out.append("-")
-    return "".join(out).strip("-")
 
 
 def base_name(prefix: str, account_id: str, account_name: str, role: str) -> str:
@@ -95,7 +78,7 @@ def plan_sections(
     prefix: str,
 ) -> list[tuple[NewSection, str, str, str]]:
     """Choose the profiles to add: (section, account id, account name, role), in a stable order."""
-    from awsenv import configwrite
+    from awsenv.config import edit as configwrite
 
     session_name = str(sess.name)  # sso sync works on named sessions only
     done = covered(parsed, sess)
@@ -161,7 +144,8 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     """Add the missing profiles (or, with --dry-run, return the diff that would add them)."""
     import time
 
-    from awsenv import cache, config, configwrite, paths, ui
+    from awsenv import cache, config, paths, ui
+    from awsenv.config import edit as configwrite
 
     action = args.get("action")
     if action != "sync":

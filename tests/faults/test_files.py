@@ -36,8 +36,9 @@ from typing import Any
 
 import pytest
 
-from awsenv import cache, configwrite, okta, paths
+from awsenv import cache, okta, paths
 from awsenv.config import ConfigFiles
+from awsenv.config import edit as configwrite
 from awsenv.errors import CacheError
 from awsenv.exports import Keys
 from awsenv.providers import rolecache, saml_keys

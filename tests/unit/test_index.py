@@ -20,8 +20,9 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from awsenv import config, paths
-from awsenv.config import ORIGIN, SECRET_PLACEHOLDER, ConfigFiles
+from awsenv import paths
+from awsenv.config import ORIGIN, SECRET_PLACEHOLDER, ConfigFiles, read
+from awsenv.config import index as config_index
 from awsenv.errors import ConfigError
 from tests.helpers import PYTHON, minimal_env, run_awsenv, write_config
 
@@ -59,7 +60,7 @@ def no_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args: object) -> None:
         raise AssertionError("the files were parsed again")
 
-    monkeypatch.setattr(config, "parse", fail)
+    monkeypatch.setattr(read, "parse", fail)
 
 
 # --- the hot path does not parse ----------------------------------------------------------------
@@ -205,7 +206,7 @@ def test_a_file_that_becomes_malformed_is_reported_not_served_from_the_index(hom
 
 
 def _bucket_path(files: ConfigFiles, name: str) -> Path:
-    return Path(files._index_dir) / f"b{config._bucket(name)}"
+    return Path(files._index_dir) / f"b{config_index._bucket(name)}"
 
 
 @pytest.mark.parametrize(
@@ -247,7 +248,7 @@ def test_foreign_index_directory_is_replaced(home: Path) -> None:
         (["ghost"], {}, {}),
     )
     (index / "meta").write_bytes(marshal.dumps(forged))
-    (index / f"b{config._bucket('dev')}").write_bytes(
+    (index / f"b{config_index._bucket('dev')}").write_bytes(
         marshal.dumps(("stamps of other files", {"dev": {"region": "forged"}}))
     )
     assert files.profile_names() == ["dev"]
@@ -261,7 +262,7 @@ def test_index_for_another_python_or_format_is_not_used(home: Path) -> None:
     write_config(home, "[profile dev]\nregion = real\n")
     _age(home)
     files = _build(home)
-    assert repr(config._INDEX_FORMAT) in files._key
+    assert repr(config_index._INDEX_FORMAT) in files._key
     assert repr(tuple(__import__("sys").version_info[:2])) in files._key
 
 
@@ -412,13 +413,13 @@ def test_two_thousand_profiles_lookup_reads_one_bucket(
         opened.append(str(file))
         return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(config, "open", counting_open, raising=False)
-    monkeypatch.setattr(config, "parse", lambda *a: pytest.fail("parsed again"))
+    monkeypatch.setattr(config_index, "open", counting_open, raising=False)
+    monkeypatch.setattr(read, "parse", lambda *a: pytest.fail("parsed again"))
 
     found = _files().profile(names[1234])
     assert found is not None
     assert found["region"] == "r1234"
-    assert [os.path.basename(p) for p in opened] == [f"b{config._bucket(names[1234])}"]
+    assert [os.path.basename(p) for p in opened] == [f"b{config_index._bucket(names[1234])}"]
 
     opened.clear()
     assert _files().profile("team-9999") is None

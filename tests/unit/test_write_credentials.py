@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from awsenv import configwrite
+from awsenv.config import edit as configwrite
 from awsenv.errors import ConfigError
 from tests.helpers import PYTHON
 
@@ -92,7 +92,7 @@ def test_a_broken_credentials_file_is_not_touched(tmp_path):
 
 WRITER = """
 import sys
-from awsenv import configwrite
+from awsenv.config import edit as configwrite
 section = configwrite.NewSection("okta-prod", [("aws_access_key_id", sys.argv[2]),
                                                ("aws_secret_access_key", "s" * 200000)])
 configwrite.plan_replace(sys.argv[1], section, comment="c").commit()
@@ -128,3 +128,33 @@ def test_a_writer_killed_at_any_moment_leaves_the_old_or_the_new_file(tmp_path):
     # a killed writer may leave its temp file behind, never in place of the credentials file
     assert all(name.startswith(".") for name in leftovers)
     assert outcomes  # the loop ran
+
+
+# --- where the section is, as botocore reads the file (the one line scanner, ini_lines) ---------
+# Each of these used to be refused ("the result would not parse"): the section was looked for
+# with a rule of its own that did not match configparser's.
+
+
+def _replace(tmp_path, data: bytes) -> bytes:
+    path = tmp_path / "credentials"
+    path.write_bytes(data)
+    section = configwrite.NewSection("okta-prod", [("aws_access_key_id", "ASIANEW")])
+    assert configwrite.plan_replace(str(path), section, comment="c").commit()
+    return path.read_bytes()
+
+
+def test_a_file_with_cr_line_ends_has_its_section_replaced_in_place(tmp_path):
+    old = b"[default]\rx = 1\r[okta-prod]\raws_access_key_id = OLD\r[prod]\rx = 1\r"
+    assert _replace(tmp_path, old) == old.replace(b"OLD", b"ASIANEW")
+
+
+def test_a_value_line_that_looks_like_the_header_is_not_the_section(tmp_path):
+    old = b"[default]\nnote = see\n  [okta-prod]\n[okta-prod]\naws_access_key_id = OLD\n"
+    assert _replace(tmp_path, old) == old.replace(b"OLD", b"ASIANEW")
+
+
+def test_a_header_with_text_after_its_bracket_is_the_section(tmp_path):
+    # configparser reads "[okta-prod] old" as [okta-prod]
+    old = b"[default]\nx = 1\n[okta-prod] old\naws_access_key_id = OLD\n[prod]\nx = 1\n"
+    new = old.replace(b"[okta-prod] old", b"[okta-prod]").replace(b"OLD", b"ASIANEW")
+    assert _replace(tmp_path, old) == new

@@ -19,8 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from awsenv import cache, configfix, diagnose
-from awsenv.configwrite import ConfigWriteError
+from awsenv import cache, diagnose
+from awsenv.config import legacy_fix as configfix
+from awsenv.config.edit import ConfigWriteError
 from tests.helpers import require_tool
 
 TODAY = "2026-11-23"
@@ -444,27 +445,6 @@ def test_a_symlinked_config_stays_a_link(home: Path, tmp_path: Path) -> None:
     apply()
     assert (home / ".aws" / "config").is_symlink()
     assert b"sso_session = d-1234567890" in real.read_bytes()
-
-
-def test_scan_classifies_lines_as_configparser_reads_them() -> None:
-    data = b"[s]\na = 1\n  more\n\n  # comment\n  still a\nb: 2\n[t] trailing\n  c = 3\n"
-    kinds = [(line.kind, line.key) for line in configfix.scan(data, "utf-8")]
-    assert kinds == [
-        ("header", None),
-        ("key", "a"),
-        ("continuation", "a"),
-        ("blank", None),
-        ("comment", None),
-        ("continuation", "a"),
-        ("key", "b"),
-        ("header", None),
-        ("key", "c"),
-    ]
-
-
-def test_split_lines_keeps_every_kind_of_line_end() -> None:
-    assert configfix.split_lines(b"a\r\nb\rc\nd") == [b"a\r\n", b"b\r", b"c\n", b"d"]
-    assert b"".join(configfix.split_lines(b"x\r\r\n\n")) == b"x\r\r\n\n"
 
 
 _FILLER = st.sampled_from(

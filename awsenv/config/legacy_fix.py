@@ -10,13 +10,13 @@ sso:account:access``. Profiles with the same start URL and region share one sess
 session for the same portal is reused. Nothing else changes: comments, blank lines, CRLF line
 ends and a missing final newline stay as they were.
 
-Lines are classified exactly as ``configparser`` reads them (whole-line comments, continuation
-lines by indentation, ``[header]`` matching, ``=``/``:`` separators). Before anything is shown
-or written, the old and new texts are parsed with botocore's rules in memory and must give the
-same profiles, accounts, roles, start URLs and regions, with no key of a profile contradicting
-its session (botocore refuses that). Writing goes through ``configwrite.Plan``: under awsenv's
-config lock, the file read again and compared, the previous content kept in
-``<file>.awsenv-backup``, the file replaced atomically with its own mode.
+Lines are classified by the one line scanner, ``ini_lines``, exactly as ``configparser`` reads
+them (whole-line comments, continuation lines by indentation, ``[header]`` matching, ``=``/``:``
+separators). Before anything is shown or written, the old and new texts are parsed with
+botocore's rules in memory and must give the same profiles, accounts, roles, start URLs and
+regions, with no key of a profile contradicting its session (botocore refuses that). Writing goes
+through ``edit.Plan``: under awsenv's config lock, the file read again and compared, the previous
+content kept in ``<file>.awsenv-backup``, the file replaced atomically with its own mode.
 """
 
 from __future__ import annotations
@@ -25,14 +25,17 @@ import os
 import re
 from dataclasses import dataclass
 
-from awsenv import cache, config, configwrite
-from awsenv.configwrite import ConfigWriteError
+from awsenv import cache
+from awsenv.config import edit, ini_lines, read
+from awsenv.config.edit import ConfigWriteError
+from awsenv.config.ini_lines import split_lines
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Literal
 
+    from awsenv.config.ini_lines import Line
     from awsenv.diagnose import Files
 
     Tag = Literal["replace", "delete", "insert", "equal"]
@@ -41,87 +44,12 @@ if TYPE_CHECKING:
 MOVED = ("sso_start_url", "sso_region", "sso_registration_scopes")
 SCOPES = "sso:account:access"
 
-# configparser's SECTCRE and OPTCRE (default delimiters), applied to the stripped line.
-_SECTION = re.compile(r"\[(?P<header>.+)\]")
-_OPTION = re.compile(r"(?P<option>.*?)\s*(?P<vi>[=:])\s*(?P<value>.*)$")
-# The same split on the unstripped line, to rebuild a key line in the file's own style.
+# configparser's option split on the unstripped line, to rebuild a key line in the file's style.
 _KEY_LINE = re.compile(r"(?P<indent>\s*)(?P<option>.*?)(?P<sep>\s*[=:]\s*)(?P<value>.*)$")
-
-COMMENT = "comment"
-BLANK = "blank"
-HEADER = "header"
-KEY = "key"
-CONTINUATION = "continuation"
-OTHER = "other"  # a line configparser would reject
-
-
-@dataclass(frozen=True)
-class Line:
-    """One physical line: its bytes (with their line end) and how configparser reads it."""
-
-    raw: bytes
-    text: str  # decoded, without the line end
-    kind: str
-    section: str | None  # the header of the section the line is in
-    key: str | None  # the option a key or continuation line belongs to (lower-cased)
-
-
-def split_lines(data: bytes) -> list[bytes]:
-    """Split at CR LF, CR and LF (universal newlines), keeping each line's end."""
-    lines = []
-    start = 0
-    index = 0
-    size = len(data)
-    while index < size:
-        byte = data[index]
-        if byte == 0x0A or byte == 0x0D:
-            end = index + 2 if data[index : index + 2] == b"\r\n" else index + 1
-            lines.append(data[start:end])
-            start = index = end
-            continue
-        index += 1
-    if start < size:
-        lines.append(data[start:])
-    return lines
 
 
 def _ending(raw: bytes) -> bytes:
     return raw[len(raw.rstrip(b"\r\n")) :]
-
-
-def scan(data: bytes, encoding: str) -> list[Line]:
-    """Classify every line of a config file as ``configparser`` reads it."""
-    out: list[Line] = []
-    section: str | None = None
-    option: str | None = None
-    indent_level = 0
-    for raw in split_lines(data):
-        text = raw.rstrip(b"\r\n").decode(encoding)
-        stripped = text.strip()
-        if stripped.startswith(("#", ";")):
-            out.append(Line(raw, text, COMMENT, section, None))
-            continue
-        if not stripped:
-            out.append(Line(raw, text, BLANK, section, None))
-            continue
-        indent = len(text) - len(text.lstrip())
-        if section is not None and option and indent > indent_level:
-            out.append(Line(raw, text, CONTINUATION, section, option))
-            continue
-        indent_level = indent
-        header = _SECTION.match(stripped)
-        if header:
-            section = header.group("header")
-            option = None
-            out.append(Line(raw, text, HEADER, section, None))
-            continue
-        found = _OPTION.match(stripped) if section is not None else None
-        if found is None or not found.group("option").rstrip():
-            out.append(Line(raw, text, OTHER, section, None))
-            continue
-        option = found.group("option").rstrip().lower()
-        out.append(Line(raw, text, KEY, section, option))
-    return out
 
 
 def profile_of_header(header: str) -> str | None:
@@ -129,27 +57,25 @@ def profile_of_header(header: str) -> str | None:
     if header == "default":
         return "default"
     if header.startswith("profile"):
-        return config._two_words(header)
+        return read.two_words(header)
     return None
 
 
 def session_of_header(header: str) -> str | None:
     """Return the sso-session a config-file header defines, or None."""
-    return config._two_words(header) if header.startswith("sso-session") else None
+    return read.two_words(header) if header.startswith("sso-session") else None
 
 
 def session_name(start_url: str, taken: set[str]) -> str:
     """Name a new session after its portal: ``d-1234567890`` or ``mycorp`` (unique in ``taken``)."""
     from urllib.parse import urlsplit
 
-    from awsenv.commands.sso_sync import slug
-
     try:
         host = urlsplit(start_url).hostname or ""
     except ValueError:
         host = ""
     label = host.split(".")[0] if host.endswith(".awsapps.com") else host
-    base = slug(label) or "sso"
+    base = edit.slug(label) or "sso"
     name, number = base, 2
     while name in taken:
         name = f"{base}-{number}"
@@ -183,7 +109,7 @@ class LegacyFix:
     """The edit that moves legacy SSO profiles to sessions, ready to show or write."""
 
     path: str
-    plan: configwrite.Plan | None  # None: no profile could be moved automatically
+    plan: edit.Plan | None  # None: no profile could be moved automatically
     sessions: tuple[Session, ...]
     skipped: tuple[tuple[str, str], ...]  # (profile, why a person has to do it)
     unified: str = ""  # the diff, built from the known edits
@@ -196,7 +122,7 @@ class LegacyFix:
     @property
     def backup_path(self) -> str:
         """Where the previous content goes when the fix is written."""
-        return self.path + configwrite.BACKUP_SUFFIX
+        return self.path + edit.BACKUP_SUFFIX
 
     def diff(self) -> str:
         """Return the unified diff of the edit, or '' (secret values redacted)."""
@@ -269,7 +195,7 @@ def render_diff(
 
     def text(prefix: str, raw: bytes) -> str:
         line = prefix + raw.decode(encoding, "replace")
-        line = _shorten_key_id(configwrite._redact_line(line))
+        line = _shorten_key_id(edit._redact_line(line))
         return line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
 
     out = [f"--- {path}\n", f"+++ {path}\n"]
@@ -298,12 +224,6 @@ def _shorten_key_id(line: str) -> str:
     body = line[1:].rstrip("\r\n")
     value_at = found.start("value")
     return f"{line[0]}{body[:value_at]}{key_hint(found.group('value'))}{end}"
-
-
-def _encoding() -> str:
-    import locale
-
-    return locale.getpreferredencoding(False)
 
 
 def _parse_text(text: str, path: str) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
@@ -412,33 +332,6 @@ def _verify(
             raise refuse(f"profile {name!r} would not resolve to the same portal, account and role")
 
 
-def _key_lines(lines: Sequence[Line], start: int, end: int, key: str) -> list[int]:
-    """Indexes of ``key``'s line in lines[start:end] and of its continuation lines."""
-    found: list[int] = []
-    inside = False
-    for index in range(start, end):
-        line = lines[index]
-        if line.kind == KEY:
-            inside = line.key == key
-            if inside:
-                found.append(index)
-        elif line.kind == CONTINUATION and inside:
-            found.append(index)
-    return found
-
-
-def _section_ranges(lines: Sequence[Line]) -> list[tuple[str, int, int]]:
-    """(header, first line, end) of every section, in file order."""
-    ranges: list[tuple[str, int, int]] = []
-    for index, line in enumerate(lines):
-        if line.kind == HEADER and line.section is not None:
-            if ranges:
-                header, start, _end = ranges[-1]
-                ranges[-1] = (header, start, index)
-            ranges.append((line.section, index, len(lines)))
-    return ranges
-
-
 def _read(path: str) -> tuple[str, bytes, int] | None:
     """Return (target, bytes, mode) of the config file; None if it is not a regular file."""
     import stat
@@ -448,9 +341,9 @@ def _read(path: str) -> tuple[str, bytes, int] | None:
         st = os.stat(target)
     except OSError:
         return None
-    if not stat.S_ISREG(st.st_mode) or st.st_size > configwrite.MAX_BYTES:
+    if not stat.S_ISREG(st.st_mode) or st.st_size > edit.MAX_BYTES:
         return None
-    data = cache.read_bytes(target, limit=configwrite.MAX_BYTES)
+    data = cache.read_bytes(target, limit=edit.MAX_BYTES)
     return None if data is None else (target, data, stat.S_IMODE(st.st_mode))
 
 
@@ -479,22 +372,22 @@ def plan_legacy_sso(files: Files, *, today: str) -> LegacyFix | None:
         return None
     path = files.config_path
     skipped: list[tuple[str, str]] = []
-    read = _read(path)
-    if read is None:
+    found = _read(path)
+    if found is None:
         return LegacyFix(
             path, None, (), tuple((n, "the config file cannot be read") for n in legacy)
         )
-    target, old, mode = read
-    encoding = _encoding()
+    target, old, mode = found
+    encoding = ini_lines.encoding()
     try:
         old_text = old.decode(encoding)
-        lines = scan(old, encoding)
+        lines = ini_lines.scan(old, encoding)
     except UnicodeDecodeError:
         reason = f"the config file is not valid {encoding}"
         return LegacyFix(path, None, (), tuple((n, reason) for n in legacy))
     _sections, defaults = _parse_text(old_text, path)
-    credentials, _ = config.raw_parse(files.credentials_path)
-    ranges = _section_ranges(lines)
+    credentials, _ = read.raw_parse(files.credentials_path)
+    ranges = ini_lines.sections(lines)
     last_range: dict[str, tuple[str, int, int]] = {}
     for header, start, end in ranges:
         name = profile_of_header(header)
@@ -560,7 +453,7 @@ def plan_legacy_sso(files: Files, *, today: str) -> LegacyFix | None:
         for name in session.profiles:
             header, start, end = last_range[name]
             edited[header] = session.name
-            url_lines = _key_lines(lines, start, end, "sso_start_url")
+            url_lines = ini_lines.key_lines(lines, start, end, "sso_start_url")
             first = lines[url_lines[0]]
             parts = _KEY_LINE.match(first.text)
             assert parts is not None  # noqa: S101 - a KEY line matches by construction
@@ -568,11 +461,11 @@ def plan_legacy_sso(files: Files, *, today: str) -> LegacyFix | None:
             replace_at[url_lines[0]] = new_line.encode(encoding) + _ending(first.raw)
             drop.update(url_lines[1:])
             for key in ("sso_region", "sso_registration_scopes"):
-                drop.update(_key_lines(lines, start, end, key))
+                drop.update(ini_lines.key_lines(lines, start, end, key))
     body = b"".join(replace_at.get(i, line.raw) for i, line in enumerate(lines) if i not in drop)
-    new = _append(body, old, [s for s in sessions if s.new], today, encoding, path)
+    new = _append(body, old, [s for s in sessions if s.new], today, path)
     _verify(path, old_text, new.decode(encoding), credentials, edited, sessions)
-    plan = configwrite.Plan(path, target, old, new, mode, ())
+    plan = edit.Plan(path, target, old, new, mode, ())
     opcodes = _opcodes(lines, split_lines(new), replace_at, drop)
     unified = render_diff(path, [x.raw for x in lines], split_lines(new), opcodes, encoding)
     return LegacyFix(path, plan, sessions, tuple(skipped), unified)
@@ -601,43 +494,27 @@ def _why_not(
     return None
 
 
-def _append(
-    body: bytes, old: bytes, sessions: Sequence[Session], today: str, encoding: str, path: str
-) -> bytes:
+def _append(body: bytes, old: bytes, sessions: Sequence[Session], today: str, path: str) -> bytes:
     """Append the new ``[sso-session]`` sections after one comment line.
 
     A file without a final newline keeps that: its last line gets one (it is no longer last),
     and the new block ends without one.
     """
-    if not sessions:
-        return body
-    nl = configwrite.newline_of(old)
-    no_final_newline = bool(body) and not body.endswith((b"\n", b"\r"))
-    out = body + nl if no_final_newline else body
-    if out.strip() and not out.endswith(nl + nl):
-        out += nl
-    text = [f"# Added by awsenv doctor --fix on {today}: sessions for legacy SSO profiles"]
-    for number, session in enumerate(sessions):
-        header = f"sso-session {session.name}"
-        items = (
-            ("sso_start_url", session.start_url),
-            ("sso_region", session.region),
-            ("sso_registration_scopes", SCOPES),
+    sections = [
+        edit.NewSection(
+            f"sso-session {session.name}",
+            (
+                ("sso_start_url", session.start_url),
+                ("sso_region", session.region),
+                ("sso_registration_scopes", SCOPES),
+            ),
         )
-        try:
-            configwrite.check_header(header)
-            for key, value in items:
-                configwrite.check_item(key, value)
-        except ValueError as exc:
-            raise ConfigWriteError(path, f"refusing to write: {exc}") from None
-        if number:
-            text.append("")
-        text.append(f"[{header}]")
-        text.extend(f"{key} = {value}" for key, value in items)
+        for session in sessions
+    ]
+    comment = f"Added by awsenv doctor --fix on {today}: sessions for legacy SSO profiles"
     try:
-        block = nl.join(line.encode(encoding) for line in text)
-    except UnicodeEncodeError:
-        raise ConfigWriteError(
-            path, f"the new sections cannot be written in this locale's encoding ({encoding})"
-        ) from None
-    return out + block + (b"" if no_final_newline else nl)
+        return edit.render(
+            body, sections, comment, path, newline=edit.newline_of(old), keep_no_final_newline=True
+        )
+    except ValueError as exc:
+        raise ConfigWriteError(path, f"refusing to write: {exc}") from None

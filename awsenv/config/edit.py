@@ -1,33 +1,40 @@
-"""Append sections to ~/.aws/config (or credentials) without changing a byte of what is there.
+"""Add or replace sections in ~/.aws/config (or credentials), every other byte kept.
 
-The only edit awsenv makes to a file people own is an append: the existing bytes (comments,
-spacing, CRLF line ends, a missing final newline, which gets one) stay exactly as they are, and
-the new sections follow one ``# Added by ...`` comment line. Before anything is written the result
-is parsed with botocore's rules (``config.raw_parse``: strict duplicates, no inline comments,
-``[profile NAME]`` read back through shlex) and must hold exactly the old sections, unchanged,
-plus the new ones; otherwise nothing is written. The file is replaced atomically through
-``cache.write_bytes`` with its own mode kept (0600 for a new file); the previous content is kept
-in ``<file>.awsenv-backup`` (0600, one generation, overwritten by the next write). A symlinked
-file (dotfile managers) is written through to its target, so the link stays a link; a file
-kept read-only is refused, and so is a file owned by another user (replacing it would make it
-ours). Another write between planning and committing is detected (the file is read again under
-awsenv's lock) and nothing is written. The candidate texts are parsed from memory files on
-Linux, so a SIGKILL leaves no copy of the credentials in TMPDIR; a failed write (disk full,
-``ulimit -f``, read-only) leaves the file byte for byte as it was.
+Two edits, both line-level: :func:`plan` appends new sections after one ``# Added by ...`` comment
+line, and :func:`plan_replace` writes one section over its old lines (``use --write-credentials``)
+or appends it if the file has none. The rest of the file stays exactly as it was (comments,
+spacing, CRLF or CR line ends, a missing final newline, which gets one before an appended block);
+where a section starts and ends is decided by the one line scanner, ``ini_lines``. Before anything
+is written the result is parsed with botocore's rules (``read.raw_parse``: strict duplicates, no
+inline comments, ``[profile NAME]`` read back through shlex) and must hold exactly the old
+sections, unchanged, plus the new or replaced one; otherwise nothing is written. The file is
+replaced atomically through ``cache.write_bytes`` with its own mode kept (0600 for a new file);
+the previous content is kept in ``<file>.awsenv-backup`` (0600, one generation, overwritten by the
+next write). A symlinked file (dotfile managers) is written through to its target, so the link
+stays a link; a file kept read-only is refused, and so is a file owned by another user (replacing
+it would make it ours). Another write between planning and committing is detected (the file is
+read again under awsenv's lock) and nothing is written. The candidate texts are parsed from memory
+files on Linux, so a SIGKILL leaves no copy of the credentials in TMPDIR; a failed write (disk
+full, ``ulimit -f``, read-only) leaves the file byte for byte as it was.
+
+:func:`slug` is the naming rule for what awsenv writes (profiles from ``sso sync``, sessions from
+``doctor --fix``).
 """
 
 from __future__ import annotations
 
 import os
 
-from awsenv import cache, config
+from awsenv import cache
+from awsenv.config import ini_lines, read
+from awsenv.config.index import SECRET_KEYS
 from awsenv.errors import AwsenvError, CacheError, ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from awsenv.config import Section
+    from awsenv.config.read import Section
 
 BACKUP_SUFFIX = ".awsenv-backup"
 MAX_BYTES = 64 << 20  # a config file larger than this is not something to rewrite blindly
@@ -98,11 +105,30 @@ def profile_section(name: str, items: Sequence[tuple[str, str]]) -> NewSection:
     """
     header = f"profile {name}"
     check_header(header)
-    if config._two_words(header) != name:  # botocore's rule, kept in one place
+    if read.two_words(header) != name:  # botocore's rule, kept in one place
         raise ValueError(f"botocore would not read [profile {name}] back as profile {name!r}")
     for key, value in items:
         check_item(key, value)
     return NewSection(header, items, profile=name)
+
+
+def slug(text: str) -> str:
+    """Lower-case ``text``; every run of characters other than a-z and 0-9 becomes one '-'.
+
+    Accents are dropped first (``Développement`` → ``developpement``). Names awsenv makes up for
+    what it writes (``sso sync`` profiles, ``doctor --fix`` sessions) are built from slugs.
+    """
+    import unicodedata
+
+    out: list[str] = []
+    for char in unicodedata.normalize("NFKD", text).lower():
+        if unicodedata.combining(char):
+            continue
+        if "a" <= char <= "z" or "0" <= char <= "9":
+            out.append(char)
+        elif out and out[-1] != "-":
+            out.append("-")
+    return "".join(out).strip("-")
 
 
 # --- building the new text -----------------------------------------------------------------
@@ -117,15 +143,22 @@ def newline_of(data: bytes) -> bytes:
     return b"\n"
 
 
-def _encoding() -> str:
-    """The encoding configparser reads the file with (the locale's, as botocore opens it)."""
-    import locale
+def render(
+    old: bytes,
+    sections: Sequence[NewSection],
+    comment: str,
+    path: str = "",
+    *,
+    newline: bytes | None = None,
+    keep_no_final_newline: bool = False,
+) -> bytes:
+    """Return ``old`` with ``sections`` appended after one ``# comment`` line (old bytes kept).
 
-    return locale.getpreferredencoding(False)
-
-
-def render(old: bytes, sections: Sequence[NewSection], comment: str, path: str = "") -> bytes:
-    """Return ``old`` with ``sections`` appended after one ``# comment`` line (old bytes kept)."""
+    Lines end with ``newline`` (default: the file's own, :func:`newline_of`). A file that does
+    not end in a newline gets one; with ``keep_no_final_newline`` the result does not end in one
+    either (the new block goes without it). ValueError if a header, key or value cannot be
+    written so that botocore reads it back.
+    """
     if not sections:
         return old
     if "\n" in comment or "\r" in comment:
@@ -134,10 +167,9 @@ def render(old: bytes, sections: Sequence[NewSection], comment: str, path: str =
         check_header(section.header)
         for key, value in section.items:
             check_item(key, value)
-    nl = newline_of(old)
-    out = old
-    if out and not out.endswith((b"\n", b"\r")):
-        out += nl  # a missing final newline: the last line keeps its bytes and gets its end
+    nl = newline_of(old) if newline is None else newline
+    no_final_newline = bool(old) and not old.endswith((b"\n", b"\r"))
+    out = old + nl if no_final_newline else old  # the last line keeps its bytes, gets its end
     if out.strip() and not out.endswith(nl + nl):
         out += nl  # one blank line between what was there and the new block
     lines = [f"# {comment}"]
@@ -146,14 +178,14 @@ def render(old: bytes, sections: Sequence[NewSection], comment: str, path: str =
             lines.append("")
         lines.append(f"[{section.header}]")
         lines.extend(f"{key} = {value}" for key, value in section.items)
-    encoding = _encoding()
+    encoding = ini_lines.encoding()
     try:
-        block = nl.join(line.encode(encoding) for line in lines) + nl
+        block = nl.join(line.encode(encoding) for line in lines)
     except UnicodeEncodeError:
         raise ConfigWriteError(
             path, f"the new sections cannot be written in this locale's encoding ({encoding})"
         ) from None
-    return out + block
+    return out + block + (b"" if no_final_newline and keep_no_final_newline else nl)
 
 
 # --- checking the result as botocore will read it ------------------------------------------
@@ -234,8 +266,8 @@ def _parse_bytes(
 ) -> tuple[dict[str, Section], dict[str, Section], str]:
     """Parse ``data`` as a file: raw sections, (config) the profile map, the scratch path."""
     path = scratch.copy(name, data)
-    sections, _lines = config.raw_parse(path)
-    mapped = config.parse(path, os.devnull).profiles if profiles else {}
+    sections, _lines = read.raw_parse(path)
+    mapped = read.parse(path, os.devnull).profiles if profiles else {}
     return sections, mapped, path
 
 
@@ -334,7 +366,7 @@ def _redact_line(line: str) -> str:
     cut = min((i for i in (body.find("="), body.find(":")) if i != -1), default=-1)
     if line[:1] not in (" ", "-", "+") or cut == -1:
         return line
-    if body[:cut].strip().lower() not in config.SECRET_KEYS:
+    if body[:cut].strip().lower() not in SECRET_KEYS:
         return line
     end = body[len(body.rstrip("\r\n")) :]
     return f"{line[0]}{body[: cut + 1]} <redacted>{end}"
@@ -378,15 +410,14 @@ class Plan:
         ``<redacted>``: the diff is for reading, and it may end up in a terminal log or a ticket.
         """
         import difflib
-        import io
 
         if not self.changed:
             return ""
-        encoding = _encoding()
+        encoding = ini_lines.encoding()
 
         def lines(data: bytes) -> list[str]:
             # the line ends configparser splits at (\n, \r\n, \r), kept as they are
-            return list(io.StringIO(data.decode(encoding, "replace"), newline=""))
+            return [raw.decode(encoding, "replace") for raw in ini_lines.split_lines(data)]
 
         out = []
         for line in difflib.unified_diff(
@@ -455,21 +486,12 @@ def plan(path: str, sections: Sequence[NewSection], *, comment: str) -> Plan:
 # --- replacing one section (awsenv use --write-credentials) -----------------------------------
 
 
-def _section_range(lines: list[bytes], header: bytes) -> tuple[int, int] | None:
+def _section_span(lines: list[ini_lines.Line], header: str) -> tuple[int, int] | None:
     """Return the line range of ``[header]`` up to the next section (comments above it kept)."""
-    start = next((i for i, line in enumerate(lines) if line.strip() == b"[" + header + b"]"), None)
-    if start is None:
-        return None
-    end = start + 1
-    while end < len(lines):
-        line = lines[end]
-        if line[:1] == b"[" and line.rstrip().endswith(b"]"):
-            break
-        end += 1
-    # blank and comment lines just above the next section belong to it, not to this one
-    while end - 1 > start and (not lines[end - 1].strip() or lines[end - 1].lstrip()[:1] in b"#;"):
-        end -= 1
-    return start, end
+    for name, start, end in ini_lines.sections(lines):
+        if name == header:
+            return start, ini_lines.body_end(lines, start, end)
+    return None
 
 
 def plan_replace(path: str, section: NewSection, *, comment: str) -> Plan:
@@ -479,8 +501,6 @@ def plan_replace(path: str, section: NewSection, *, comment: str) -> Plan:
     parsed as botocore reads it and must hold every other section unchanged and exactly
     ``section``'s keys in it; otherwise nothing is written.
     """
-    import io
-
     target = os.path.realpath(path)
     old, mode = _read(target)
     if mode is not None and not mode & 0o200:
@@ -491,11 +511,13 @@ def plan_replace(path: str, section: NewSection, *, comment: str) -> Plan:
             check_item(key, value)
     except ValueError as exc:
         raise ConfigWriteError(path, f"refusing to write: {exc}") from None
-    encoding = _encoding()
-    lines = list(io.BytesIO(old)) if old else []
-    found = _section_range(lines, section.header.encode(encoding))
+    encoding = ini_lines.encoding()
+    # undecodable bytes do not hide a header; the parse below reports them with their line
+    scanned = ini_lines.scan(old, encoding, "surrogateescape")
+    found = _section_span(scanned, section.header)
     if found is None:
         return plan(path, [section], comment=comment)
+    lines = [line.raw for line in scanned]
     nl = newline_of(old)
     block = [f"[{section.header}]".encode(encoding) + nl] + [
         f"{key} = {value}".encode(encoding) + nl for key, value in section.items

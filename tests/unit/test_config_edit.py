@@ -1,4 +1,4 @@
-"""configwrite appends to ~/.aws/config without changing a byte of what is there (T7, T31).
+"""config.edit appends to ~/.aws/config without changing a byte of what is there (T7, T31).
 
 botocore is the judge: every result is read back with ``botocore.configloader`` and must hold
 the old sections unchanged plus exactly the new ones.
@@ -18,8 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from awsenv import cache, configwrite
-from awsenv.configwrite import ConfigWriteError, NewSection, profile_section
+from awsenv import cache
+from awsenv.config import edit as configwrite
+from awsenv.config.edit import ConfigWriteError, NewSection, profile_section
 from awsenv.errors import CacheError, ConfigError
 from tests.helpers import HOSTILE
 
@@ -366,7 +367,7 @@ def test_a_failed_write_leaves_the_file_byte_identical_and_no_temp_file(tmp_path
     script = textwrap.dedent(
         f"""
         import resource, signal, sys
-        from awsenv import configwrite
+        from awsenv.config import edit as configwrite
         from awsenv.errors import CacheError
         items = (("sso_session", "c"), ("sso_account_id", "111111111111"), ("sso_role_name", "A"))
         sections = [configwrite.profile_section(f"p{{i}}", items) for i in range(20)]
