@@ -134,3 +134,10 @@ def traceback_if_debug() -> None:
         import traceback
 
         sys.stderr.write(redact(traceback.format_exc()))
+
+
+def key_hint(access_key_id: str | None) -> str:
+    """Show an access key id as its last four characters, never more."""
+    if not access_key_id:
+        return "empty"
+    return "..." + access_key_id[-4:] if len(access_key_id) > 8 else "(short)"

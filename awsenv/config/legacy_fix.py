@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from awsenv.config.ini_lines import Line
-    from awsenv.diagnose import Files
+    from awsenv.config.read import Files
 
     Tag = Literal["replace", "delete", "insert", "equal"]
     Opcode = tuple[Tag, int, int, int, int]
@@ -218,7 +218,7 @@ def _shorten_key_id(line: str) -> str:
     found = _KEY_LINE.match(line[1:].rstrip("\r\n"))
     if found is None or found.group("option").strip().lower() != "aws_access_key_id":
         return line
-    from awsenv.diagnose import key_hint
+    from awsenv.log import key_hint
 
     end = line[len(line.rstrip("\r\n")) :]
     body = line[1:].rstrip("\r\n")

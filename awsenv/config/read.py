@@ -13,13 +13,15 @@ calls :func:`parse` only when a file changed, so nothing here is imported on the
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
+from awsenv import paths
 from awsenv.config import ini_lines
 from awsenv.errors import ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     Value = str | dict[str, str]
     Section = dict[str, Value]
@@ -218,3 +220,51 @@ def parse(config_path: str, credentials_path: str) -> Parsed:
             profiles[name] = dict(values)
             origins[name] = f"{credentials_path}:{credential_lines.get(name, 0)}"
     return Parsed(profiles, sso_sessions, services, origins)
+
+
+@dataclass(frozen=True, eq=False)
+class Files:
+    """The two config files as botocore reads them (no index), or the error that stops botocore.
+
+    What ``explain``, ``doctor`` and ``doctor --fix`` read: it never raises.
+    """
+
+    config_path: str
+    credentials_path: str
+    parsed: Parsed | None
+    error: ConfigError | None = None
+
+    def profile(self, name: str) -> Section | None:
+        """Return the merged profile (with secrets: never print its values), or None."""
+        return self.parsed.profiles.get(name) if self.parsed is not None else None
+
+    def names(self) -> list[str]:
+        """Return every profile name, config file first, in file order."""
+        return list(self.parsed.profiles) if self.parsed is not None else []
+
+    def profile_names(self) -> list[str]:
+        """Return every profile name (as ``config.ConfigFiles`` does)."""
+        return self.names()
+
+    def sso_session_names(self) -> list[str]:
+        """Return every ``[sso-session]`` name."""
+        return list(self.parsed.sso_sessions) if self.parsed is not None else []
+
+    def sso_session(self, name: str) -> Section | None:
+        """Return the ``[sso-session NAME]`` section, or None."""
+        return self.parsed.sso_sessions.get(name) if self.parsed is not None else None
+
+    def origin(self, name: str) -> str | None:
+        """Return ``path:line`` of the section that defines the profile."""
+        return self.parsed.origins.get(name) if self.parsed is not None else None
+
+
+def load_files(environ: Mapping[str, str]) -> Files:
+    """Parse the config and credentials files (no index is written; nothing raises)."""
+    config_path = paths.config_file(environ)
+    credentials_path = paths.credentials_file(environ)
+    try:
+        parsed = parse(config_path, credentials_path)
+    except ConfigError as exc:
+        return Files(config_path, credentials_path, None, exc)
+    return Files(config_path, credentials_path, parsed)

@@ -9,9 +9,10 @@ writes a file; only ``doctor --fix`` changes a file.
 
 from __future__ import annotations
 
+from awsenv.config.read import Files, load_files
 from awsenv.diagnose.caches import cache_dirs, cache_problems, wanted_mode
 from awsenv.diagnose.doctor import Report, check, config_problems, environment_problems
-from awsenv.diagnose.explain import Files, explain, load_files
+from awsenv.diagnose.explain import explain
 from awsenv.diagnose.model import *  # noqa: F403 - the data and ids, as one namespace
 from awsenv.providers.cached import (
     EXPIRED,

@@ -7,8 +7,9 @@ import stat
 from dataclasses import dataclass
 
 from awsenv import config, exports, shells
+from awsenv.config.read import Files, load_files
 from awsenv.diagnose.caches import cache_problems, mode_problem, wanted_mode
-from awsenv.diagnose.explain import Files, dedupe, explain, load_files
+from awsenv.diagnose.explain import dedupe, explain
 from awsenv.diagnose.model import (
     CONFIG_UNPARSABLE,
     ENV_CREDENTIALS,

@@ -8,9 +8,9 @@ the same walk ``use`` resolves with), ``providers.describe`` (what is cached) an
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
-from awsenv import config, paths, plan, profiles, providers
+from awsenv import plan, profiles, providers
+from awsenv.config.read import Files
 from awsenv.diagnose.model import (
     ASSUME_ROLE,
     ASSUME_ROLE_SAML,
@@ -42,7 +42,6 @@ from awsenv.diagnose.model import (
     Step,
     key_hint,
 )
-from awsenv.errors import ConfigError
 from awsenv.providers.cached import (
     EXPIRED,
     EXPIRING,
@@ -60,57 +59,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from awsenv.config import Parsed, Section
+    from awsenv.config import Section
 
 
 def _text(section: Mapping[str, object], key: str) -> str | None:
     value = section.get(key)
     return value if isinstance(value, str) else None
-
-
-@dataclass(frozen=True, eq=False)
-class Files:
-    """The two config files as botocore reads them, or the error that stops botocore."""
-
-    config_path: str
-    credentials_path: str
-    parsed: Parsed | None
-    error: ConfigError | None = None
-
-    def profile(self, name: str) -> Section | None:
-        """Return the merged profile (with secrets: never print its values), or None."""
-        return self.parsed.profiles.get(name) if self.parsed is not None else None
-
-    def names(self) -> list[str]:
-        """Return every profile name, config file first, in file order."""
-        return list(self.parsed.profiles) if self.parsed is not None else []
-
-    def profile_names(self) -> list[str]:
-        """Return every profile name (as ``config.ConfigFiles`` does)."""
-        return self.names()
-
-    def sso_session_names(self) -> list[str]:
-        """Return every ``[sso-session]`` name."""
-        return list(self.parsed.sso_sessions) if self.parsed is not None else []
-
-    def sso_session(self, name: str) -> Section | None:
-        """Return the ``[sso-session NAME]`` section, or None."""
-        return self.parsed.sso_sessions.get(name) if self.parsed is not None else None
-
-    def origin(self, name: str) -> str | None:
-        """Return ``path:line`` of the section that defines the profile."""
-        return self.parsed.origins.get(name) if self.parsed is not None else None
-
-
-def load_files(environ: Mapping[str, str]) -> Files:
-    """Parse the config and credentials files (no index is written; nothing raises)."""
-    config_path = paths.config_file(environ)
-    credentials_path = paths.credentials_file(environ)
-    try:
-        parsed = config.parse(config_path, credentials_path)
-    except ConfigError as exc:
-        return Files(config_path, credentials_path, None, exc)
-    return Files(config_path, credentials_path, parsed)
 
 
 # --- problems: what profiles.walk found, with doctor's wording ---------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from awsenv.log import key_hint as key_hint
 from awsenv.profiles import ERROR as ERROR
 from awsenv.profiles import INVALID_PROFILE as INVALID_PROFILE
 from awsenv.profiles import LEGACY_SSO as LEGACY_SSO
@@ -67,13 +68,6 @@ FROM_CONTAINER = "container"
 SDK = "sdk"
 NOTHING = "none"
 INTERACTIVE = frozenset({PKCE, DEVICE_CODE, MFA_PROMPT, OKTA_DEVICE})
-
-
-def key_hint(access_key_id: str | None) -> str:
-    """Show an access key id as its last four characters, never more."""
-    if not access_key_id:
-        return "empty"
-    return "..." + access_key_id[-4:] if len(access_key_id) > 8 else "(short)"
 
 
 @dataclass(frozen=True)
