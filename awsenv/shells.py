@@ -416,3 +416,49 @@ def init_script(
             text += "\n"
         text += completion_script(shell.name, command=command)
     return text
+
+
+# --- how the wrappers start the core ------------------------------------------------------------
+
+
+def core_command(environ: Mapping[str, str]) -> list[str]:
+    """Return how the wrappers start the core: this interpreter and awsenv's ``__main__.py``.
+
+    Both by absolute path: no PATH lookup, no pyenv shim. ``-I`` (isolated mode) keeps the
+    current directory and PYTHON* variables out, so a directory that happens to hold an
+    ``awsenv`` package cannot take over. It is left out only when awsenv itself is found
+    through the user site or PYTHONPATH, which ``-I`` ignores. ``-S`` leaves ``site`` to the
+    first import that needs it (see ``awsenv/__main__.py``).
+    """
+    import sys
+
+    executable = sys.executable
+    if not executable:
+        raise AwsenvError("cannot tell which Python interpreter runs awsenv")
+    import site
+
+    import awsenv
+
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(awsenv.__file__)))
+    pythonpath = [p for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else ""
+    needs_env = any(os.path.abspath(p) == package_parent for p in pythonpath) or (
+        bool(user_site) and package_parent.startswith(os.path.abspath(user_site))
+    )
+    main = os.path.join(os.path.dirname(os.path.abspath(awsenv.__file__)), "__main__.py")
+    return [executable, main] if needs_env else [executable, "-I", "-S", main]
+
+
+def clock_file(environ: Mapping[str, str]) -> str:
+    """Create (if needed) the file whose mtime is 0, which fish's prompt reads as a clock."""
+    from awsenv import paths
+
+    path = os.path.join(paths.ensure_private_dir(paths.cache_dir(environ)), "clock")
+    try:
+        if not os.path.exists(path):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        if os.stat(path).st_mtime != 0:
+            os.utime(path, (0, 0))
+    except OSError:
+        return path  # the prompt then shows the profile without the time left
+    return path

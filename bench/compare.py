@@ -152,7 +152,7 @@ def measure(
             # nothing measured may reach AWS: every endpoint is loopback
             "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
         }
-        from awsenv.commands.init import core_command
+        from awsenv.shells import core_command
 
         core = core_command(env)  # exactly what the shell wrappers run
         awsenv_cmd = " ".join(core)

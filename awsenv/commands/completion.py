@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from awsenv import shells
-from awsenv.commands.init import core_command
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -15,4 +14,4 @@ if TYPE_CHECKING:
 def run(args: Args, environ: Mapping[str, str]) -> str:
     """Return the completion script for the named shell."""
     dialect = shells.normalize(str(args.get("shell")))
-    return shells.completion_script(dialect, command=core_command(environ))
+    return shells.completion_script(dialect, command=shells.core_command(environ))

@@ -13,7 +13,6 @@ import sys
 import tempfile
 
 from awsenv import shells, ui
-from awsenv.commands.init import clock_file, core_command
 from awsenv.errors import AwsenvError
 
 TYPE_CHECKING = False
@@ -148,7 +147,11 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         _prepare(home)
         if not interactive:
             init = shells.init_script(
-                "bash", command=core_command(environ), clock="", prompt=False, completion=False
+                "bash",
+                command=shells.core_command(environ),
+                clock="",
+                prompt=False,
+                completion=False,
             )
             status = _tour(env, init, home)
             if status:
@@ -163,8 +166,8 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
             dialect = detect.parent_shell(environ) or "bash"
         init = shells.init_script(
             dialect,
-            command=core_command(environ),
-            clock=clock_file(env) if dialect == "fish" else "",
+            command=shells.core_command(environ),
+            clock=shells.clock_file(env) if dialect == "fish" else "",
             prompt=True,
             completion=True,
         )

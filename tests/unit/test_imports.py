@@ -164,7 +164,7 @@ def test_other_everyday_commands_never_import_boto3(env, args):
 
 def core(args, env, *, python_flags=()):
     """Run the core exactly as the shell wrappers do: ``python -I -S <pkg>/__main__.py``."""
-    from awsenv.commands.init import core_command
+    from awsenv.shells import core_command
 
     python, *flags = core_command(env)
     assert flags[:2] == ["-I", "-S"], flags
@@ -205,7 +205,7 @@ def test_cached_use_opens_each_file_once_and_never_parses_the_config(env, profil
 
     strace = require_tool("strace")
     log = tmp_path / "trace"
-    from awsenv.commands.init import core_command
+    from awsenv.shells import core_command
 
     result = subprocess.run(
         [
