@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from awsenv.demo.idc import IdentityCenterStandIn
 from awsenv.sso import tokens
-from awsenv.standin.idc import IdentityCenterStandIn
 
 CONFIG = """\
 [sso-session corp]

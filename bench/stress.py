@@ -31,8 +31,8 @@ import time
 from pathlib import Path
 
 from awsenv import cache, configwrite
+from awsenv.demo.idc import IdentityCenterStandIn
 from awsenv.sso import tokens
-from awsenv.standin.idc import IdentityCenterStandIn
 
 CONFIG = """\
 [sso-session corp]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from awsenv.standin.idc import IdentityCenterStandIn
-from awsenv.standin.sts import start_moto_sts
+from awsenv.demo.idc import IdentityCenterStandIn
 from tests.helpers import PYTHON, minimal_env, write_config
+from tests.standin.sts import start_moto_sts
 
 SSO_CONFIG = """\
 [sso-session corp]

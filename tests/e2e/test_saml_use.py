@@ -14,7 +14,6 @@ import subprocess
 import pytest
 
 from awsenv import shells
-from awsenv.standin.okta import OktaStandIn
 from tests.e2e.test_saml_core import (
     CANARY,
     DEV,
@@ -26,6 +25,7 @@ from tests.e2e.test_saml_core import (
     saml_response,
 )
 from tests.helpers import PYTHON, SHELLS, minimal_env, write_config
+from tests.standin.okta import OktaStandIn
 
 pytestmark = pytest.mark.e2e
 

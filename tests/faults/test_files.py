@@ -39,11 +39,11 @@ import pytest
 from awsenv import cache, configwrite, okta, paths
 from awsenv.commands import _saml
 from awsenv.config import ConfigFiles
+from awsenv.demo.idc import IdentityCenterStandIn
 from awsenv.errors import CacheError
 from awsenv.exports import Keys
 from awsenv.providers import rolecache
 from awsenv.sso import login, tokens
-from awsenv.standin.idc import IdentityCenterStandIn
 from tests.e2e.conftest import ACCOUNTS, BROWSER, SSO_CONFIG, SsoWorld
 from tests.helpers import PYTHON, write_config
 

@@ -25,13 +25,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from awsenv import net, saml
+from awsenv.demo.idc import IdentityCenterStandIn
 from awsenv.errors import AwsenvError
 from awsenv.sso import oidc, tokens
 from awsenv.sso.callback import MAX_CONNECTIONS, CallbackServer
-from awsenv.standin.idc import IdentityCenterStandIn
-from awsenv.standin.okta import OktaStandIn
 from awsenv.ui import LoginUI
 from tests.helpers import PYTHON, minimal_env, write_config
+from tests.standin.okta import OktaStandIn
 
 pytestmark = pytest.mark.faults
 

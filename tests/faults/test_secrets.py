@@ -29,12 +29,12 @@ from pathlib import Path
 import pytest
 
 from awsenv import shells
+from awsenv.demo.idc import IdentityCenterStandIn
 from awsenv.log import MASK
-from awsenv.standin.idc import IdentityCenterStandIn
-from awsenv.standin.sts import start_moto_sts
 from tests.e2e.conftest import ACCOUNTS, SsoWorld
 from tests.e2e.test_saml_core import MOTO_ACCOUNT, provider_arn, role_arn, saml_response
 from tests.helpers import PYTHON, require_tool
+from tests.standin.sts import start_moto_sts
 from tests.unit.test_shells_quote import posix_plan
 
 pytestmark = pytest.mark.faults

@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-from awsenv.standin.base import (
+from awsenv.demo.base import (
     LOOPBACK,
     LoopbackStandIn,
     QuietHandler,
     Reply,
     Request,
 )
+from awsenv.demo.device import DeviceCodes, OAuthError, Page, Wording
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 CODE_GRANT = "authorization_code"
@@ -82,19 +83,20 @@ ROUTES: dict[tuple[str, str], str] = {
 }
 PORTAL_OPERATIONS = frozenset({"GetRoleCredentials", "ListAccounts", "ListAccountRoles", "Logout"})
 FAULTS = frozenset({"status", "delay", "reset", "huge_body", "error", "raw"})
-_USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 _GRANT_NAMES = {DEVICE_GRANT: "device_code", CODE_GRANT: CODE_GRANT, REFRESH_GRANT: REFRESH_GRANT}
 
 Step = tuple[Any, ...]
 
-
-class OidcError(Exception):
-    """An sso-oidc error: ``{"error", "error_description"}`` with the shape's status."""
-
-    def __init__(self, error: str, description: str) -> None:
-        super().__init__(error)
-        self.error = error
-        self.description = description
+WORDING = Wording(
+    invalid="unknown or used device code",
+    expired="the device code has expired",
+    slow_down="polling too fast",
+    denied="the user denied the authorization",
+    pending="the user has not approved yet",
+    prompt_page=Page(200, "Authorize request", "Open the link with ?user_code=XXXX-XXXX."),
+    approved_page=Page(200, "Request approved", "You may close this window."),
+    denied_page=Page(200, "Request denied", "The authorization was denied."),
+)
 
 
 class PortalError(Exception):
@@ -125,20 +127,6 @@ class Client:
         if self.grant_types:
             return grant in self.grant_types
         return grant in (DEVICE_GRANT, REFRESH_GRANT)
-
-
-@dataclass
-class Device:
-    """A device authorization waiting for (or past) the user's approval."""
-
-    client_id: str
-    device_code: str
-    user_code: str
-    expires_at: float
-    interval: int
-    state: str = "pending"  # pending, approved, denied, consumed
-    polls: int = 0
-    last_poll: float | None = None
 
 
 @dataclass
@@ -295,8 +283,7 @@ class IdentityCenterStandIn(LoopbackStandIn):
         self._sts: Any = None
 
         self._clients: dict[str, Client] = {}
-        self._devices: dict[str, Device] = {}
-        self._user_codes: dict[str, str] = {}
+        self._device_codes = DeviceCodes(WORDING, grouped=True, on_approve=self._count_sign_in)
         self._codes: dict[str, AuthCode] = {}
         self._access: dict[str, AccessToken] = {}
         self._refresh: dict[str, RefreshToken] = {}
@@ -356,17 +343,17 @@ class IdentityCenterStandIn(LoopbackStandIn):
     def approve_device(self, user_code: str) -> None:
         """Approve a device authorization, whatever ``deny`` says (KeyError if unknown)."""
         with self._lock:
-            self._decide(self._devices[self._user_codes[user_code]], approve=True)
+            self._device_codes.decide(user_code, approve=True)
 
     def deny_device(self, user_code: str) -> None:
         """Deny a device authorization (KeyError if unknown)."""
         with self._lock:
-            self._decide(self._devices[self._user_codes[user_code]], approve=False)
+            self._device_codes.decide(user_code, approve=False)
 
     def user_codes(self) -> list[str]:
         """Return the user codes of device authorizations still pending approval."""
         with self._lock:
-            return [d.user_code for d in self._devices.values() if d.state == "pending"]
+            return self._device_codes.pending_user_codes()
 
     def expire_access_tokens(self) -> None:
         """Make every access token issued so far expired (the portal answers 401 from now on)."""
@@ -525,7 +512,7 @@ class IdentityCenterStandIn(LoopbackStandIn):
             if operation == "StartDeviceAuthorization":
                 return _json_reply(200, self._start_device_authorization(body))
             return _json_reply(200, self._create_token(body))
-        except OidcError as exc:
+        except OAuthError as exc:
             return _oidc_error_reply(exc.error, exc.description)
 
     # -- sso-oidc ----------------------------------------------------------------------------
@@ -533,25 +520,25 @@ class IdentityCenterStandIn(LoopbackStandIn):
     def _register_client(self, body: dict[str, Any]) -> dict[str, Any]:
         name = body.get("clientName")
         if not isinstance(name, str) or not name:
-            raise OidcError("invalid_request", "clientName is required")
+            raise OAuthError("invalid_request", "clientName is required")
         if body.get("clientType") != "public":
-            raise OidcError("invalid_client_metadata", "clientType must be public")
+            raise OAuthError("invalid_client_metadata", "clientType must be public")
         grant_types = _strings(body.get("grantTypes"))
         redirect_uris = _strings(body.get("redirectUris"))
         scopes = _strings(body.get("scopes"))
         if grant_types is None or redirect_uris is None or scopes is None:
-            raise OidcError("invalid_request", "grantTypes, redirectUris and scopes are lists")
+            raise OAuthError("invalid_request", "grantTypes, redirectUris and scopes are lists")
         for grant in grant_types:
             if grant not in _GRANT_NAMES:
-                raise OidcError("unsupported_grant_type", f"unsupported grant type {grant}")
+                raise OAuthError("unsupported_grant_type", f"unsupported grant type {grant}")
         for uri in redirect_uris:
             parts = urlsplit(uri)
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise OidcError("invalid_redirect_uri", "redirect URIs must be absolute http(s)")
+                raise OAuthError("invalid_redirect_uri", "redirect URIs must be absolute http(s)")
             if parts.scheme == "http" and parts.hostname not in (LOOPBACK, "localhost", "::1"):
-                raise OidcError("invalid_redirect_uri", "plain http is only for loopback")
+                raise OAuthError("invalid_redirect_uri", "plain http is only for loopback")
         if CODE_GRANT in grant_types and not redirect_uris:
-            raise OidcError("invalid_redirect_uri", "authorization_code needs redirectUris")
+            raise OAuthError("invalid_redirect_uri", "authorization_code needs redirectUris")
         now = int(self.clock())
         client = Client(
             client_id=f"standin-client-{secrets.token_urlsafe(12)}",
@@ -580,59 +567,45 @@ class IdentityCenterStandIn(LoopbackStandIn):
         if client is None or not secrets.compare_digest(
             client.secret, str(body.get("clientSecret"))
         ):
-            raise OidcError("invalid_client", "unknown client or wrong client secret")
+            raise OAuthError("invalid_client", "unknown client or wrong client secret")
         if client.revoked:
-            raise OidcError("invalid_client", "the client registration was revoked")
+            raise OAuthError("invalid_client", "the client registration was revoked")
         if self.clock() >= client.expires_at:
-            raise OidcError("invalid_client", "the client registration has expired")
+            raise OAuthError("invalid_client", "the client registration has expired")
         return client
 
     def _start_device_authorization(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             client = self._client(body)
             if not client.allows(DEVICE_GRANT):
-                raise OidcError("unauthorized_client", "this client may not use the device grant")
+                raise OAuthError("unauthorized_client", "this client may not use the device grant")
             start_url = body.get("startUrl")
             if not isinstance(start_url, str) or not start_url:
-                raise OidcError("invalid_request", "startUrl is required")
-            user_code = ""
-            while not user_code or user_code in self._user_codes:
-                letters = "".join(secrets.choice(_USER_CODE_ALPHABET) for _ in range(8))
-                user_code = f"{letters[:4]}-{letters[4:]}"
-            device = Device(
-                client_id=client.client_id,
-                device_code=self._secret("devicecode"),
-                user_code=user_code,
+                raise OAuthError("invalid_request", "startUrl is required")
+            device = self._device_codes.issue(
+                client.client_id,
+                self._secret("devicecode"),
                 expires_at=self.clock() + self.device_expires_in,
                 interval=self.interval,
             )
-            self._devices[device.device_code] = device
-            self._user_codes[user_code] = device.device_code
         page = f"{self.base_url}/device"
         return {
             "deviceCode": device.device_code,
-            "userCode": user_code,
+            "userCode": device.user_code,
             "verificationUri": page,
-            "verificationUriComplete": f"{page}?user_code={user_code}",
+            "verificationUriComplete": f"{page}?user_code={device.user_code}",
             "expiresIn": self.device_expires_in,
             "interval": self.interval,
         }
-
-    def _decide(self, device: Device, *, approve: bool) -> None:
-        if device.state != "pending":
-            return
-        device.state = "approved" if approve else "denied"
-        if approve:
-            self._authorizations += 1
 
     def _create_token(self, body: dict[str, Any]) -> dict[str, Any]:
         grant = body.get("grantType")
         with self._lock:
             client = self._client(body)
             if grant not in _GRANT_NAMES:
-                raise OidcError("unsupported_grant_type", f"unsupported grant type {grant}")
+                raise OAuthError("unsupported_grant_type", f"unsupported grant type {grant}")
             if not client.allows(str(grant)):
-                raise OidcError("unauthorized_client", f"this client may not use {grant}")
+                raise OAuthError("unauthorized_client", f"this client may not use {grant}")
             if grant == DEVICE_GRANT:
                 return self._device_grant(client, body)
             if grant == CODE_GRANT:
@@ -640,45 +613,32 @@ class IdentityCenterStandIn(LoopbackStandIn):
             return self._refresh_grant(client, body)
 
     def _device_grant(self, client: Client, body: dict[str, Any]) -> dict[str, Any]:
-        device = self._devices.get(str(body.get("deviceCode")))
-        if device is None or device.client_id != client.client_id or device.state == "consumed":
-            raise OidcError("invalid_grant", "unknown or used device code")
-        now = self.clock()
-        if now >= device.expires_at:
-            raise OidcError("expired_token", "the device code has expired")
-        if device.state == "pending":
-            too_soon = device.last_poll is not None and now - device.last_poll < device.interval
-            device.last_poll = now
-            if self.enforce_interval and too_soon:
-                device.interval += 5
-                raise OidcError("slow_down", "polling too fast")
-            device.polls += 1
-            limit = self.auto_approve_device_after_polls
-            if limit is not None and device.polls > limit:
-                self._decide(device, approve=not self.deny)
-        if device.state == "denied":
-            raise OidcError("access_denied", "the user denied the authorization")
-        if device.state == "pending":
-            raise OidcError("authorization_pending", "the user has not approved yet")
-        device.state = "consumed"
+        self._device_codes.poll(
+            str(body.get("deviceCode")),
+            client.client_id,
+            now=self.clock(),
+            enforce_interval=self.enforce_interval,
+            auto_approve_after_polls=self.auto_approve_device_after_polls,
+            deny=self.deny,
+        )
         return self._issue_tokens(client.client_id, client.scopes)
 
     def _code_grant(self, client: Client, body: dict[str, Any]) -> dict[str, Any]:
         code = self._codes.get(str(body.get("code")))
         if code is None or code.used:
-            raise OidcError("invalid_grant", "unknown or used authorization code")
+            raise OAuthError("invalid_grant", "unknown or used authorization code")
         code.used = True  # single use, whether or not this attempt succeeds
         if code.client_id != client.client_id:
-            raise OidcError("invalid_grant", "the code was issued to another client")
+            raise OAuthError("invalid_grant", "the code was issued to another client")
         if self.clock() >= code.expires_at:
-            raise OidcError("invalid_grant", "the authorization code has expired")
+            raise OAuthError("invalid_grant", "the authorization code has expired")
         if body.get("redirectUri") != code.redirect_uri:
-            raise OidcError("invalid_grant", "redirectUri differs from the authorization request")
+            raise OAuthError("invalid_grant", "redirectUri differs from the authorization request")
         verifier = body.get("codeVerifier")
         if not isinstance(verifier, str) or not secrets.compare_digest(
             _challenge(verifier), code.challenge
         ):
-            raise OidcError("invalid_grant", "codeVerifier does not match the code challenge")
+            raise OAuthError("invalid_grant", "codeVerifier does not match the code challenge")
         return self._issue_tokens(client.client_id, code.scopes)
 
     def _refresh_grant(self, client: Client, body: dict[str, Any]) -> dict[str, Any]:
@@ -686,9 +646,9 @@ class IdentityCenterStandIn(LoopbackStandIn):
         if token is not None and token.rotated:
             self._refresh_reuses += 1
         if not self.refresh_tokens_enabled or token is None or token.used:
-            raise OidcError("invalid_grant", "unknown or used refresh token")
+            raise OAuthError("invalid_grant", "unknown or used refresh token")
         if token.client_id != client.client_id:
-            raise OidcError("invalid_grant", "the refresh token was issued to another client")
+            raise OAuthError("invalid_grant", "the refresh token was issued to another client")
         token.used = token.rotated = True
         return self._issue_tokens(client.client_id, token.scopes)
 
@@ -707,20 +667,11 @@ class IdentityCenterStandIn(LoopbackStandIn):
         return answer
 
     def _device_page(self, query: dict[str, str]) -> Reply:
-        user_code = query.get("user_code")
-        if not user_code:
-            return _html(200, "Authorize request", "Open the link with ?user_code=XXXX-XXXX.")
         with self._lock:
-            device = self._devices.get(self._user_codes.get(user_code, ""))
-            if device is None:
-                return _html(404, "Unknown code", "That code is not valid.")
-            if self.clock() >= device.expires_at:
-                return _html(400, "Code expired", "That code has expired.")
-            self._decide(device, approve=not self.deny)
-            state = device.state
-        if state == "denied":
-            return _html(200, "Request denied", "The authorization was denied.")
-        return _html(200, "Request approved", "You may close this window.")
+            page = self._device_codes.activate(
+                query.get("user_code"), now=self.clock(), deny=self.deny
+            )
+        return _html(*page)
 
     def _authorize(self, query: dict[str, str]) -> Reply:
         with self._lock:

@@ -23,7 +23,7 @@ import time
 from typing import Any, Callable, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
-from awsenv.standin.base import LoopbackStandIn, QuietHandler, Reply, Request
+from awsenv.demo.base import LoopbackStandIn, QuietHandler, Reply, Request
 
 PATH = "/federation"
 CANARY = "CANARY-"

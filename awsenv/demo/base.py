@@ -222,6 +222,10 @@ class LoopbackStandIn:
         with self._lock:
             return list(self._canaries)
 
+    def _count_sign_in(self) -> None:
+        """Count one sign-in the user completed (the caller holds the lock)."""
+        self._authorizations += 1
+
     def _track(self, connection: Any, *, add: bool) -> None:
         with self._lock:
             if add:
