@@ -29,6 +29,7 @@ from awsenv.providers import (
 )
 from awsenv.sso.tokens import cli_cache_dir
 from tests.helpers import CLOSED_ENDPOINT, PYTHON, minimal_env, write_config
+from tests.terminal import run_pty
 
 pytestmark = pytest.mark.e2e
 
@@ -570,34 +571,9 @@ PROMPT_CHILD = textwrap.dedent(
 
 def run_with_pty(answers: list[str]) -> tuple[str, int]:
     """Run tty_prompt in a child whose controlling terminal is a pty we type into."""
-    import pty
-    import select
-
-    pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.execv(  # noqa: S606 - our own interpreter, fixed arguments
-            PYTHON, [PYTHON, "-c", PROMPT_CHILD.replace("sys.stderr", "sys.__stdout__"), SERIAL]
-        )
-        os._exit(127)
-    screen = b""
-    pending = list(answers)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 1)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 1024)
-        except OSError:
-            break
-        if not chunk:
-            break
-        screen += chunk
-        if screen.count(b"MFA code for") > len(answers) - len(pending) and pending:
-            os.write(fd, pending.pop(0).encode() + b"\n")
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return screen.decode(errors="replace"), os.waitstatus_to_exitcode(status)
+    child = PROMPT_CHILD.replace("sys.stderr", "sys.__stdout__")
+    run = run_pty([PYTHON, "-c", child, SERIAL], answers=answers, trigger=b"MFA code for")
+    return run.screen, run.code
 
 
 @pytest.mark.skipif(sys.platform.startswith("win"), reason="no pty")

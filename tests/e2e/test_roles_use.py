@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from awsenv.providers import role
 from awsenv.sso.tokens import cli_cache_dir
 from tests.e2e.test_roles_core import CANARY, SERIAL, FakeSts, World, arn, assumed
 from tests.helpers import PYTHON, SHELLS, require_tool
+from tests.terminal import run_pty
 
 pytestmark = pytest.mark.e2e
 
@@ -233,41 +233,8 @@ def run_in_pty(
 ) -> tuple[int, str, str]:
     """Run ``argv`` with a pty as its controlling terminal (stdin and stderr) and a pipe as its
     stdout; type ``answer`` once ``trigger`` shows. Return status, stdout and the screen."""
-    import pty
-
-    out_r, out_w = os.pipe()
-    pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.dup2(out_w, 1)
-        os.close(out_r)
-        os.close(out_w)
-        os.execve(argv[0], argv, env)  # noqa: S606 - our own interpreter, fixed arguments
-    os.close(out_w)
-    screen = b""
-    stdout = b""
-    answered = False
-    open_fds = {fd, out_r}
-    deadline = time.monotonic() + 60
-    while open_fds and time.monotonic() < deadline:
-        ready, _, _ = select.select(list(open_fds), [], [], 1)
-        for ready_fd in ready:
-            try:
-                chunk = os.read(ready_fd, 4096)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                open_fds.discard(ready_fd)
-            elif ready_fd == fd:
-                screen += chunk
-                if not answered and trigger in screen:
-                    os.write(fd, answer.encode() + b"\n")
-                    answered = True
-            else:
-                stdout += chunk
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    os.close(out_r)
-    return os.waitstatus_to_exitcode(status), stdout.decode(), screen.decode(errors="replace")
+    run = run_pty(argv, env, answers=[answer], trigger=trigger, pipe_stdout=True, timeout=60)
+    return run.code, run.stdout, run.screen
 
 
 @pytest.mark.skipif(sys.platform.startswith("win"), reason="no pty")

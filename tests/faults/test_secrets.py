@@ -17,12 +17,8 @@ from __future__ import annotations
 import collections
 import contextlib
 import json
-import os
-import pty
-import select
 import subprocess
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -35,6 +31,7 @@ from tests.e2e.conftest import ACCOUNTS, SsoWorld
 from tests.e2e.test_saml_core import MOTO_ACCOUNT, provider_arn, role_arn, saml_response
 from tests.helpers import PYTHON, require_tool
 from tests.standin.sts import start_moto_sts
+from tests.terminal import run_pty
 from tests.unit.test_shells_quote import posix_plan
 
 pytestmark = pytest.mark.faults
@@ -347,40 +344,7 @@ def test_prompt_and_completion_output_hold_no_secret(world: SecretWorld, tmp_pat
 
 def _drive(argv: list[str], env: dict[str, str], lines: list[str], timeout: float) -> str:
     """Run an interactive program on a pty, typing ``lines`` one by one; return what it showed."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        argv, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
-    )
-    os.close(slave)
-    shown = bytearray()
-    pending = list(lines)
-    deadline = time.monotonic() + timeout
-    quiet_since = time.monotonic()
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.1)
-            if ready:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    break  # the shell exited: the pty is gone
-                if not chunk:
-                    break
-                shown += chunk
-                quiet_since = time.monotonic()
-            elif pending and time.monotonic() - quiet_since > 0.3:
-                # the shell is waiting at its prompt: type the next line
-                os.write(master, pending.pop(0).encode() + b"\n")
-                quiet_since = time.monotonic()
-            if proc.poll() is not None and not ready:
-                break
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
-    return shown.decode("utf-8", "replace")
+    return run_pty(argv, env, answers=lines, timeout=timeout).screen
 
 
 def test_interactive_bash_history_holds_no_secret(world: SecretWorld) -> None:
