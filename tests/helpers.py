@@ -155,3 +155,30 @@ SHELLS = {
         "INIT | source",
     ),
 }
+
+
+def sdk_whoami_code(profile: str | None = None, *, method: bool = False, end: str = "\n") -> str:
+    """Python source printing the caller ARN boto3 finds (for ``profile``, else the default chain).
+
+    ``method`` prints first the credential provider botocore used (``c.method``).
+    """
+    session = f"boto3.Session(profile_name={profile!r})" if profile else "boto3.Session()"
+    shown = "c = s.get_credentials(); print(c.method);" if method else ""
+    return (
+        f"import boto3; s = {session};{shown}"
+        f"print(s.client('sts').get_caller_identity()['Arn'], end={end!r})"
+    )
+
+
+def sdk_whoami(
+    env: dict[str, str], profile: str | None = None, *, method: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run boto3's ``sts.get_caller_identity()`` in a fresh process, as any SDK program would."""
+    return subprocess.run(
+        [PYTHON, "-c", sdk_whoami_code(profile, method=method)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

@@ -19,7 +19,7 @@ from awsenv import shells
 from awsenv.providers import role
 from awsenv.sso.tokens import cli_cache_dir
 from tests.e2e.test_roles_core import CANARY, SERIAL, FakeSts, World, arn, assumed
-from tests.helpers import PYTHON, SHELLS, require_tool
+from tests.helpers import PYTHON, SHELLS, require_tool, sdk_whoami_code
 from tests.terminal import run_pty
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +45,7 @@ source_profile = base
 mfa_serial = {SERIAL}
 """
 
-BOTO3_ARN = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'], end='')"
+BOTO3_ARN = sdk_whoami_code(end="")
 
 
 class UseWorld(World):
