@@ -182,3 +182,44 @@ def sdk_whoami(
         timeout=60,
         check=False,
     )
+
+
+# `complete_at WORD...` prints, NUL-separated, what the loaded awsenv completion offers for the
+# command line WORD... (the last word being completed), then a lone \x01. bash: COMP_WORDS and
+# friends set as readline sets them, then the function `complete -p awsenv` names; zsh: `_awsenv`
+# uses only `compadd`, so a stand-in prints the words after `--` that start with $PREFIX.
+COMPLETE_AT = {
+    "bash": r"""
+spec="$(complete -p awsenv)"
+fn="${spec#*-F }"
+fn="${fn%% *}"
+complete_at() {
+    COMP_WORDS=("$@")
+    COMP_CWORD=$(($# - 1))
+    COMP_LINE="$*"
+    COMP_POINT="${#COMP_LINE}"
+    COMPREPLY=()
+    "${fn}" awsenv "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+    if ((${#COMPREPLY[@]})); then printf '%s\0' "${COMPREPLY[@]}"; fi
+    printf '\1\0'
+}
+""",
+    "zsh": r"""
+compadd() {
+    while (($#)) && [[ "$1" != -- ]]; do shift; done
+    shift
+    local word
+    for word in "$@"; do
+        if [[ "${word}" == "${PREFIX}"* ]]; then printf '%s\0' "${word}"; fi
+    done
+}
+complete_at() {
+    local -a words
+    words=("$@")
+    local CURRENT=$#
+    local PREFIX="${words[CURRENT]}"
+    _awsenv
+    printf '\1\0'
+}
+""",
+}
