@@ -7,11 +7,8 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -30,16 +27,11 @@ from awsenv.providers import (
 from awsenv.sso.tokens import cli_cache_dir
 from tests.helpers import CLOSED_ENDPOINT, PYTHON, minimal_env, write_config
 from tests.terminal import run_pty
+from tests.worlds import ACCOUNT, REFUSING_PROFILES, SERIAL, arn, start_refusing_sts
 
 pytestmark = pytest.mark.e2e
 
-ACCOUNT = "111111111111"
-SERIAL = f"arn:aws:iam::{ACCOUNT}:mfa/alice"
 CANARY = "CANARY-7f3a-SECRET"
-
-
-def arn(name: str) -> str:
-    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
 
 
 CONFIG = """\
@@ -454,77 +446,19 @@ def test_an_unreachable_sts_is_named(world):
 
 # --- STS refusals, from a small fake ----------------------------------------------------------
 
-REFUSALS = {
-    arn("denied"): (
-        403,
-        "AccessDenied",
-        f"User: arn:aws:iam::{ACCOUNT}:user/alice is not authorized to perform: "
-        f"sts:AssumeRole on resource: {arn('denied')}",
-    ),
-    arn("too-long"): (
-        400,
-        "ValidationError",
-        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-    ),
-    arn("mfa"): (
-        403,
-        "AccessDenied",
-        "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
-    ),
-}
-
-
-class FakeSts(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length", "0"))
-        form = parse_qs(self.rfile.read(length).decode())
-        status, code, message = REFUSALS[form["RoleArn"][0]]
-        body = (
-            '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
-            f"<Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
-            "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
-        ).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 @pytest.fixture
 def fake_sts():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeSts)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server, endpoint = start_refusing_sts()
+    yield endpoint
     server.shutdown()
     server.server_close()
 
 
 @pytest.fixture
 def refusing(home, fake_sts):
-    write_config(
-        home,
-        f"""\
-        [profile base]
-        region = us-east-1
-        [profile denied]
-        role_arn = {arn("denied")}
-        source_profile = base
-        [profile too-long]
-        role_arn = {arn("too-long")}
-        source_profile = base
-        duration_seconds = 43200
-        [profile mfa]
-        role_arn = {arn("mfa")}
-        source_profile = base
-        mfa_serial = {SERIAL}
-        """,
-        credentials=CREDENTIALS,
-    )
+    base = "[profile base]\nregion = us-east-1\n"
+    write_config(home, base + REFUSING_PROFILES, credentials=CREDENTIALS)
     return minimal_env(home, AWS_ENDPOINT_URL_STS=fake_sts, AWS_DEFAULT_REGION="us-east-1")
 
 

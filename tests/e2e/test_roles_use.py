@@ -8,9 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,9 +16,10 @@ import pytest
 from awsenv import shells
 from awsenv.providers import role
 from awsenv.sso.tokens import cli_cache_dir
-from tests.e2e.test_roles_core import CANARY, SERIAL, FakeSts, World, arn, assumed
+from tests.e2e.test_roles_core import CANARY, World, assumed
 from tests.helpers import PYTHON, SHELLS, require_tool, sdk_whoami_code
 from tests.terminal import run_pty
+from tests.worlds import REFUSING_PROFILES, SERIAL, arn, start_refusing_sts
 
 pytestmark = pytest.mark.e2e
 
@@ -29,21 +28,6 @@ AWS_CLI = os.path.join(BINDIR, "aws")
 # Static secrets written by the test world: they must not reach stderr either.
 STATIC_SECRETS = ("base-secret", "proc-secret", "proc-token")
 
-REFUSING_PROFILES = f"""
-[profile denied]
-role_arn = {arn("denied")}
-source_profile = base
-
-[profile too-long]
-role_arn = {arn("too-long")}
-source_profile = base
-duration_seconds = 43200
-
-[profile mfa]
-role_arn = {arn("mfa")}
-source_profile = base
-mfa_serial = {SERIAL}
-"""
 
 BOTO3_ARN = sdk_whoami_code(end="")
 
@@ -127,10 +111,8 @@ def leaked(texts: list[str], secrets: list[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def fake_sts():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeSts)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server, endpoint = start_refusing_sts()
+    yield endpoint
     server.shutdown()
     server.server_close()
 

@@ -44,8 +44,8 @@ from awsenv.errors import CacheError
 from awsenv.exports import Keys
 from awsenv.providers import rolecache
 from awsenv.sso import login, tokens
-from tests.e2e.conftest import ACCOUNTS, BROWSER, SSO_CONFIG, SsoWorld
 from tests.helpers import PYTHON, write_config
+from tests.worlds import ACCOUNTS, BROWSER, SSO_CONFIG, SsoWorld
 
 pytestmark = [
     pytest.mark.faults,

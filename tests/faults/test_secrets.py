@@ -18,7 +18,6 @@ import collections
 import contextlib
 import json
 import subprocess
-import threading
 import uuid
 from pathlib import Path
 
@@ -27,12 +26,11 @@ import pytest
 from awsenv import shells
 from awsenv.demo.idc import IdentityCenterStandIn
 from awsenv.log import MASK
-from tests.e2e.conftest import ACCOUNTS, SsoWorld
 from tests.e2e.test_saml_core import MOTO_ACCOUNT, provider_arn, role_arn, saml_response
 from tests.helpers import PYTHON, require_tool
-from tests.standin.sts import start_moto_sts
 from tests.terminal import run_pty
 from tests.unit.test_shells_quote import posix_plan
+from tests.worlds import SsoWorld, start_refusing_sts
 
 pytestmark = pytest.mark.faults
 FIGURES: collections.Counter[str] = collections.Counter()
@@ -82,22 +80,6 @@ MODES = {
     "--debug": (["--debug"], {}),
     "AWSENV_DEBUG": ([], {"AWSENV_DEBUG": "1"}),
 }
-
-
-@pytest.fixture(scope="module")
-def moto_sts():
-    """moto's STS on loopback, once for this module."""
-    server, endpoint = start_moto_sts()
-    yield endpoint
-    server.stop()
-
-
-@pytest.fixture
-def idc(moto_sts):
-    """The IAM Identity Center stand-in, minting role keys through moto."""
-    standin = IdentityCenterStandIn(sts_endpoint=moto_sts, accounts=ACCOUNTS).start()
-    yield standin
-    standin.stop()
 
 
 class SecretWorld(SsoWorld):
@@ -270,13 +252,8 @@ def drain(idc: IdentityCenterStandIn) -> None:
 def test_no_error_path_prints_or_logs_a_secret_at_any_verbosity(
     world: SecretWorld, moto_sts: str
 ) -> None:
-    from http.server import ThreadingHTTPServer
-
-    from tests.e2e.test_roles_core import FakeSts
-
-    fake = ThreadingHTTPServer(("127.0.0.1", 0), FakeSts)
-    threading.Thread(target=fake.serve_forever, daemon=True).start()
-    refusing = {**world.env, "AWS_ENDPOINT_URL_STS": f"http://127.0.0.1:{fake.server_address[1]}"}
+    fake, endpoint = start_refusing_sts()
+    refusing = {**world.env, "AWS_ENDPOINT_URL_STS": endpoint}
     failed: list[subprocess.CompletedProcess[str]] = []
     try:
         assert world.awsenv("use", "dev", "--keys").returncode == 0  # a token to revoke

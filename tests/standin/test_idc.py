@@ -46,15 +46,6 @@ def standin(clock):
         yield server
 
 
-@pytest.fixture(scope="module")
-def moto_sts():
-    from tests.standin.sts import start_moto_sts
-
-    server, endpoint = start_moto_sts()
-    yield endpoint
-    server.stop()
-
-
 _SESSION = []
 
 
