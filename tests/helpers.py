@@ -184,6 +184,32 @@ def sdk_whoami(
     )
 
 
+def cli_whoami(
+    aws_cli: str,
+    env: dict[str, str],
+    profile: str | None = None,
+    *,
+    arn_only: bool = False,
+    new_session: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``aws sts get-caller-identity`` (JSON, or with ``arn_only`` the bare ARN), no stdin.
+
+    ``new_session`` runs it with no controlling terminal, so nothing can prompt.
+    """
+    chosen = ["--profile", profile] if profile else []
+    output = ["--query", "Arn", "--output", "text"] if arn_only else ["--output", "json"]
+    return subprocess.run(
+        [aws_cli, *chosen, "sts", "get-caller-identity", *output],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        start_new_session=new_session,
+    )
+
+
 # `complete_at WORD...` prints, NUL-separated, what the loaded awsenv completion offers for the
 # command line WORD... (the last word being completed), then a lone \x01. bash: COMP_WORDS and
 # friends set as readline sets them, then the function `complete -p awsenv` names; zsh: `_awsenv`

@@ -25,7 +25,7 @@ from awsenv.providers import (
     rolecache,
 )
 from awsenv.sso.tokens import cli_cache_dir
-from tests.helpers import CLOSED_ENDPOINT, PYTHON, minimal_env, write_config
+from tests.helpers import CLOSED_ENDPOINT, PYTHON, cli_whoami, minimal_env, write_config
 from tests.terminal import run_pty
 from tests.worlds import ACCOUNT, REFUSING_PROFILES, SERIAL, arn, start_refusing_sts
 
@@ -320,15 +320,7 @@ def test_mfa_without_code_or_prompt_points_at_the_flag(world):
 def test_the_aws_cli_reuses_the_mfa_session_awsenv_cached(world, aws_cli):
     keys = role.obtain(world.env, "deploy-mfa", mfa_code="123456")
     before = world.entry("deploy-mfa").read_bytes()
-    out = subprocess.run(
-        [aws_cli, "--profile", "deploy-mfa", "sts", "get-caller-identity", "--output", "json"],
-        env=world.env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    out = cli_whoami(aws_cli, world.env, "deploy-mfa")
     assert out.returncode == 0, out.stderr
     assert "MFA" not in out.stderr
     assert json.loads(out.stdout)["Arn"].startswith(assumed("deploy-mfa"))
@@ -337,15 +329,7 @@ def test_the_aws_cli_reuses_the_mfa_session_awsenv_cached(world, aws_cli):
 
 
 def test_awsenv_reuses_a_session_the_aws_cli_cached(world, aws_cli):
-    out = subprocess.run(
-        [aws_cli, "--profile", "deploy", "sts", "get-caller-identity"],
-        env=world.env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    out = cli_whoami(aws_cli, world.env, "deploy")
     assert out.returncode == 0, out.stderr
     cached = rolecache.cached_role_credentials(world.env, world.section("deploy"))
     assert cached is not None

@@ -17,7 +17,7 @@ from awsenv import shells
 from awsenv.providers import role
 from awsenv.sso.tokens import cli_cache_dir
 from tests.e2e.test_roles_core import CANARY, World, assumed
-from tests.helpers import PYTHON, SHELLS, require_tool, sdk_whoami_code
+from tests.helpers import PYTHON, SHELLS, cli_whoami, require_tool, sdk_whoami_code
 from tests.terminal import run_pty
 from tests.worlds import REFUSING_PROFILES, SERIAL, arn, start_refusing_sts
 
@@ -234,16 +234,7 @@ def test_mfa_asked_on_the_terminal_keeps_stdout_clean_and_the_aws_cli_reuses_it(
     assert "MFA" not in stdout
     assert any(line.startswith("export AWS_ACCESS_KEY_ID=") for line in lines)
     before = world.entry("deploy-mfa").read_bytes()
-    cli = subprocess.run(
-        [aws_cli, "--profile", "deploy-mfa", "sts", "get-caller-identity", "--output", "json"],
-        env=world.env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        start_new_session=True,
-    )
+    cli = cli_whoami(aws_cli, world.env, "deploy-mfa", new_session=True)
     world.stderrs.append(cli.stderr)
     assert cli.returncode == 0, cli.stderr
     assert "MFA" not in cli.stderr
