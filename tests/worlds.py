@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -171,3 +172,11 @@ def start_refusing_sts() -> tuple[ThreadingHTTPServer, str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeSts)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def refusing_sts() -> Iterator[str]:
+    """For a fixture to ``yield from``: ``FakeSts`` running, its endpoint URL, then stopped."""
+    server, endpoint = start_refusing_sts()
+    yield endpoint
+    server.shutdown()
+    server.server_close()

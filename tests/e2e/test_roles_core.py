@@ -27,7 +27,7 @@ from awsenv.providers import (
 from awsenv.sso.tokens import cli_cache_dir
 from tests.helpers import CLOSED_ENDPOINT, PYTHON, cli_whoami, minimal_env, write_config
 from tests.terminal import run_pty
-from tests.worlds import ACCOUNT, REFUSING_PROFILES, SERIAL, arn, start_refusing_sts
+from tests.worlds import ACCOUNT, REFUSING_PROFILES, SERIAL, arn, refusing_sts
 
 pytestmark = pytest.mark.e2e
 
@@ -433,10 +433,7 @@ def test_an_unreachable_sts_is_named(world):
 
 @pytest.fixture
 def fake_sts():
-    server, endpoint = start_refusing_sts()
-    yield endpoint
-    server.shutdown()
-    server.server_close()
+    yield from refusing_sts()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from awsenv.sso.tokens import cli_cache_dir
 from tests.e2e.test_roles_core import CANARY, World, assumed
 from tests.helpers import PYTHON, SHELLS, cli_whoami, require_tool, sdk_whoami_code
 from tests.terminal import run_pty
-from tests.worlds import REFUSING_PROFILES, SERIAL, arn, start_refusing_sts
+from tests.worlds import REFUSING_PROFILES, SERIAL, arn, refusing_sts
 
 pytestmark = pytest.mark.e2e
 
@@ -111,10 +111,7 @@ def leaked(texts: list[str], secrets: list[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def fake_sts():
-    server, endpoint = start_refusing_sts()
-    yield endpoint
-    server.shutdown()
-    server.server_close()
+    yield from refusing_sts()
 
 
 @pytest.fixture
