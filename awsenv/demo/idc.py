@@ -22,20 +22,19 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
+from awsenv.demo.base import CANARY as CANARY  # what tests grep output for
 from awsenv.demo.base import (
     LOOPBACK,
     LoopbackStandIn,
     QuietHandler,
     Reply,
-    Request,
+    Step,
 )
 from awsenv.demo.device import DeviceCodes, OAuthError, Page, Wording
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 CODE_GRANT = "authorization_code"
 REFRESH_GRANT = "refresh_token"
-CANARY = "CANARY-"
-MAX_REQUEST_BODY = 1024 * 1024
 DEFAULT_ACCOUNTS: dict[str, tuple[str, list[str]]] = {
     "111111111111": ("Dev", ["Admin", "ReadOnly"]),
     "222222222222": ("Prod", ["ReadOnly"]),
@@ -85,7 +84,6 @@ PORTAL_OPERATIONS = frozenset({"GetRoleCredentials", "ListAccounts", "ListAccoun
 FAULTS = frozenset({"status", "delay", "reset", "huge_body", "error", "raw"})
 _GRANT_NAMES = {DEVICE_GRANT: "device_code", CODE_GRANT: CODE_GRANT, REFRESH_GRANT: REFRESH_GRANT}
 
-Step = tuple[Any, ...]
 
 WORDING = Wording(
     invalid="unknown or used device code",
@@ -242,6 +240,7 @@ class IdentityCenterStandIn(LoopbackStandIn):
     """
 
     handler_class = _Handler
+    faults = FAULTS
 
     def __init__(
         self,
@@ -288,7 +287,6 @@ class IdentityCenterStandIn(LoopbackStandIn):
         self._access: dict[str, AccessToken] = {}
         self._refresh: dict[str, RefreshToken] = {}
         self._minted: dict[str, tuple[str, str]] = {}  # access key id -> (account, role)
-        self._scripts: dict[str, list[Step]] = {}
         self._refresh_reuses = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -327,16 +325,7 @@ class IdentityCenterStandIn(LoopbackStandIn):
         with a TCP reset; ``("huge_body", n)`` a 200 with an ``n``-byte JSON body;
         ``("raw", status, body, content_type)`` exactly that.
         """
-        for step in steps:
-            if not step or step[0] not in FAULTS:
-                raise ValueError(f"unknown fault step {step!r}")
-        with self._lock:
-            self._scripts.setdefault(operation, []).extend(steps)
-
-    def pending_script(self, operation: str) -> int:
-        """Return how many scripted steps ``operation`` has left."""
-        with self._lock:
-            return len(self._scripts.get(operation, []))
+        super().script(operation, steps)
 
     # -- what tests do -----------------------------------------------------------------------
 
@@ -389,24 +378,14 @@ class IdentityCenterStandIn(LoopbackStandIn):
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    def _secret(self, kind: str) -> str:
-        value = f"{kind}.{CANARY}{secrets.token_hex(16)}"
-        self._canaries.append(value)
-        return value
-
     def _handle(self, handler: _Handler) -> None:
         url = urlsplit(handler.path)
         operation = ROUTES.get((handler.command, url.path), "Unknown")
-        length = handler.headers.get("Content-Length")
-        try:
-            size = int(length) if length else 0
-        except ValueError:
-            size = -1
-        if size < 0 or size > MAX_REQUEST_BODY:
-            handler.close_connection = True
-            handler.send(_html(413, "Request too large", "The request body is too large."))
+        raw = self._read_body(
+            handler, _html(413, "Request too large", "The request body is too large.")
+        )
+        if raw is None:
             return
-        raw = handler.rfile.read(size) if size else b""
         body: object = None
         if raw:
             try:
@@ -417,24 +396,12 @@ class IdentityCenterStandIn(LoopbackStandIn):
         if operation == "CreateToken" and isinstance(body, dict):
             value = body.get("grantType")
             grant = _GRANT_NAMES.get(value, value) if isinstance(value, str) else None
-        with self._lock:
-            self._calls[operation] = self._calls.get(operation, 0) + 1
-            self._requests.append(
-                Request(operation, handler.command, url.path, grant, time.monotonic())
-            )
-            queue = self._scripts.get(operation)
-            step = queue.pop(0) if queue else None
+        step = self._arrive(operation, handler, url.path, grant)
         if step is not None:
-            kind = step[0]
-            if kind == "delay":
-                if self._stopping.wait(float(step[1])):
-                    handler.reset()
-                    return
-            elif kind == "reset":
-                handler.reset()
+            if self._play(handler, step):
                 return
-            else:
-                self._fault(handler, operation, step)
+            if step[0] != "delay":
+                handler.send(self._fault(operation, step))
                 return
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         try:
@@ -447,7 +414,7 @@ class IdentityCenterStandIn(LoopbackStandIn):
                 reply = _oidc_error_reply("server_error", message)
         handler.send(reply)
 
-    def _fault(self, handler: _Handler, operation: str, step: Step) -> None:
+    def _fault(self, operation: str, step: Step) -> Reply:
         kind = step[0]
         portal = operation in PORTAL_OPERATIONS
         if kind == "status":
@@ -463,24 +430,18 @@ class IdentityCenterStandIn(LoopbackStandIn):
             }.get(status, f"Http{status}Exception")
             message = f"scripted HTTP {status}"
             if portal:
-                reply = _json_reply(status, {"message": message}, (("x-amzn-ErrorType", shape),))
-            else:
-                error = {400: "invalid_request", 401: "invalid_client"}.get(status, "server_error")
-                payload = {"error": error, "error_description": message}
-                reply = _json_reply(status, payload, (("x-amzn-ErrorType", shape),))
-            handler.send(reply)
-        elif kind == "error":
+                return _json_reply(status, {"message": message}, (("x-amzn-ErrorType", shape),))
+            error = {400: "invalid_request", 401: "invalid_client"}.get(status, "server_error")
+            payload = {"error": error, "error_description": message}
+            return _json_reply(status, payload, (("x-amzn-ErrorType", shape),))
+        if kind == "error":
             code = str(step[1])
             if code in OIDC_ERRORS:
-                handler.send(_oidc_error_reply(code, f"scripted {code}"))
-            else:
-                handler.send(_portal_error_reply(code, f"scripted {code}"))
-        elif kind == "raw":
-            status, payload, content_type = step[1], step[2], step[3]
-            data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
-            handler.send(Reply(int(status), data, (("Content-Type", str(content_type)),)))
-        elif kind == "huge_body":
-            handler.send_huge(int(step[1]), self._stopping)
+                return _oidc_error_reply(code, f"scripted {code}")
+            return _portal_error_reply(code, f"scripted {code}")
+        status, payload, content_type = step[1], step[2], step[3]  # "raw"
+        data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
+        return Reply(int(status), data, (("Content-Type", str(content_type)),))
 
     def _answer(
         self, operation: str, handler: _Handler, query: dict[str, str], raw: bytes, body: object

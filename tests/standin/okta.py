@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import parse_qs, quote, urlsplit
 
+from awsenv.demo.base import CANARY as CANARY  # what tests grep output for
 from awsenv.demo.base import (
     LoopbackStandIn,
     QuietHandler,
     Reply,
-    Request,
+    Step,
 )
 from awsenv.demo.device import DeviceCodes, OAuthError, Page, Wording
 
@@ -40,8 +41,6 @@ SAML_ROLE = "https://aws.amazon.com/SAML/Attributes/Role"
 SAML_ROLE_SESSION_NAME = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
 SAML_SESSION_DURATION = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
 AWS_SAML_ENDPOINT = "https://signin.aws.amazon.com/saml"
-CANARY = "CANARY-"
-MAX_REQUEST_BODY = 1024 * 1024
 DEFAULT_CLIENT_ID = "0oaStandInOidcApp"
 DEFAULT_APP_ID = "0oaStandInAwsFedApp"
 DEFAULT_ROLES: list[tuple[str, str]] = [
@@ -66,7 +65,6 @@ ROUTES: dict[tuple[str, str], str] = {
 FAULTS = frozenset({"status", "raw", "huge_body", "delay", "reset", "error"})
 _OAUTH_STATUS = {"invalid_client": 401, "server_error": 500}
 
-Step = tuple[Any, ...]
 
 WORDING = Wording(
     invalid="The device code is invalid or has been used.",
@@ -168,6 +166,7 @@ class OktaStandIn(LoopbackStandIn):
     """
 
     handler_class = _Handler
+    faults = FAULTS
 
     def __init__(
         self,
@@ -217,7 +216,6 @@ class OktaStandIn(LoopbackStandIn):
         self._device_secrets: dict[str, Issued] = {}
         self._web_sso: dict[str, Issued] = {}
         self._assertions = 0
-        self._scripts: dict[str, list[Step]] = {}
         self.last_form: dict[str, dict[str, str]] = {}  # operation → form fields last received
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -257,11 +255,7 @@ class OktaStandIn(LoopbackStandIn):
         JSON body is ``n`` bytes long (streamed); ``("delay", seconds)`` wait, then answer
         normally; ``("reset",)`` close the connection with a TCP reset.
         """
-        for step in steps:
-            if not step or step[0] not in FAULTS:
-                raise ValueError(f"unknown fault step {step!r}")
-        with self._lock:
-            self._scripts.setdefault(operation, []).extend(steps)
+        super().script(operation, steps)
 
     # -- what tests do -----------------------------------------------------------------------
 
@@ -305,24 +299,14 @@ class OktaStandIn(LoopbackStandIn):
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    def _secret(self, kind: str) -> str:
-        value = f"{kind}.{CANARY}{secrets.token_hex(16)}"
-        self._canaries.append(value)
-        return value
-
     def _handle(self, handler: _Handler) -> None:
         url = urlsplit(handler.path)
         operation = ROUTES.get((handler.command, url.path), "Unknown")
-        length = handler.headers.get("Content-Length")
-        try:
-            size = int(length) if length else 0
-        except ValueError:
-            size = -1
-        if size < 0 or size > MAX_REQUEST_BODY:
-            handler.close_connection = True
-            handler.send(_html(413, "Request too large", "The request body is too large."))
+        raw = self._read_body(
+            handler, _html(413, "Request too large", "The request body is too large.")
+        )
+        if raw is None:
             return
-        raw = handler.rfile.read(size) if size else b""
         form: dict[str, str] = {}
         content_type = handler.headers.get("Content-Type", "")
         if raw and content_type.split(";")[0].strip() == "application/x-www-form-urlencoded":
@@ -334,26 +318,12 @@ class OktaStandIn(LoopbackStandIn):
             value = form.get("grant_type")
             grant = _GRANT_NAMES.get(value, value) if value else None
         with self._lock:
-            self._calls[operation] = self._calls.get(operation, 0) + 1
-            self._requests.append(
-                Request(operation, handler.command, url.path, grant, time.monotonic())
-            )
             self.last_form[operation] = dict(form)
-            queue = self._scripts.get(operation)
-            step = queue.pop(0) if queue else None
+        step = self._arrive(operation, handler, url.path, grant)
         if step is not None:
-            kind = step[0]
-            if kind == "delay":
-                if self._stopping.wait(float(step[1])):
-                    handler.reset()
-                    return
-            elif kind == "reset":
-                handler.reset()
+            if self._play(handler, step):
                 return
-            elif kind == "huge_body":
-                handler.send_huge(int(step[1]), self._stopping)
-                return
-            else:
+            if step[0] != "delay":
                 handler.send(self._fault(step))
                 return
         try:
