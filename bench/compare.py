@@ -329,7 +329,7 @@ def main() -> int:
     awsume = None if args.no_awsume else awsume_venv(args.awsume_venv)
     sts_server, sts_url = None, None
     if awsume is not None:
-        from awsenv.standin.sts import start_moto_sts
+        from tests.standin.sts import start_moto_sts
 
         sts_server, sts_url = start_moto_sts()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}")

@@ -4,13 +4,58 @@
 (static, sso-session, legacy SSO, role chains, with regions), a valid cached SSO token for the
 sso-session, and valid cached credentials for the role, as `aws sso login` and the AWS CLI
 leave them. Every file is dated an hour back, so awsenv's caches treat it as settled.
+
+``sso_home(root)`` makes the HOME the SSO benchmarks (sso_calls.py, stress.py) sign in from:
+one sso-session profile and a browser that follows the sign-in URL, for the local stand-in.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
+
+from awsenv.sso import tokens
+
+SSO_CONFIG = """\
+[sso-session corp]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = us-east-1
+
+[profile dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Admin
+"""
+SSO_SESSION = tokens.SsoSession("corp", "https://d-1234567890.awsapps.com/start", "us-east-1")
+
+
+def sso_home(root: Path) -> tuple[Path, dict[str, str]]:
+    """A HOME with ``SSO_CONFIG`` and a browser that follows the sign-in URL; and its env."""
+    home = root / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "config").write_text(SSO_CONFIG)
+    browser = home / "browser"
+    browser.write_text(
+        f"#!{sys.executable}\nimport sys, urllib.request\n"
+        "urllib.request.urlopen(sys.argv[1], timeout=60).read()\n"
+    )
+    browser.chmod(0o755)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWSENV_SHELL": "bash",
+        "AWSENV_LOGIN_TIMEOUT": "120",
+        "BROWSER": f"{browser} %s",
+    }
+    return home, env
 
 
 def write_profiles(home: Path, count: int) -> None:

@@ -9,26 +9,18 @@ refresh window, `use --keys` (GetRoleCredentials), `use --keys` again (AWS CLI c
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from awsenv.demo.idc import IdentityCenterStandIn
 from awsenv.sso import tokens
-from awsenv.standin.idc import IdentityCenterStandIn
 
-CONFIG = """\
-[sso-session corp]
-sso_start_url = https://d-1234567890.awsapps.com/start
-sso_region = us-east-1
-[profile dev]
-sso_session = corp
-sso_account_id = 111111111111
-sso_role_name = Admin
-"""
-SESSION = tokens.SsoSession("corp", "https://d-1234567890.awsapps.com/start", "us-east-1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.fixtures import SSO_SESSION, sso_home
 
 
 def use(env: dict[str, str], *args: str) -> None:
@@ -43,22 +35,8 @@ def use(env: dict[str, str], *args: str) -> None:
 def main() -> None:
     """Print one line per path: the operations called and their total."""
     with tempfile.TemporaryDirectory() as tmp, IdentityCenterStandIn() as idc:
-        home = Path(tmp)
-        (home / ".aws").mkdir()
-        (home / ".aws" / "config").write_text(CONFIG)
-        browser = home / "browser"
-        browser.write_text(
-            f"#!{sys.executable}\nimport sys, urllib.request\n"
-            "urllib.request.urlopen(sys.argv[1]).read()\n"
-        )
-        browser.chmod(0o755)
-        env = {
-            "PATH": os.environ["PATH"],
-            "HOME": str(home),
-            "BROWSER": f"{browser} %s",
-            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
-            **idc.environ(),
-        }
+        _home, env = sso_home(Path(tmp))
+        env.update(idc.environ())
 
         def measure(label: str, prepare: object = None, *args: str) -> None:
             before = idc.calls
@@ -70,13 +48,13 @@ def main() -> None:
             print(f"{label:<44} {sum(delta.values()):>2}  {delta}")
 
         def drop_token() -> None:
-            tokens.remove_token(env, SESSION)
+            tokens.remove_token(env, SSO_SESSION)
 
         def near_expiry() -> None:
-            token = tokens.load_token(env, SESSION)
+            token = tokens.load_token(env, SSO_SESSION)
             assert token is not None
             token.expires_at = int(time.time()) + 300
-            tokens.save_token(env, SESSION, token)
+            tokens.save_token(env, SSO_SESSION, token)
 
         print(f"{'path':<44} calls  operations")
         measure("first login, PKCE (new registration)")

@@ -32,20 +32,13 @@ from pathlib import Path
 
 from awsenv import cache
 from awsenv.config import edit as configwrite
+from awsenv.demo.idc import IdentityCenterStandIn
 from awsenv.sso import tokens
-from awsenv.standin.idc import IdentityCenterStandIn
 
-CONFIG = """\
-[sso-session corp]
-sso_start_url = https://d-1234567890.awsapps.com/start
-sso_region = us-east-1
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-[profile dev]
-sso_session = corp
-sso_account_id = 111111111111
-sso_role_name = Admin
-"""
-SESSION = tokens.SsoSession("corp", "https://d-1234567890.awsapps.com/start", "us-east-1")
+from bench.fixtures import SSO_SESSION, sso_home
+
 POLLER = textwrap.dedent(
     """
     import json, os, sys
@@ -65,39 +58,12 @@ POLLER = textwrap.dedent(
 )
 
 
-def make_home(root: Path) -> tuple[Path, dict[str, str]]:
-    """A HOME with the config and a browser that follows the sign-in URL."""
-    home = root / "home"
-    (home / ".aws").mkdir(parents=True)
-    (home / ".aws" / "config").write_text(CONFIG)
-    browser = home / "browser"
-    browser.write_text(
-        f"#!{sys.executable}\nimport sys, urllib.request\n"
-        "urllib.request.urlopen(sys.argv[1], timeout=60).read()\n"
-    )
-    browser.chmod(0o755)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "LANG": "C.UTF-8",
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
-        "AWSENV_SHELL": "bash",
-        "AWSENV_LOGIN_TIMEOUT": "120",
-        "BROWSER": f"{browser} %s",
-    }
-    return home, env
-
-
 def seed(idc: IdentityCenterStandIn, env: dict[str, str], *, expires_in: int, refresh: bool) -> str:
     """Cache a token as a login would (expired, or inside the refresh window)."""
     issued = idc.issue_session()
     tokens.save_token(
         env,
-        SESSION,
+        SSO_SESSION,
         tokens.Token(
             access_token=issued["accessToken"],
             expires_at=int(time.time()) + expires_in,
@@ -107,7 +73,7 @@ def seed(idc: IdentityCenterStandIn, env: dict[str, str], *, expires_in: int, re
             registration_expires_at=issued["clientSecretExpiresAt"] if refresh else None,
         ),
     )
-    return tokens.token_path(env, SESSION)
+    return tokens.token_path(env, SSO_SESSION)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -118,7 +84,7 @@ def percentile(values: list[float], share: float) -> float:
 def parallel_uses(count: int, *, refresh: bool) -> None:
     """Run ``count`` concurrent ``awsenv use dev`` and print what the stand-in saw."""
     with tempfile.TemporaryDirectory() as tmp, IdentityCenterStandIn() as idc:
-        home, env = make_home(Path(tmp))
+        home, env = sso_home(Path(tmp))
         env.update(idc.environ(), AWS_ENDPOINT_URL_STS=idc.base_url)
         path = seed(idc, env, expires_in=300 if refresh else -60, refresh=refresh)
         saved_mtime = os.stat(path).st_mtime_ns
@@ -183,7 +149,7 @@ PAD_TOKEN, PAD_INI = 997, 701
 
 def write_round(environ: dict[str, str], home: Path, n: int) -> None:
     """Version ``n`` of a token file, the credentials file and the config file."""
-    token = tokens.token_path(environ, SESSION)
+    token = tokens.token_path(environ, SSO_SESSION)
     cache.write_json(token, {"accessToken": f"access-{n}", "n": n, "pad": "x" * (n % PAD_TOKEN)})
     for name, header, lock in (
         ("credentials", "killed", "aws-credentials"),
@@ -205,7 +171,7 @@ def torn(environ: dict[str, str], home: Path) -> list[str]:
     from botocore.configloader import raw_config_parse
 
     bad = []
-    token = tokens.token_path(environ, SESSION)
+    token = tokens.token_path(environ, SSO_SESSION)
     try:
         data = json.loads(Path(token).read_bytes())
         if len(data["pad"]) != data["n"] % PAD_TOKEN:
@@ -241,7 +207,7 @@ def leftover_temps(home: Path) -> int:
 def killed_writers(rounds: int, seed: int, max_delay: float) -> None:
     """Fork a writer, SIGKILL it after a random delay, check; ``rounds`` times."""
     with tempfile.TemporaryDirectory() as tmp:
-        home, env = make_home(Path(tmp))
+        home, env = sso_home(Path(tmp))
         environ = {**os.environ, **env}
         scratch = Path(tmp) / "tmpdir"
         scratch.mkdir()

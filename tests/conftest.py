@@ -1,8 +1,10 @@
-"""Hermetic defaults for every test: a temporary HOME and no inherited AWS or awsenv settings."""
+"""Hermetic defaults for every test (a temporary HOME, no inherited AWS or awsenv settings) and
+the loopback servers several test folders use: moto's STS and the Identity Center stand-in."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,3 +32,24 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def home(hermetic_env: Path) -> Path:
     """The temporary HOME of this test."""
     return hermetic_env
+
+
+@pytest.fixture(scope="session")
+def moto_sts() -> Iterator[str]:
+    """moto's STS on loopback, once for the whole run; its endpoint URL."""
+    from tests.standin.sts import start_moto_sts
+
+    server, endpoint = start_moto_sts()
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture
+def idc(moto_sts: str) -> Iterator[object]:
+    """The IAM Identity Center stand-in (tests.worlds.ACCOUNTS), minting role keys with moto."""
+    from awsenv.demo.idc import IdentityCenterStandIn
+    from tests.worlds import ACCOUNTS
+
+    standin = IdentityCenterStandIn(sts_endpoint=moto_sts, accounts=ACCOUNTS).start()
+    yield standin
+    standin.stop()

@@ -155,3 +155,97 @@ SHELLS = {
         "INIT | source",
     ),
 }
+
+
+def sdk_whoami_code(profile: str | None = None, *, method: bool = False, end: str = "\n") -> str:
+    """Python source printing the caller ARN boto3 finds (for ``profile``, else the default chain).
+
+    ``method`` prints first the credential provider botocore used (``c.method``).
+    """
+    session = f"boto3.Session(profile_name={profile!r})" if profile else "boto3.Session()"
+    shown = "c = s.get_credentials(); print(c.method);" if method else ""
+    return (
+        f"import boto3; s = {session};{shown}"
+        f"print(s.client('sts').get_caller_identity()['Arn'], end={end!r})"
+    )
+
+
+def sdk_whoami(
+    env: dict[str, str], profile: str | None = None, *, method: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run boto3's ``sts.get_caller_identity()`` in a fresh process, as any SDK program would."""
+    return subprocess.run(
+        [PYTHON, "-c", sdk_whoami_code(profile, method=method)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def cli_whoami(
+    aws_cli: str,
+    env: dict[str, str],
+    profile: str | None = None,
+    *,
+    arn_only: bool = False,
+    new_session: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``aws sts get-caller-identity`` (JSON, or with ``arn_only`` the bare ARN), no stdin.
+
+    ``new_session`` runs it with no controlling terminal, so nothing can prompt.
+    """
+    chosen = ["--profile", profile] if profile else []
+    output = ["--query", "Arn", "--output", "text"] if arn_only else ["--output", "json"]
+    return subprocess.run(
+        [aws_cli, *chosen, "sts", "get-caller-identity", *output],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        start_new_session=new_session,
+    )
+
+
+# `complete_at WORD...` prints, NUL-separated, what the loaded awsenv completion offers for the
+# command line WORD... (the last word being completed), then a lone \x01. bash: COMP_WORDS and
+# friends set as readline sets them, then the function `complete -p awsenv` names; zsh: `_awsenv`
+# uses only `compadd`, so a stand-in prints the words after `--` that start with $PREFIX.
+COMPLETE_AT = {
+    "bash": r"""
+spec="$(complete -p awsenv)"
+fn="${spec#*-F }"
+fn="${fn%% *}"
+complete_at() {
+    COMP_WORDS=("$@")
+    COMP_CWORD=$(($# - 1))
+    COMP_LINE="$*"
+    COMP_POINT="${#COMP_LINE}"
+    COMPREPLY=()
+    "${fn}" awsenv "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+    if ((${#COMPREPLY[@]})); then printf '%s\0' "${COMPREPLY[@]}"; fi
+    printf '\1\0'
+}
+""",
+    "zsh": r"""
+compadd() {
+    while (($#)) && [[ "$1" != -- ]]; do shift; done
+    shift
+    local word
+    for word in "$@"; do
+        if [[ "${word}" == "${PREFIX}"* ]]; then printf '%s\0' "${word}"; fi
+    done
+}
+complete_at() {
+    local -a words
+    words=("$@")
+    local CURRENT=$#
+    local PREFIX="${words[CURRENT]}"
+    _awsenv
+    printf '\1\0'
+}
+""",
+}

@@ -86,7 +86,7 @@ def _environment(home: str, environ: Mapping[str, str], standin: dict[str, str])
         XDG_CONFIG_HOME=os.path.join(home, ".config"),
         AWS_EC2_METADATA_DISABLED="true",
         PATH=os.path.join(home, "bin") + os.pathsep + environ.get("PATH", "/usr/bin:/bin"),
-        BROWSER=f"{sys.executable} -I -m awsenv.standin.browser %s",
+        BROWSER=f"{sys.executable} -I -m awsenv.demo.browser %s",
         **standin,
     )
     return env
@@ -136,7 +136,7 @@ def _prepare(home: str) -> None:
 
 def run(args: Args, environ: Mapping[str, str]) -> str:
     """Start the demo shell (or the scripted tour without a terminal); return nothing for stdout."""
-    from awsenv.standin.idc import IdentityCenterStandIn
+    from awsenv.demo.idc import IdentityCenterStandIn
 
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
     with (

@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from awsenv.sso.tokens import cli_cache_dir
-from awsenv.standin.federation import MOTO_FEDERATION_KEY_ID, FederationStandIn
 from tests.helpers import CLOSED_ENDPOINT, PYTHON, run_awsenv
+from tests.standin.federation import MOTO_FEDERATION_KEY_ID, FederationStandIn
 
 pytestmark = pytest.mark.e2e
 

@@ -12,10 +12,10 @@ import sys
 
 import pytest
 
-from awsenv.standin.okta import OktaStandIn
-from tests.e2e.conftest import SSO_CONFIG
 from tests.e2e.test_saml_core import provider_arn, role_arn, saml_response
 from tests.helpers import run_awsenv, write_config
+from tests.standin.okta import OktaStandIn
+from tests.worlds import SSO_CONFIG
 
 pytestmark = pytest.mark.e2e
 

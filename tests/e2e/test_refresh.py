@@ -13,8 +13,8 @@ import time
 import pytest
 
 from awsenv.sso import tokens
-from tests.e2e.conftest import SSO_CONFIG
 from tests.helpers import SHELLS, run_awsenv, write_config
+from tests.worlds import SSO_CONFIG
 
 pytestmark = pytest.mark.e2e
 

@@ -7,11 +7,8 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -28,17 +25,13 @@ from awsenv.providers import (
     rolecache,
 )
 from awsenv.sso.tokens import cli_cache_dir
-from tests.helpers import CLOSED_ENDPOINT, PYTHON, minimal_env, write_config
+from tests.helpers import CLOSED_ENDPOINT, PYTHON, cli_whoami, minimal_env, write_config
+from tests.terminal import run_pty
+from tests.worlds import ACCOUNT, REFUSING_PROFILES, SERIAL, arn, refusing_sts
 
 pytestmark = pytest.mark.e2e
 
-ACCOUNT = "111111111111"
-SERIAL = f"arn:aws:iam::{ACCOUNT}:mfa/alice"
 CANARY = "CANARY-7f3a-SECRET"
-
-
-def arn(name: str) -> str:
-    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
 
 
 CONFIG = """\
@@ -327,15 +320,7 @@ def test_mfa_without_code_or_prompt_points_at_the_flag(world):
 def test_the_aws_cli_reuses_the_mfa_session_awsenv_cached(world, aws_cli):
     keys = role.obtain(world.env, "deploy-mfa", mfa_code="123456")
     before = world.entry("deploy-mfa").read_bytes()
-    out = subprocess.run(
-        [aws_cli, "--profile", "deploy-mfa", "sts", "get-caller-identity", "--output", "json"],
-        env=world.env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    out = cli_whoami(aws_cli, world.env, "deploy-mfa")
     assert out.returncode == 0, out.stderr
     assert "MFA" not in out.stderr
     assert json.loads(out.stdout)["Arn"].startswith(assumed("deploy-mfa"))
@@ -344,15 +329,7 @@ def test_the_aws_cli_reuses_the_mfa_session_awsenv_cached(world, aws_cli):
 
 
 def test_awsenv_reuses_a_session_the_aws_cli_cached(world, aws_cli):
-    out = subprocess.run(
-        [aws_cli, "--profile", "deploy", "sts", "get-caller-identity"],
-        env=world.env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    out = cli_whoami(aws_cli, world.env, "deploy")
     assert out.returncode == 0, out.stderr
     cached = rolecache.cached_role_credentials(world.env, world.section("deploy"))
     assert cached is not None
@@ -453,77 +430,16 @@ def test_an_unreachable_sts_is_named(world):
 
 # --- STS refusals, from a small fake ----------------------------------------------------------
 
-REFUSALS = {
-    arn("denied"): (
-        403,
-        "AccessDenied",
-        f"User: arn:aws:iam::{ACCOUNT}:user/alice is not authorized to perform: "
-        f"sts:AssumeRole on resource: {arn('denied')}",
-    ),
-    arn("too-long"): (
-        400,
-        "ValidationError",
-        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-    ),
-    arn("mfa"): (
-        403,
-        "AccessDenied",
-        "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
-    ),
-}
-
-
-class FakeSts(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length", "0"))
-        form = parse_qs(self.rfile.read(length).decode())
-        status, code, message = REFUSALS[form["RoleArn"][0]]
-        body = (
-            '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
-            f"<Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
-            "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
-        ).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 @pytest.fixture
 def fake_sts():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeSts)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    yield from refusing_sts()
 
 
 @pytest.fixture
 def refusing(home, fake_sts):
-    write_config(
-        home,
-        f"""\
-        [profile base]
-        region = us-east-1
-        [profile denied]
-        role_arn = {arn("denied")}
-        source_profile = base
-        [profile too-long]
-        role_arn = {arn("too-long")}
-        source_profile = base
-        duration_seconds = 43200
-        [profile mfa]
-        role_arn = {arn("mfa")}
-        source_profile = base
-        mfa_serial = {SERIAL}
-        """,
-        credentials=CREDENTIALS,
-    )
+    base = "[profile base]\nregion = us-east-1\n"
+    write_config(home, base + REFUSING_PROFILES, credentials=CREDENTIALS)
     return minimal_env(home, AWS_ENDPOINT_URL_STS=fake_sts, AWS_DEFAULT_REGION="us-east-1")
 
 
@@ -570,34 +486,9 @@ PROMPT_CHILD = textwrap.dedent(
 
 def run_with_pty(answers: list[str]) -> tuple[str, int]:
     """Run tty_prompt in a child whose controlling terminal is a pty we type into."""
-    import pty
-    import select
-
-    pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.execv(  # noqa: S606 - our own interpreter, fixed arguments
-            PYTHON, [PYTHON, "-c", PROMPT_CHILD.replace("sys.stderr", "sys.__stdout__"), SERIAL]
-        )
-        os._exit(127)
-    screen = b""
-    pending = list(answers)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 1)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 1024)
-        except OSError:
-            break
-        if not chunk:
-            break
-        screen += chunk
-        if screen.count(b"MFA code for") > len(answers) - len(pending) and pending:
-            os.write(fd, pending.pop(0).encode() + b"\n")
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return screen.decode(errors="replace"), os.waitstatus_to_exitcode(status)
+    child = PROMPT_CHILD.replace("sys.stderr", "sys.__stdout__")
+    run = run_pty([PYTHON, "-c", child, SERIAL], answers=answers, trigger=b"MFA code for")
+    return run.screen, run.code
 
 
 @pytest.mark.skipif(sys.platform.startswith("win"), reason="no pty")

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import signal
 import subprocess
 import sys
-import threading
 import time
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,8 +16,10 @@ import pytest
 from awsenv import shells
 from awsenv.providers import role
 from awsenv.sso.tokens import cli_cache_dir
-from tests.e2e.test_roles_core import CANARY, SERIAL, FakeSts, World, arn, assumed
-from tests.helpers import PYTHON, SHELLS, require_tool
+from tests.e2e.test_roles_core import CANARY, World, assumed
+from tests.helpers import PYTHON, SHELLS, cli_whoami, require_tool, sdk_whoami_code
+from tests.terminal import run_pty
+from tests.worlds import REFUSING_PROFILES, SERIAL, arn, refusing_sts
 
 pytestmark = pytest.mark.e2e
 
@@ -29,23 +28,8 @@ AWS_CLI = os.path.join(BINDIR, "aws")
 # Static secrets written by the test world: they must not reach stderr either.
 STATIC_SECRETS = ("base-secret", "proc-secret", "proc-token")
 
-REFUSING_PROFILES = f"""
-[profile denied]
-role_arn = {arn("denied")}
-source_profile = base
 
-[profile too-long]
-role_arn = {arn("too-long")}
-source_profile = base
-duration_seconds = 43200
-
-[profile mfa]
-role_arn = {arn("mfa")}
-source_profile = base
-mfa_serial = {SERIAL}
-"""
-
-BOTO3_ARN = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'], end='')"
+BOTO3_ARN = sdk_whoami_code(end="")
 
 
 class UseWorld(World):
@@ -127,12 +111,7 @@ def leaked(texts: list[str], secrets: list[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def fake_sts():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeSts)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    yield from refusing_sts()
 
 
 @pytest.fixture
@@ -233,41 +212,8 @@ def run_in_pty(
 ) -> tuple[int, str, str]:
     """Run ``argv`` with a pty as its controlling terminal (stdin and stderr) and a pipe as its
     stdout; type ``answer`` once ``trigger`` shows. Return status, stdout and the screen."""
-    import pty
-
-    out_r, out_w = os.pipe()
-    pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.dup2(out_w, 1)
-        os.close(out_r)
-        os.close(out_w)
-        os.execve(argv[0], argv, env)  # noqa: S606 - our own interpreter, fixed arguments
-    os.close(out_w)
-    screen = b""
-    stdout = b""
-    answered = False
-    open_fds = {fd, out_r}
-    deadline = time.monotonic() + 60
-    while open_fds and time.monotonic() < deadline:
-        ready, _, _ = select.select(list(open_fds), [], [], 1)
-        for ready_fd in ready:
-            try:
-                chunk = os.read(ready_fd, 4096)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                open_fds.discard(ready_fd)
-            elif ready_fd == fd:
-                screen += chunk
-                if not answered and trigger in screen:
-                    os.write(fd, answer.encode() + b"\n")
-                    answered = True
-            else:
-                stdout += chunk
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    os.close(out_r)
-    return os.waitstatus_to_exitcode(status), stdout.decode(), screen.decode(errors="replace")
+    run = run_pty(argv, env, answers=[answer], trigger=trigger, pipe_stdout=True, timeout=60)
+    return run.code, run.stdout, run.screen
 
 
 @pytest.mark.skipif(sys.platform.startswith("win"), reason="no pty")
@@ -285,16 +231,7 @@ def test_mfa_asked_on_the_terminal_keeps_stdout_clean_and_the_aws_cli_reuses_it(
     assert "MFA" not in stdout
     assert any(line.startswith("export AWS_ACCESS_KEY_ID=") for line in lines)
     before = world.entry("deploy-mfa").read_bytes()
-    cli = subprocess.run(
-        [aws_cli, "--profile", "deploy-mfa", "sts", "get-caller-identity", "--output", "json"],
-        env=world.env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        start_new_session=True,
-    )
+    cli = cli_whoami(aws_cli, world.env, "deploy-mfa", new_session=True)
     world.stderrs.append(cli.stderr)
     assert cli.returncode == 0, cli.stderr
     assert "MFA" not in cli.stderr

@@ -14,7 +14,6 @@ import subprocess
 import pytest
 
 from awsenv import shells
-from awsenv.standin.okta import OktaStandIn
 from tests.e2e.test_saml_core import (
     CANARY,
     DEV,
@@ -25,7 +24,8 @@ from tests.e2e.test_saml_core import (
     role_arn,
     saml_response,
 )
-from tests.helpers import PYTHON, SHELLS, minimal_env, write_config
+from tests.helpers import PYTHON, SHELLS, minimal_env, sdk_whoami, sdk_whoami_code, write_config
+from tests.standin.okta import OktaStandIn
 
 pytestmark = pytest.mark.e2e
 
@@ -126,18 +126,7 @@ def test_credential_process_output_is_accepted_by_botocore(okta, okta_env):
     document = json.loads(printed.stdout)
     assert document["Version"] == 1
     assert document["Expiration"].endswith("Z")
-    code = (
-        "import boto3; s = boto3.Session(profile_name='via-process');"
-        "print(s.client('sts').get_caller_identity()['Arn'])"
-    )
-    result = subprocess.run(
-        [PYTHON, "-c", code],
-        env=okta_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = sdk_whoami(okta_env, "via-process")
     assert result.returncode == 0, result.stderr
     assert "assumed-role/OktaAdmin" in result.stdout
 
@@ -149,28 +138,14 @@ def test_a_credential_process_line_in_the_okta_profile_itself_exports_aws_profil
     assert "export AWS_PROFILE=okta-sdk" in lines
     assert not any(line.startswith("export AWS_ACCESS_KEY_ID") for line in lines)
     # every SDK now gets the keys through `awsenv credential-process okta-sdk`, no new sign-in
-    code = (
-        "import boto3; s = boto3.Session(profile_name='okta-sdk');"
-        "print(s.client('sts').get_caller_identity()['Arn'])"
-    )
-    sdk = subprocess.run(
-        [PYTHON, "-c", code],
-        env=okta_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    sdk = sdk_whoami(okta_env, "okta-sdk")
     assert sdk.returncode == 0, sdk.stderr
     assert "assumed-role/OktaAdmin" in sdk.stdout
     assert okta.authorizations == 1
 
 
 def test_concurrent_sdk_calls_through_credential_process_share_one_okta_sign_in(okta, okta_env):
-    code = (
-        "import boto3; s = boto3.Session(profile_name='via-process');"
-        "print(s.client('sts').get_caller_identity()['Arn'])"
-    )
+    code = sdk_whoami_code("via-process")
     procs = [
         subprocess.Popen(
             [PYTHON, "-c", code],
@@ -303,19 +278,7 @@ def test_write_credentials_lets_tools_that_read_only_the_credentials_file_work(
     assert "[okta-prod]\naws_access_key_id = ASIA" in text
     assert (home / ".aws" / "credentials.awsenv-backup").exists()
     assert "wrote [okta-prod]" in result.stderr
-    code = (
-        "import boto3; s = boto3.Session(profile_name='okta-prod');"
-        "c = s.get_credentials(); print(c.method);"
-        "print(s.client('sts').get_caller_identity()['Arn'])"
-    )
-    sdk = subprocess.run(
-        [PYTHON, "-c", code],
-        env=okta_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    sdk = sdk_whoami(okta_env, "okta-prod", method=True)
     assert sdk.returncode == 0, sdk.stderr
     assert sdk.stdout.splitlines()[0] == "shared-credentials-file"
     assert "assumed-role/OktaAdmin" in sdk.stdout

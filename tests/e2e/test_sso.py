@@ -13,7 +13,7 @@ import pytest
 
 from awsenv import shells
 from awsenv.sso import tokens
-from tests.helpers import PYTHON, SHELLS, run_awsenv
+from tests.helpers import PYTHON, SHELLS, cli_whoami, run_awsenv, sdk_whoami
 
 pytestmark = pytest.mark.e2e
 
@@ -180,14 +180,7 @@ def test_legacy_profile_logs_in_with_the_device_flow_and_works_for_the_aws_cli(w
     assert result.returncode == 0, result.stderr
     assert world.idc.calls.get("StartDeviceAuthorization") == 1
     env = {**world.env, "AWS_PROFILE": "legacy"}
-    arn = subprocess.run(
-        [aws_cli, "sts", "get-caller-identity", "--query", "Arn", "--output", "text"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    arn = cli_whoami(aws_cli, env, arn_only=True)
     assert arn.returncode == 0, arn.stderr
     assert arn.stdout.startswith("arn:aws:sts::222222222222:assumed-role/Admin/")
 
@@ -210,18 +203,7 @@ def test_botocore_uses_awsenvs_login_and_awsenv_uses_botocores_refresh(world):
     token = token_of(world)
     token.expires_at = int(time.time()) + 300  # botocore refreshes inside 15 minutes
     tokens.save_token(world.env, CORP, token)
-    code = (
-        "import boto3; s = boto3.Session(profile_name='dev');"
-        "print(s.client('sts').get_caller_identity()['Arn'])"
-    )
-    result = subprocess.run(
-        [PYTHON, "-c", code],
-        env=world.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = sdk_whoami(world.env, "dev")
     assert result.returncode == 0, result.stderr
     assert "assumed-role/Admin" in result.stdout
     refreshed = token_of(world)

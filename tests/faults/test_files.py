@@ -39,13 +39,13 @@ import pytest
 from awsenv import cache, okta, paths
 from awsenv.config import ConfigFiles
 from awsenv.config import edit as configwrite
+from awsenv.demo.idc import IdentityCenterStandIn
 from awsenv.errors import CacheError
 from awsenv.exports import Keys
 from awsenv.providers import rolecache, saml_keys
 from awsenv.sso import login, tokens
-from awsenv.standin.idc import IdentityCenterStandIn
-from tests.e2e.conftest import ACCOUNTS, BROWSER, SSO_CONFIG, SsoWorld
 from tests.helpers import PYTHON, write_config
+from tests.worlds import ACCOUNTS, BROWSER, SSO_CONFIG, SsoWorld
 
 pytestmark = [
     pytest.mark.faults,

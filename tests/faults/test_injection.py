@@ -43,7 +43,7 @@ from tests.faults.corpus import (
     run_core,
     values_file,
 )
-from tests.helpers import PYTHON, REPO, minimal_env, require_tool
+from tests.helpers import COMPLETE_AT, PYTHON, REPO, minimal_env, require_tool
 from tests.unit.test_shells_quote import ModelError, ps_plan
 
 pytestmark = pytest.mark.faults
@@ -660,39 +660,8 @@ def test_prompt_shows_hostile_profiles_as_text_and_ignores_hostile_expirations(
 # --- completion: hostile profile names offered through each shell's completion -----------------
 
 COMPLETE = {
-    "bash": r"""
-spec="$(complete -p awsenv)"
-fn="${spec#*-F }"
-fn="${fn%% *}"
-complete_at() {
-    COMP_WORDS=("$@")
-    COMP_CWORD=$(($# - 1))
-    COMP_LINE="$*"
-    COMP_POINT="${#COMP_LINE}"
-    COMPREPLY=()
-    "${fn}" awsenv "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
-    if ((${#COMPREPLY[@]})); then printf '%s\0' "${COMPREPLY[@]}"; fi
-    printf '\1\0'
-}
-""",
-    "zsh": r"""
-compadd() {
-    while (($#)) && [[ "$1" != -- ]]; do shift; done
-    shift
-    local word
-    for word in "$@"; do
-        if [[ "${word}" == "${PREFIX}"* ]]; then printf '%s\0' "${word}"; fi
-    done
-}
-complete_at() {
-    local -a words
-    words=("$@")
-    local CURRENT=$#
-    local PREFIX="${words[CURRENT]}"
-    _awsenv
-    printf '\1\0'
-}
-""",
+    "bash": COMPLETE_AT["bash"],
+    "zsh": COMPLETE_AT["zsh"],
     "fish": r"""
 function complete_at
     set -l line "awsenv use "

@@ -25,13 +25,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from awsenv import net, saml
+from awsenv.demo.idc import IdentityCenterStandIn
 from awsenv.errors import AwsenvError
 from awsenv.sso import oidc, tokens
 from awsenv.sso.callback import MAX_CONNECTIONS, CallbackServer
-from awsenv.standin.idc import IdentityCenterStandIn
-from awsenv.standin.okta import OktaStandIn
 from awsenv.ui import LoginUI
 from tests.helpers import PYTHON, minimal_env, write_config
+from tests.standin.okta import OktaStandIn
+from tests.worlds import CORP_DEV
 
 pytestmark = pytest.mark.faults
 
@@ -39,22 +40,15 @@ BUDGET = 3.0  # AWSENV_HTTP_TIMEOUT of the fault runs
 BOUND = 1.5 * BUDGET + 3  # the documented bound of one call (awsenv.net), first request to exit
 CORP = tokens.SsoSession("corp", "https://d-1234567890.awsapps.com/start", "us-east-1")
 ACCOUNTS = {"111111111111": ("Development", ["Admin", "ReadOnly"])}
-CONFIG = """\
-[sso-session corp]
-sso_start_url = https://d-1234567890.awsapps.com/start
-sso_region = us-east-1
-
-[profile dev]
-sso_session = corp
-sso_account_id = 111111111111
-sso_role_name = Admin
-region = eu-west-1
-
+CONFIG = (
+    CORP_DEV.replace("{", "{{").replace("}", "}}")
+    + """
 [profile corp-saml]
 saml_assertion_file = {assertion}
 saml_role_arn = arn:aws:iam::123456789012:role/OktaAdmin
 region = us-east-1
 """
+)
 OKTA_PROFILE = """
 [profile okta-prod]
 okta_org_url = {url}

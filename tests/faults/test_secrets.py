@@ -17,25 +17,20 @@ from __future__ import annotations
 import collections
 import contextlib
 import json
-import os
-import pty
-import select
 import subprocess
-import threading
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from awsenv import shells
+from awsenv.demo.idc import IdentityCenterStandIn
 from awsenv.log import MASK
-from awsenv.standin.idc import IdentityCenterStandIn
-from awsenv.standin.sts import start_moto_sts
-from tests.e2e.conftest import ACCOUNTS, SsoWorld
 from tests.e2e.test_saml_core import MOTO_ACCOUNT, provider_arn, role_arn, saml_response
 from tests.helpers import PYTHON, require_tool
+from tests.terminal import run_pty
 from tests.unit.test_shells_quote import posix_plan
+from tests.worlds import SsoWorld, start_refusing_sts
 
 pytestmark = pytest.mark.faults
 FIGURES: collections.Counter[str] = collections.Counter()
@@ -85,22 +80,6 @@ MODES = {
     "--debug": (["--debug"], {}),
     "AWSENV_DEBUG": ([], {"AWSENV_DEBUG": "1"}),
 }
-
-
-@pytest.fixture(scope="module")
-def moto_sts():
-    """moto's STS on loopback, once for this module."""
-    server, endpoint = start_moto_sts()
-    yield endpoint
-    server.stop()
-
-
-@pytest.fixture
-def idc(moto_sts):
-    """The IAM Identity Center stand-in, minting role keys through moto."""
-    standin = IdentityCenterStandIn(sts_endpoint=moto_sts, accounts=ACCOUNTS).start()
-    yield standin
-    standin.stop()
 
 
 class SecretWorld(SsoWorld):
@@ -273,13 +252,8 @@ def drain(idc: IdentityCenterStandIn) -> None:
 def test_no_error_path_prints_or_logs_a_secret_at_any_verbosity(
     world: SecretWorld, moto_sts: str
 ) -> None:
-    from http.server import ThreadingHTTPServer
-
-    from tests.e2e.test_roles_core import FakeSts
-
-    fake = ThreadingHTTPServer(("127.0.0.1", 0), FakeSts)
-    threading.Thread(target=fake.serve_forever, daemon=True).start()
-    refusing = {**world.env, "AWS_ENDPOINT_URL_STS": f"http://127.0.0.1:{fake.server_address[1]}"}
+    fake, endpoint = start_refusing_sts()
+    refusing = {**world.env, "AWS_ENDPOINT_URL_STS": endpoint}
     failed: list[subprocess.CompletedProcess[str]] = []
     try:
         assert world.awsenv("use", "dev", "--keys").returncode == 0  # a token to revoke
@@ -347,40 +321,7 @@ def test_prompt_and_completion_output_hold_no_secret(world: SecretWorld, tmp_pat
 
 def _drive(argv: list[str], env: dict[str, str], lines: list[str], timeout: float) -> str:
     """Run an interactive program on a pty, typing ``lines`` one by one; return what it showed."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        argv, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
-    )
-    os.close(slave)
-    shown = bytearray()
-    pending = list(lines)
-    deadline = time.monotonic() + timeout
-    quiet_since = time.monotonic()
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.1)
-            if ready:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    break  # the shell exited: the pty is gone
-                if not chunk:
-                    break
-                shown += chunk
-                quiet_since = time.monotonic()
-            elif pending and time.monotonic() - quiet_since > 0.3:
-                # the shell is waiting at its prompt: type the next line
-                os.write(master, pending.pop(0).encode() + b"\n")
-                quiet_since = time.monotonic()
-            if proc.poll() is not None and not ready:
-                break
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
-    return shown.decode("utf-8", "replace")
+    return run_pty(argv, env, answers=lines, timeout=timeout).screen
 
 
 def test_interactive_bash_history_holds_no_secret(world: SecretWorld) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from awsenv import clispec
-from tests.helpers import HOSTILE, SHELLS, minimal_env, run_awsenv, write_config
+from tests.helpers import COMPLETE_AT, HOSTILE, SHELLS, minimal_env, run_awsenv, write_config
 
 pytestmark = pytest.mark.shells
 
@@ -44,42 +44,9 @@ HOSTILE_PROFILES = [
 HOSTILE_CONFIG = CONFIG + "".join(f"[profile {name}]\n" for name in HOSTILE_PROFILES)
 SSO_CONFIG = CONFIG + "[sso-session corp]\n[sso-session dev-team]\n"
 
-BASH_DRIVER = r"""set -u
-source "${T_COMPLETION}"
-spec="$(complete -p awsenv)"
-fn="${spec#*-F }"
-fn="${fn%% *}"
-complete_at() {
-    COMP_WORDS=("$@")
-    COMP_CWORD=$(($# - 1))
-    COMP_LINE="$*"
-    COMP_POINT="${#COMP_LINE}"
-    COMPREPLY=()
-    "${fn}" awsenv "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
-    if ((${#COMPREPLY[@]})); then printf '%s\0' "${COMPREPLY[@]}"; fi
-    printf '\1\0'
-}
-"""
+BASH_DRIVER = 'set -u\nsource "${T_COMPLETION}"\n' + COMPLETE_AT["bash"]
 
-ZSH_DRIVER = r"""setopt no_unset
-source "${T_COMPLETION}"
-compadd() {
-    while (($#)) && [[ "$1" != -- ]]; do shift; done
-    shift
-    local word
-    for word in "$@"; do
-        if [[ "${word}" == "${PREFIX}"* ]]; then printf '%s\0' "${word}"; fi
-    done
-}
-complete_at() {
-    local -a words
-    words=("$@")
-    local CURRENT=$#
-    local PREFIX="${words[CURRENT]}"
-    _awsenv
-    printf '\1\0'
-}
-"""
+ZSH_DRIVER = 'setopt no_unset\nsource "${T_COMPLETION}"\n' + COMPLETE_AT["zsh"]
 
 FISH_DRIVER = r"""source $T_COMPLETION
 function complete_at

@@ -11,31 +11,19 @@ counted. A control run with a prompt that does fork proves the count can see one
 
 from __future__ import annotations
 
-import fcntl
-import os
-import pty
 import re
-import select
-import subprocess
-import termios
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import IN_CI, minimal_env, require_tool, run_awsenv
+from tests.terminal import run_pty
 
 pytestmark = pytest.mark.shells
 
 FEW, MANY = 2, 12
 PROCESS_CALL = re.compile(r"^\d+\s+(clone3?|v?fork|execve)\(")
-
-
-def _controlling_tty() -> None:
-    # Runs in the child: a new session with the pty as its terminal, as a terminal emulator
-    # does (fish refuses to be interactive without one).
-    os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 def _shell_argv(
@@ -80,39 +68,13 @@ def run_interactive(
     init.write_text(result.stdout, encoding="utf-8")
     log = tmp_path / f"strace-{renders}.log"
     argv = _shell_argv(shell, tmp_path, init, env, prompt)
-    master, slave = pty.openpty()
-    process = subprocess.Popen(
+    run = run_pty(
         [strace, "-f", "-qq", "-e", "trace=clone,clone3,fork,vfork,execve", "-o", str(log), *argv],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
+        env,
+        type_ahead=b"\n" * renders + b"exit\n",
         cwd=tmp_path,
-        preexec_fn=_controlling_tty,
     )
-    os.close(slave)
-    os.write(master, b"\n" * renders + b"exit\n")
-    output = b""
-    deadline = time.monotonic() + 30
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # EIO: the shell closed the terminal
-                    break
-                if not chunk:
-                    break
-                output += chunk
-            elif process.poll() is not None:
-                break
-        process.wait(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        os.close(master)
+    output = run.raw
     text = log.read_text(encoding="utf-8", errors="replace")
     if "execve(" not in text:
         # e.g. ptrace forbidden in a container: strace reports it on the terminal.

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 
-from awsenv.standin.idc import CANARY, DEVICE_GRANT, ROUTES, IdentityCenterStandIn
+from awsenv.demo.idc import CANARY, DEVICE_GRANT, ROUTES, IdentityCenterStandIn
 from tests.helpers import REPO
 
 START_URL = "https://d-1234567890.awsapps.com/start"
@@ -44,15 +44,6 @@ def clock():
 def standin(clock):
     with IdentityCenterStandIn(clock=clock) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def moto_sts():
-    from awsenv.standin.sts import start_moto_sts
-
-    server, endpoint = start_moto_sts()
-    yield endpoint
-    server.stop()
 
 
 _SESSION = []

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from awsenv.standin.okta import (
+from tests.standin.okta import (
     ACCESS_TOKEN_TYPE,
     CANARY,
     DEVICE_GRANT,
@@ -340,7 +340,7 @@ def test_moto_accepts_a_single_role_assertion(standin):
     import botocore.config
     import botocore.session
 
-    from awsenv.standin.sts import start_moto_sts
+    from tests.standin.sts import start_moto_sts
 
     server, endpoint = start_moto_sts()
     try:

@@ -24,6 +24,7 @@ from awsenv.exports import Keys
 from awsenv.providers import rolecache, saml_keys
 from awsenv.sso import tokens
 from tests.helpers import PYTHON, minimal_env, run_awsenv, write_config
+from tests.terminal import run_pty
 
 NOW = float(int(time.time()))  # whole seconds: expiries in the files are whole seconds
 URL = "https://d-1234567890.awsapps.com/start"
@@ -676,31 +677,7 @@ def test_explain_writes_nothing(cli_env: dict[str, str], home: Path) -> None:
 
 
 def _run_in_pty(args: list[str], env: dict[str, str]) -> str:
-    import pty
-
-    primary, secondary = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            [PYTHON, "-I", "-m", "awsenv", *args],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=secondary,
-            stderr=subprocess.DEVNULL,
-        )
-        os.close(secondary)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(primary, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        process.wait(timeout=60)
-    finally:
-        os.close(primary)
-    return b"".join(chunks).decode()
+    return run_pty([PYTHON, "-I", "-m", "awsenv", *args], env, timeout=60).screen
 
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(cli_env: dict[str, str]) -> None:

@@ -18,8 +18,8 @@ from awsenv import federation, log
 from awsenv.errors import NotSupported, UsageError
 from awsenv.exports import Keys
 from awsenv.providers import CredentialsUnavailable, EndpointUnreachable
-from awsenv.standin.federation import MOTO_FEDERATION_KEY_ID, FederationStandIn
 from tests.helpers import CLOSED_ENDPOINT, HOSTILE, write_config
+from tests.standin.federation import MOTO_FEDERATION_KEY_ID, FederationStandIn
 
 SECRET = "unit-secret-CANARY-42"
 TOKEN = "unit-token-CANARY-43"

@@ -11,8 +11,8 @@ import pytest
 
 from awsenv import okta
 from awsenv.errors import InvalidProfile
-from awsenv.standin.okta import OktaStandIn
 from awsenv.ui import LoginUI
+from tests.standin.okta import OktaStandIn
 
 ROLE = "arn:aws:iam::123456789012:role/OktaAdmin"
 PROVIDER = "arn:aws:iam::123456789012:saml-provider/Okta"

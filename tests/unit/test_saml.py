@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import sys
 import textwrap
 import time
@@ -15,6 +14,7 @@ from awsenv import saml
 from awsenv.providers import saml as saml_provider
 from awsenv.saml import SamlError, SamlRole, SamlRoleChoiceNeeded, SamlRoleNotOffered
 from tests.helpers import PYTHON
+from tests.terminal import run_pty
 
 CANARY = "CANARY-SAML-SECRET-9b1e"
 PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
@@ -515,32 +515,10 @@ PICKER_CHILD = textwrap.dedent(
 
 def run_picker_with_pty(answers: list[str]) -> tuple[str, int]:
     """Run choose() with tty_picker in a child whose controlling terminal is a pty we type into."""
-    import pty
-    import select
-
-    pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.execv(PYTHON, [PYTHON, "-c", PICKER_CHILD, assertion(SEVERAL)])  # noqa: S606
-        os._exit(127)
-    screen = b""
-    pending = list(answers)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 1)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 1024)
-        except OSError:
-            break
-        if not chunk:
-            break
-        screen += chunk
-        if pending and screen.count(b"Role number") > len(answers) - len(pending):
-            os.write(fd, pending.pop(0).encode() + b"\n")
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return screen.decode(errors="replace").replace("\r\n", "\n"), os.waitstatus_to_exitcode(status)
+    run = run_pty(
+        [PYTHON, "-c", PICKER_CHILD, assertion(SEVERAL)], answers=answers, trigger=b"Role number"
+    )
+    return run.screen.replace("\r\n", "\n"), run.code
 
 
 pty_only = pytest.mark.skipif(sys.platform.startswith("win"), reason="no pty")

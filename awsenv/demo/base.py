@@ -1,18 +1,24 @@
-"""What both loopback stand-ins share: the HTTP server, the quiet handler, the lifecycle."""
+"""What the loopback stand-ins share: server, handler, lifecycle, request log, faults, canaries."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import secrets
 import socket
 import socketserver
 import struct
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple, TypeVar
 
 LOOPBACK = "127.0.0.1"
+CANARY = "CANARY-"
+MAX_REQUEST_BODY = 1024 * 1024
+
+Step = tuple[Any, ...]
 
 S = TypeVar("S", bound="LoopbackStandIn")
 
@@ -133,6 +139,7 @@ class LoopbackStandIn:
     """Start, stop and count: the part of a stand-in that is not its protocol."""
 
     handler_class: type[QuietHandler] = QuietHandler
+    faults: frozenset[str] = frozenset()  # the step kinds ``script()`` accepts
 
     def __init__(self, *, port: int = 0) -> None:
         self.port = port
@@ -145,6 +152,7 @@ class LoopbackStandIn:
         self._calls: dict[str, int] = {}
         self._requests: list[Request] = []
         self._authorizations = 0
+        self._scripts: dict[str, list[Step]] = {}
 
     def _handle(self, handler: Any) -> None:
         raise NotImplementedError
@@ -221,6 +229,74 @@ class LoopbackStandIn:
         """Return every secret value ever issued, oldest first."""
         with self._lock:
             return list(self._canaries)
+
+    def script(self, operation: str, steps: list[Step]) -> None:
+        """Queue faults for ``operation``; each request to it consumes one step, in order."""
+        for step in steps:
+            if not step or step[0] not in self.faults:
+                raise ValueError(f"unknown fault step {step!r}")
+        with self._lock:
+            self._scripts.setdefault(operation, []).extend(steps)
+
+    def pending_script(self, operation: str) -> int:
+        """Return how many scripted steps ``operation`` has left."""
+        with self._lock:
+            return len(self._scripts.get(operation, []))
+
+    def _secret(self, kind: str) -> str:
+        """Mint a secret (``<kind>.CANARY-<hex>``) and list it in ``canaries()``."""
+        value = f"{kind}.{CANARY}{secrets.token_hex(16)}"
+        self._canaries.append(value)
+        return value
+
+    def _read_body(self, handler: QuietHandler, too_large: Reply) -> bytes | None:
+        """Return the request body, or answer ``too_large`` (and None) past MAX_REQUEST_BODY."""
+        length = handler.headers.get("Content-Length")
+        try:
+            size = int(length) if length else 0
+        except ValueError:
+            size = -1
+        if size < 0 or size > MAX_REQUEST_BODY:
+            handler.close_connection = True
+            handler.send(too_large)
+            return None
+        return handler.rfile.read(size) if size else b""
+
+    def _arrive(
+        self, operation: str, handler: QuietHandler, path: str, grant: str | None
+    ) -> Step | None:
+        """Count and log one request; return the next scripted step of ``operation``, if any."""
+        with self._lock:
+            self._calls[operation] = self._calls.get(operation, 0) + 1
+            self._requests.append(
+                Request(operation, handler.command, path, grant, time.monotonic())
+            )
+            queue = self._scripts.get(operation)
+            return queue.pop(0) if queue else None
+
+    def _play(self, handler: QuietHandler, step: Step) -> bool:
+        """Play a ``delay``, ``reset`` or ``huge_body`` step; True when nothing is left to answer.
+
+        A delay waits (and resets the connection if the stand-in stops meanwhile), then the
+        request is answered normally; the stand-in answers any other step itself.
+        """
+        kind = step[0]
+        if kind == "delay":
+            if self._stopping.wait(float(step[1])):
+                handler.reset()
+                return True
+            return False
+        if kind == "reset":
+            handler.reset()
+            return True
+        if kind == "huge_body":
+            handler.send_huge(int(step[1]), self._stopping)
+            return True
+        return False
+
+    def _count_sign_in(self) -> None:
+        """Count one sign-in the user completed (the caller holds the lock)."""
+        self._authorizations += 1
 
     def _track(self, connection: Any, *, add: bool) -> None:
         with self._lock:

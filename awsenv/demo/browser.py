@@ -1,6 +1,6 @@
 """A scripted browser for the demo: opens a sign-in URL as a signed-in user would.
 
-``BROWSER="python -I -m awsenv.standin.browser %s"``: the stand-in approves the request, and
+``BROWSER="python -I -m awsenv.demo.browser %s"``: the stand-in approves the request, and
 the redirect lands on awsenv's loopback listener. Loopback URLs only.
 """
 

@@ -22,19 +22,19 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-from awsenv.standin.base import (
+from awsenv.demo.base import CANARY as CANARY  # what tests grep output for
+from awsenv.demo.base import (
     LOOPBACK,
     LoopbackStandIn,
     QuietHandler,
     Reply,
-    Request,
+    Step,
 )
+from awsenv.demo.device import DeviceCodes, OAuthError, Page, Wording
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 CODE_GRANT = "authorization_code"
 REFRESH_GRANT = "refresh_token"
-CANARY = "CANARY-"
-MAX_REQUEST_BODY = 1024 * 1024
 DEFAULT_ACCOUNTS: dict[str, tuple[str, list[str]]] = {
     "111111111111": ("Dev", ["Admin", "ReadOnly"]),
     "222222222222": ("Prod", ["ReadOnly"]),
@@ -82,19 +82,19 @@ ROUTES: dict[tuple[str, str], str] = {
 }
 PORTAL_OPERATIONS = frozenset({"GetRoleCredentials", "ListAccounts", "ListAccountRoles", "Logout"})
 FAULTS = frozenset({"status", "delay", "reset", "huge_body", "error", "raw"})
-_USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 _GRANT_NAMES = {DEVICE_GRANT: "device_code", CODE_GRANT: CODE_GRANT, REFRESH_GRANT: REFRESH_GRANT}
 
-Step = tuple[Any, ...]
 
-
-class OidcError(Exception):
-    """An sso-oidc error: ``{"error", "error_description"}`` with the shape's status."""
-
-    def __init__(self, error: str, description: str) -> None:
-        super().__init__(error)
-        self.error = error
-        self.description = description
+WORDING = Wording(
+    invalid="unknown or used device code",
+    expired="the device code has expired",
+    slow_down="polling too fast",
+    denied="the user denied the authorization",
+    pending="the user has not approved yet",
+    prompt_page=Page(200, "Authorize request", "Open the link with ?user_code=XXXX-XXXX."),
+    approved_page=Page(200, "Request approved", "You may close this window."),
+    denied_page=Page(200, "Request denied", "The authorization was denied."),
+)
 
 
 class PortalError(Exception):
@@ -125,20 +125,6 @@ class Client:
         if self.grant_types:
             return grant in self.grant_types
         return grant in (DEVICE_GRANT, REFRESH_GRANT)
-
-
-@dataclass
-class Device:
-    """A device authorization waiting for (or past) the user's approval."""
-
-    client_id: str
-    device_code: str
-    user_code: str
-    expires_at: float
-    interval: int
-    state: str = "pending"  # pending, approved, denied, consumed
-    polls: int = 0
-    last_poll: float | None = None
 
 
 @dataclass
@@ -254,6 +240,7 @@ class IdentityCenterStandIn(LoopbackStandIn):
     """
 
     handler_class = _Handler
+    faults = FAULTS
 
     def __init__(
         self,
@@ -295,13 +282,11 @@ class IdentityCenterStandIn(LoopbackStandIn):
         self._sts: Any = None
 
         self._clients: dict[str, Client] = {}
-        self._devices: dict[str, Device] = {}
-        self._user_codes: dict[str, str] = {}
+        self._device_codes = DeviceCodes(WORDING, grouped=True, on_approve=self._count_sign_in)
         self._codes: dict[str, AuthCode] = {}
         self._access: dict[str, AccessToken] = {}
         self._refresh: dict[str, RefreshToken] = {}
         self._minted: dict[str, tuple[str, str]] = {}  # access key id -> (account, role)
-        self._scripts: dict[str, list[Step]] = {}
         self._refresh_reuses = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -340,33 +325,24 @@ class IdentityCenterStandIn(LoopbackStandIn):
         with a TCP reset; ``("huge_body", n)`` a 200 with an ``n``-byte JSON body;
         ``("raw", status, body, content_type)`` exactly that.
         """
-        for step in steps:
-            if not step or step[0] not in FAULTS:
-                raise ValueError(f"unknown fault step {step!r}")
-        with self._lock:
-            self._scripts.setdefault(operation, []).extend(steps)
-
-    def pending_script(self, operation: str) -> int:
-        """Return how many scripted steps ``operation`` has left."""
-        with self._lock:
-            return len(self._scripts.get(operation, []))
+        super().script(operation, steps)
 
     # -- what tests do -----------------------------------------------------------------------
 
     def approve_device(self, user_code: str) -> None:
         """Approve a device authorization, whatever ``deny`` says (KeyError if unknown)."""
         with self._lock:
-            self._decide(self._devices[self._user_codes[user_code]], approve=True)
+            self._device_codes.decide(user_code, approve=True)
 
     def deny_device(self, user_code: str) -> None:
         """Deny a device authorization (KeyError if unknown)."""
         with self._lock:
-            self._decide(self._devices[self._user_codes[user_code]], approve=False)
+            self._device_codes.decide(user_code, approve=False)
 
     def user_codes(self) -> list[str]:
         """Return the user codes of device authorizations still pending approval."""
         with self._lock:
-            return [d.user_code for d in self._devices.values() if d.state == "pending"]
+            return self._device_codes.pending_user_codes()
 
     def expire_access_tokens(self) -> None:
         """Make every access token issued so far expired (the portal answers 401 from now on)."""
@@ -402,24 +378,14 @@ class IdentityCenterStandIn(LoopbackStandIn):
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    def _secret(self, kind: str) -> str:
-        value = f"{kind}.{CANARY}{secrets.token_hex(16)}"
-        self._canaries.append(value)
-        return value
-
     def _handle(self, handler: _Handler) -> None:
         url = urlsplit(handler.path)
         operation = ROUTES.get((handler.command, url.path), "Unknown")
-        length = handler.headers.get("Content-Length")
-        try:
-            size = int(length) if length else 0
-        except ValueError:
-            size = -1
-        if size < 0 or size > MAX_REQUEST_BODY:
-            handler.close_connection = True
-            handler.send(_html(413, "Request too large", "The request body is too large."))
+        raw = self._read_body(
+            handler, _html(413, "Request too large", "The request body is too large.")
+        )
+        if raw is None:
             return
-        raw = handler.rfile.read(size) if size else b""
         body: object = None
         if raw:
             try:
@@ -430,24 +396,12 @@ class IdentityCenterStandIn(LoopbackStandIn):
         if operation == "CreateToken" and isinstance(body, dict):
             value = body.get("grantType")
             grant = _GRANT_NAMES.get(value, value) if isinstance(value, str) else None
-        with self._lock:
-            self._calls[operation] = self._calls.get(operation, 0) + 1
-            self._requests.append(
-                Request(operation, handler.command, url.path, grant, time.monotonic())
-            )
-            queue = self._scripts.get(operation)
-            step = queue.pop(0) if queue else None
+        step = self._arrive(operation, handler, url.path, grant)
         if step is not None:
-            kind = step[0]
-            if kind == "delay":
-                if self._stopping.wait(float(step[1])):
-                    handler.reset()
-                    return
-            elif kind == "reset":
-                handler.reset()
+            if self._play(handler, step):
                 return
-            else:
-                self._fault(handler, operation, step)
+            if step[0] != "delay":
+                handler.send(self._fault(operation, step))
                 return
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         try:
@@ -460,7 +414,7 @@ class IdentityCenterStandIn(LoopbackStandIn):
                 reply = _oidc_error_reply("server_error", message)
         handler.send(reply)
 
-    def _fault(self, handler: _Handler, operation: str, step: Step) -> None:
+    def _fault(self, operation: str, step: Step) -> Reply:
         kind = step[0]
         portal = operation in PORTAL_OPERATIONS
         if kind == "status":
@@ -476,24 +430,18 @@ class IdentityCenterStandIn(LoopbackStandIn):
             }.get(status, f"Http{status}Exception")
             message = f"scripted HTTP {status}"
             if portal:
-                reply = _json_reply(status, {"message": message}, (("x-amzn-ErrorType", shape),))
-            else:
-                error = {400: "invalid_request", 401: "invalid_client"}.get(status, "server_error")
-                payload = {"error": error, "error_description": message}
-                reply = _json_reply(status, payload, (("x-amzn-ErrorType", shape),))
-            handler.send(reply)
-        elif kind == "error":
+                return _json_reply(status, {"message": message}, (("x-amzn-ErrorType", shape),))
+            error = {400: "invalid_request", 401: "invalid_client"}.get(status, "server_error")
+            payload = {"error": error, "error_description": message}
+            return _json_reply(status, payload, (("x-amzn-ErrorType", shape),))
+        if kind == "error":
             code = str(step[1])
             if code in OIDC_ERRORS:
-                handler.send(_oidc_error_reply(code, f"scripted {code}"))
-            else:
-                handler.send(_portal_error_reply(code, f"scripted {code}"))
-        elif kind == "raw":
-            status, payload, content_type = step[1], step[2], step[3]
-            data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
-            handler.send(Reply(int(status), data, (("Content-Type", str(content_type)),)))
-        elif kind == "huge_body":
-            handler.send_huge(int(step[1]), self._stopping)
+                return _oidc_error_reply(code, f"scripted {code}")
+            return _portal_error_reply(code, f"scripted {code}")
+        status, payload, content_type = step[1], step[2], step[3]  # "raw"
+        data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
+        return Reply(int(status), data, (("Content-Type", str(content_type)),))
 
     def _answer(
         self, operation: str, handler: _Handler, query: dict[str, str], raw: bytes, body: object
@@ -525,7 +473,7 @@ class IdentityCenterStandIn(LoopbackStandIn):
             if operation == "StartDeviceAuthorization":
                 return _json_reply(200, self._start_device_authorization(body))
             return _json_reply(200, self._create_token(body))
-        except OidcError as exc:
+        except OAuthError as exc:
             return _oidc_error_reply(exc.error, exc.description)
 
     # -- sso-oidc ----------------------------------------------------------------------------
@@ -533,25 +481,25 @@ class IdentityCenterStandIn(LoopbackStandIn):
     def _register_client(self, body: dict[str, Any]) -> dict[str, Any]:
         name = body.get("clientName")
         if not isinstance(name, str) or not name:
-            raise OidcError("invalid_request", "clientName is required")
+            raise OAuthError("invalid_request", "clientName is required")
         if body.get("clientType") != "public":
-            raise OidcError("invalid_client_metadata", "clientType must be public")
+            raise OAuthError("invalid_client_metadata", "clientType must be public")
         grant_types = _strings(body.get("grantTypes"))
         redirect_uris = _strings(body.get("redirectUris"))
         scopes = _strings(body.get("scopes"))
         if grant_types is None or redirect_uris is None or scopes is None:
-            raise OidcError("invalid_request", "grantTypes, redirectUris and scopes are lists")
+            raise OAuthError("invalid_request", "grantTypes, redirectUris and scopes are lists")
         for grant in grant_types:
             if grant not in _GRANT_NAMES:
-                raise OidcError("unsupported_grant_type", f"unsupported grant type {grant}")
+                raise OAuthError("unsupported_grant_type", f"unsupported grant type {grant}")
         for uri in redirect_uris:
             parts = urlsplit(uri)
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise OidcError("invalid_redirect_uri", "redirect URIs must be absolute http(s)")
+                raise OAuthError("invalid_redirect_uri", "redirect URIs must be absolute http(s)")
             if parts.scheme == "http" and parts.hostname not in (LOOPBACK, "localhost", "::1"):
-                raise OidcError("invalid_redirect_uri", "plain http is only for loopback")
+                raise OAuthError("invalid_redirect_uri", "plain http is only for loopback")
         if CODE_GRANT in grant_types and not redirect_uris:
-            raise OidcError("invalid_redirect_uri", "authorization_code needs redirectUris")
+            raise OAuthError("invalid_redirect_uri", "authorization_code needs redirectUris")
         now = int(self.clock())
         client = Client(
             client_id=f"standin-client-{secrets.token_urlsafe(12)}",
@@ -580,59 +528,45 @@ class IdentityCenterStandIn(LoopbackStandIn):
         if client is None or not secrets.compare_digest(
             client.secret, str(body.get("clientSecret"))
         ):
-            raise OidcError("invalid_client", "unknown client or wrong client secret")
+            raise OAuthError("invalid_client", "unknown client or wrong client secret")
         if client.revoked:
-            raise OidcError("invalid_client", "the client registration was revoked")
+            raise OAuthError("invalid_client", "the client registration was revoked")
         if self.clock() >= client.expires_at:
-            raise OidcError("invalid_client", "the client registration has expired")
+            raise OAuthError("invalid_client", "the client registration has expired")
         return client
 
     def _start_device_authorization(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             client = self._client(body)
             if not client.allows(DEVICE_GRANT):
-                raise OidcError("unauthorized_client", "this client may not use the device grant")
+                raise OAuthError("unauthorized_client", "this client may not use the device grant")
             start_url = body.get("startUrl")
             if not isinstance(start_url, str) or not start_url:
-                raise OidcError("invalid_request", "startUrl is required")
-            user_code = ""
-            while not user_code or user_code in self._user_codes:
-                letters = "".join(secrets.choice(_USER_CODE_ALPHABET) for _ in range(8))
-                user_code = f"{letters[:4]}-{letters[4:]}"
-            device = Device(
-                client_id=client.client_id,
-                device_code=self._secret("devicecode"),
-                user_code=user_code,
+                raise OAuthError("invalid_request", "startUrl is required")
+            device = self._device_codes.issue(
+                client.client_id,
+                self._secret("devicecode"),
                 expires_at=self.clock() + self.device_expires_in,
                 interval=self.interval,
             )
-            self._devices[device.device_code] = device
-            self._user_codes[user_code] = device.device_code
         page = f"{self.base_url}/device"
         return {
             "deviceCode": device.device_code,
-            "userCode": user_code,
+            "userCode": device.user_code,
             "verificationUri": page,
-            "verificationUriComplete": f"{page}?user_code={user_code}",
+            "verificationUriComplete": f"{page}?user_code={device.user_code}",
             "expiresIn": self.device_expires_in,
             "interval": self.interval,
         }
-
-    def _decide(self, device: Device, *, approve: bool) -> None:
-        if device.state != "pending":
-            return
-        device.state = "approved" if approve else "denied"
-        if approve:
-            self._authorizations += 1
 
     def _create_token(self, body: dict[str, Any]) -> dict[str, Any]:
         grant = body.get("grantType")
         with self._lock:
             client = self._client(body)
             if grant not in _GRANT_NAMES:
-                raise OidcError("unsupported_grant_type", f"unsupported grant type {grant}")
+                raise OAuthError("unsupported_grant_type", f"unsupported grant type {grant}")
             if not client.allows(str(grant)):
-                raise OidcError("unauthorized_client", f"this client may not use {grant}")
+                raise OAuthError("unauthorized_client", f"this client may not use {grant}")
             if grant == DEVICE_GRANT:
                 return self._device_grant(client, body)
             if grant == CODE_GRANT:
@@ -640,45 +574,32 @@ class IdentityCenterStandIn(LoopbackStandIn):
             return self._refresh_grant(client, body)
 
     def _device_grant(self, client: Client, body: dict[str, Any]) -> dict[str, Any]:
-        device = self._devices.get(str(body.get("deviceCode")))
-        if device is None or device.client_id != client.client_id or device.state == "consumed":
-            raise OidcError("invalid_grant", "unknown or used device code")
-        now = self.clock()
-        if now >= device.expires_at:
-            raise OidcError("expired_token", "the device code has expired")
-        if device.state == "pending":
-            too_soon = device.last_poll is not None and now - device.last_poll < device.interval
-            device.last_poll = now
-            if self.enforce_interval and too_soon:
-                device.interval += 5
-                raise OidcError("slow_down", "polling too fast")
-            device.polls += 1
-            limit = self.auto_approve_device_after_polls
-            if limit is not None and device.polls > limit:
-                self._decide(device, approve=not self.deny)
-        if device.state == "denied":
-            raise OidcError("access_denied", "the user denied the authorization")
-        if device.state == "pending":
-            raise OidcError("authorization_pending", "the user has not approved yet")
-        device.state = "consumed"
+        self._device_codes.poll(
+            str(body.get("deviceCode")),
+            client.client_id,
+            now=self.clock(),
+            enforce_interval=self.enforce_interval,
+            auto_approve_after_polls=self.auto_approve_device_after_polls,
+            deny=self.deny,
+        )
         return self._issue_tokens(client.client_id, client.scopes)
 
     def _code_grant(self, client: Client, body: dict[str, Any]) -> dict[str, Any]:
         code = self._codes.get(str(body.get("code")))
         if code is None or code.used:
-            raise OidcError("invalid_grant", "unknown or used authorization code")
+            raise OAuthError("invalid_grant", "unknown or used authorization code")
         code.used = True  # single use, whether or not this attempt succeeds
         if code.client_id != client.client_id:
-            raise OidcError("invalid_grant", "the code was issued to another client")
+            raise OAuthError("invalid_grant", "the code was issued to another client")
         if self.clock() >= code.expires_at:
-            raise OidcError("invalid_grant", "the authorization code has expired")
+            raise OAuthError("invalid_grant", "the authorization code has expired")
         if body.get("redirectUri") != code.redirect_uri:
-            raise OidcError("invalid_grant", "redirectUri differs from the authorization request")
+            raise OAuthError("invalid_grant", "redirectUri differs from the authorization request")
         verifier = body.get("codeVerifier")
         if not isinstance(verifier, str) or not secrets.compare_digest(
             _challenge(verifier), code.challenge
         ):
-            raise OidcError("invalid_grant", "codeVerifier does not match the code challenge")
+            raise OAuthError("invalid_grant", "codeVerifier does not match the code challenge")
         return self._issue_tokens(client.client_id, code.scopes)
 
     def _refresh_grant(self, client: Client, body: dict[str, Any]) -> dict[str, Any]:
@@ -686,9 +607,9 @@ class IdentityCenterStandIn(LoopbackStandIn):
         if token is not None and token.rotated:
             self._refresh_reuses += 1
         if not self.refresh_tokens_enabled or token is None or token.used:
-            raise OidcError("invalid_grant", "unknown or used refresh token")
+            raise OAuthError("invalid_grant", "unknown or used refresh token")
         if token.client_id != client.client_id:
-            raise OidcError("invalid_grant", "the refresh token was issued to another client")
+            raise OAuthError("invalid_grant", "the refresh token was issued to another client")
         token.used = token.rotated = True
         return self._issue_tokens(client.client_id, token.scopes)
 
@@ -707,20 +628,11 @@ class IdentityCenterStandIn(LoopbackStandIn):
         return answer
 
     def _device_page(self, query: dict[str, str]) -> Reply:
-        user_code = query.get("user_code")
-        if not user_code:
-            return _html(200, "Authorize request", "Open the link with ?user_code=XXXX-XXXX.")
         with self._lock:
-            device = self._devices.get(self._user_codes.get(user_code, ""))
-            if device is None:
-                return _html(404, "Unknown code", "That code is not valid.")
-            if self.clock() >= device.expires_at:
-                return _html(400, "Code expired", "That code has expired.")
-            self._decide(device, approve=not self.deny)
-            state = device.state
-        if state == "denied":
-            return _html(200, "Request denied", "The authorization was denied.")
-        return _html(200, "Request approved", "You may close this window.")
+            page = self._device_codes.activate(
+                query.get("user_code"), now=self.clock(), deny=self.deny
+            )
+        return _html(*page)
 
     def _authorize(self, query: dict[str, str]) -> Reply:
         with self._lock:

@@ -20,21 +20,18 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from typing import Any, Callable, NamedTuple
+from typing import Callable, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
-from awsenv.standin.base import LoopbackStandIn, QuietHandler, Reply, Request
+from awsenv.demo.base import CANARY, LoopbackStandIn, QuietHandler, Reply, Step
 
 PATH = "/federation"
-CANARY = "CANARY-"
 MOTO_FEDERATION_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 TOKEN_LIFETIME = 900
 MIN_SESSION_DURATION = 900
 MAX_SESSION_DURATION = 43200
 FAULTS = frozenset({"status", "raw", "huge_body"})
 OPERATIONS = {"getSigninToken": "GetSigninToken", "login": "Login"}
-
-Step = tuple[Any, ...]
 
 
 class SigninRequest(NamedTuple):
@@ -80,6 +77,7 @@ class FederationStandIn(LoopbackStandIn):
     """
 
     handler_class = QuietHandler
+    faults = FAULTS
 
     def __init__(
         self,
@@ -98,7 +96,6 @@ class FederationStandIn(LoopbackStandIn):
         self._tokens: dict[str, _Issued] = {}
         self._signin_requests: list[SigninRequest] = []
         self._logins: list[Login] = []
-        self._scripts: dict[str, list[Step]] = {}
 
     # -- what tests use ----------------------------------------------------------------------
 
@@ -133,11 +130,7 @@ class FederationStandIn(LoopbackStandIn):
         """
         if operation not in OPERATIONS.values():
             raise ValueError(f"unknown operation {operation!r}")
-        for step in steps:
-            if not step or step[0] not in FAULTS:
-                raise ValueError(f"unknown fault step {step!r}")
-        with self._lock:
-            self._scripts.setdefault(operation, []).extend(steps)
+        super().script(operation, steps)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -147,13 +140,7 @@ class FederationStandIn(LoopbackStandIn):
         operation = OPERATIONS.get(query.get("Action", ""), "Unknown")
         if url.path != PATH:
             operation = "Unknown"
-        with self._lock:
-            self._calls[operation] = self._calls.get(operation, 0) + 1
-            self._requests.append(
-                Request(operation, handler.command, url.path, None, time.monotonic())
-            )
-            queue = self._scripts.get(operation)
-            step = queue.pop(0) if queue else None
+        step = self._arrive(operation, handler, url.path, None)
         if step is not None:
             reply = self._fault(step)
             if operation == "GetSigninToken":

@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import parse_qs, quote, urlsplit
 
-from awsenv.standin.base import (
+from awsenv.demo.base import CANARY as CANARY  # what tests grep output for
+from awsenv.demo.base import (
     LoopbackStandIn,
     QuietHandler,
     Reply,
-    Request,
+    Step,
 )
+from awsenv.demo.device import DeviceCodes, OAuthError, Page, Wording
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 REFRESH_GRANT = "refresh_token"
@@ -39,8 +41,6 @@ SAML_ROLE = "https://aws.amazon.com/SAML/Attributes/Role"
 SAML_ROLE_SESSION_NAME = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
 SAML_SESSION_DURATION = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
 AWS_SAML_ENDPOINT = "https://signin.aws.amazon.com/saml"
-CANARY = "CANARY-"
-MAX_REQUEST_BODY = 1024 * 1024
 DEFAULT_CLIENT_ID = "0oaStandInOidcApp"
 DEFAULT_APP_ID = "0oaStandInAwsFedApp"
 DEFAULT_ROLES: list[tuple[str, str]] = [
@@ -63,34 +63,19 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/login/token/sso"): "Saml",
 }
 FAULTS = frozenset({"status", "raw", "huge_body", "delay", "reset", "error"})
-_USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 _OAUTH_STATUS = {"invalid_client": 401, "server_error": 500}
 
-Step = tuple[Any, ...]
 
-
-class OAuthError(Exception):
-    """An OAuth error: ``{"error", "error_description"}``, 400 unless the code says otherwise."""
-
-    def __init__(self, error: str, description: str) -> None:
-        super().__init__(error)
-        self.error = error
-        self.description = description
-
-
-@dataclass
-class Device:
-    """A device authorization waiting for (or past) the user's approval."""
-
-    client_id: str
-    device_code: str
-    user_code: str
-    scope: str
-    expires_at: float
-    interval: int
-    state: str = "pending"  # pending, approved, denied, consumed
-    polls: int = 0
-    last_poll: float | None = None
+WORDING = Wording(
+    invalid="The device code is invalid or has been used.",
+    expired="The device code has expired.",
+    slow_down="The client is polling too frequently.",
+    denied="The resource owner or authorization server denied the request.",
+    pending="The device authorization is pending.",
+    prompt_page=Page(200, "Activate your device", "Enter the code shown on your device."),
+    approved_page=Page(200, "Device activated", "Follow the instructions on your device."),
+    denied_page=Page(200, "Access denied", "The sign-in was denied."),
+)
 
 
 @dataclass
@@ -181,6 +166,7 @@ class OktaStandIn(LoopbackStandIn):
     """
 
     handler_class = _Handler
+    faults = FAULTS
 
     def __init__(
         self,
@@ -223,15 +209,13 @@ class OktaStandIn(LoopbackStandIn):
         self.web_sso_token_lifetime = web_sso_token_lifetime
         self.clock = clock
 
-        self._devices: dict[str, Device] = {}
-        self._user_codes: dict[str, str] = {}
+        self._device_codes = DeviceCodes(WORDING, grouped=False, on_approve=self._count_sign_in)
         self._access: dict[str, Issued] = {}
         self._id_tokens: dict[str, Issued] = {}
         self._refresh: dict[str, Issued] = {}
         self._device_secrets: dict[str, Issued] = {}
         self._web_sso: dict[str, Issued] = {}
         self._assertions = 0
-        self._scripts: dict[str, list[Step]] = {}
         self.last_form: dict[str, dict[str, str]] = {}  # operation → form fields last received
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -260,7 +244,7 @@ class OktaStandIn(LoopbackStandIn):
     def user_codes(self) -> list[str]:
         """Return the user codes of device authorizations still pending."""
         with self._lock:
-            return [d.user_code for d in self._devices.values() if d.state == "pending"]
+            return self._device_codes.pending_user_codes()
 
     def script(self, operation: str, steps: list[Step]) -> None:
         """Queue faults for ``operation``; each request to it consumes one step, in order.
@@ -271,29 +255,24 @@ class OktaStandIn(LoopbackStandIn):
         JSON body is ``n`` bytes long (streamed); ``("delay", seconds)`` wait, then answer
         normally; ``("reset",)`` close the connection with a TCP reset.
         """
-        for step in steps:
-            if not step or step[0] not in FAULTS:
-                raise ValueError(f"unknown fault step {step!r}")
-        with self._lock:
-            self._scripts.setdefault(operation, []).extend(steps)
+        super().script(operation, steps)
 
     # -- what tests do -----------------------------------------------------------------------
 
     def approve(self, user_code: str) -> None:
         """Approve a device authorization, whatever ``deny`` says (KeyError if unknown)."""
         with self._lock:
-            self._decide(self._devices[self._user_codes[user_code]], approve=True)
+            self._device_codes.decide(user_code, approve=True)
 
     def deny_device(self, user_code: str) -> None:
         """Deny a device authorization (KeyError if unknown)."""
         with self._lock:
-            self._decide(self._devices[self._user_codes[user_code]], approve=False)
+            self._device_codes.decide(user_code, approve=False)
 
     def expire_devices(self) -> None:
         """Make every device code issued so far expired (``expired_token`` from now on)."""
         with self._lock:
-            for device in self._devices.values():
-                device.expires_at = min(device.expires_at, self.clock() - 1)
+            self._device_codes.expire(self.clock())
 
     def expire_access_tokens(self) -> None:
         """Make every access and id token issued so far expired."""
@@ -320,24 +299,14 @@ class OktaStandIn(LoopbackStandIn):
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    def _secret(self, kind: str) -> str:
-        value = f"{kind}.{CANARY}{secrets.token_hex(16)}"
-        self._canaries.append(value)
-        return value
-
     def _handle(self, handler: _Handler) -> None:
         url = urlsplit(handler.path)
         operation = ROUTES.get((handler.command, url.path), "Unknown")
-        length = handler.headers.get("Content-Length")
-        try:
-            size = int(length) if length else 0
-        except ValueError:
-            size = -1
-        if size < 0 or size > MAX_REQUEST_BODY:
-            handler.close_connection = True
-            handler.send(_html(413, "Request too large", "The request body is too large."))
+        raw = self._read_body(
+            handler, _html(413, "Request too large", "The request body is too large.")
+        )
+        if raw is None:
             return
-        raw = handler.rfile.read(size) if size else b""
         form: dict[str, str] = {}
         content_type = handler.headers.get("Content-Type", "")
         if raw and content_type.split(";")[0].strip() == "application/x-www-form-urlencoded":
@@ -349,33 +318,19 @@ class OktaStandIn(LoopbackStandIn):
             value = form.get("grant_type")
             grant = _GRANT_NAMES.get(value, value) if value else None
         with self._lock:
-            self._calls[operation] = self._calls.get(operation, 0) + 1
-            self._requests.append(
-                Request(operation, handler.command, url.path, grant, time.monotonic())
-            )
             self.last_form[operation] = dict(form)
-            queue = self._scripts.get(operation)
-            step = queue.pop(0) if queue else None
+        step = self._arrive(operation, handler, url.path, grant)
         if step is not None:
-            kind = step[0]
-            if kind == "delay":
-                if self._stopping.wait(float(step[1])):
-                    handler.reset()
-                    return
-            elif kind == "reset":
-                handler.reset()
+            if self._play(handler, step):
                 return
-            elif kind == "huge_body":
-                handler.send_huge(int(step[1]), self._stopping)
-                return
-            else:
+            if step[0] != "delay":
                 handler.send(self._fault(step))
                 return
         try:
             reply = self._answer(operation, handler, query, form)
         except OAuthError as exc:
             reply = _oauth_error_reply(exc.error, exc.description)
-        except Exception as exc:  # noqa: BLE001 - a stand-in bug answers 500
+        except Exception as exc:
             reply = _oauth_error_reply("server_error", f"stand-in failure: {type(exc).__name__}")
         handler.send(reply)
 
@@ -434,52 +389,30 @@ class OktaStandIn(LoopbackStandIn):
             scope = form.get("scope", "")
             if "openid" not in scope.split():
                 raise OAuthError("invalid_scope", "The 'openid' scope is required.")
-            user_code = ""
-            while not user_code or user_code in self._user_codes:
-                user_code = "".join(secrets.choice(_USER_CODE_ALPHABET) for _ in range(8))
-            device = Device(
-                client_id=client_id,
-                device_code=self._secret("devicecode"),
-                user_code=user_code,
-                scope=scope,
+            device = self._device_codes.issue(
+                client_id,
+                self._secret("devicecode"),
                 expires_at=self.clock() + self.device_expires_in,
                 interval=self.interval,
+                scope=scope,
             )
-            self._devices[device.device_code] = device
-            self._user_codes[user_code] = device.device_code
         page = f"{self.base_url}/activate"
         return {
             "device_code": device.device_code,
-            "user_code": user_code,
+            "user_code": device.user_code,
             "verification_uri": page,
-            "verification_uri_complete": f"{page}?user_code={quote(user_code)}",
+            "verification_uri_complete": f"{page}?user_code={quote(device.user_code)}",
             "expires_in": self.device_expires_in,
             "interval": self.interval,
         }
 
-    def _decide(self, device: Device, *, approve: bool) -> None:
-        if device.state != "pending":
-            return
-        device.state = "approved" if approve else "denied"
-        if approve:
-            self._authorizations += 1
-
     def _activate(self, query: dict[str, str]) -> Reply:
         """The page the user's browser opens: approves (or with ``deny``, denies) the code."""
-        user_code = query.get("user_code")
-        if not user_code:
-            return _html(200, "Activate your device", "Enter the code shown on your device.")
         with self._lock:
-            device = self._devices.get(self._user_codes.get(user_code, ""))
-            if device is None:
-                return _html(404, "Unknown code", "That code is not valid.")
-            if self.clock() >= device.expires_at:
-                return _html(400, "Code expired", "That code has expired.")
-            self._decide(device, approve=not self.deny)
-            state = device.state
-        if state == "denied":
-            return _html(200, "Access denied", "The sign-in was denied.")
-        return _html(200, "Device activated", "Follow the instructions on your device.")
+            page = self._device_codes.activate(
+                query.get("user_code"), now=self.clock(), deny=self.deny
+            )
+        return _html(*page)
 
     # -- token endpoint ------------------------------------------------------------------------
 
@@ -496,29 +429,14 @@ class OktaStandIn(LoopbackStandIn):
         raise OAuthError("unsupported_grant_type", "The grant type is not supported.")
 
     def _device_grant(self, client_id: str, form: dict[str, str]) -> dict[str, Any]:
-        device = self._devices.get(form.get("device_code", ""))
-        if device is None or device.client_id != client_id or device.state == "consumed":
-            raise OAuthError("invalid_grant", "The device code is invalid or has been used.")
-        now = self.clock()
-        if now >= device.expires_at:
-            raise OAuthError("expired_token", "The device code has expired.")
-        if device.state == "pending":
-            too_soon = device.last_poll is not None and now - device.last_poll < device.interval
-            device.last_poll = now
-            if self.enforce_interval and too_soon:
-                device.interval += 5
-                raise OAuthError("slow_down", "The client is polling too frequently.")
-            device.polls += 1
-            limit = self.auto_approve_after_polls
-            if limit is not None and device.polls > limit:
-                self._decide(device, approve=not self.deny)
-        if device.state == "denied":
-            raise OAuthError(
-                "access_denied", "The resource owner or authorization server denied the request."
-            )
-        if device.state == "pending":
-            raise OAuthError("authorization_pending", "The device authorization is pending.")
-        device.state = "consumed"
+        device = self._device_codes.poll(
+            form.get("device_code", ""),
+            client_id,
+            now=self.clock(),
+            enforce_interval=self.enforce_interval,
+            auto_approve_after_polls=self.auto_approve_after_polls,
+            deny=self.deny,
+        )
         return self._issue_tokens(client_id, device.scope)
 
     def _refresh_grant(self, client_id: str, form: dict[str, str]) -> dict[str, Any]:

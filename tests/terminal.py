@@ -1,0 +1,109 @@
+"""Run a program on a pseudo-terminal and type into it, as a user at a terminal would."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import subprocess
+import termios
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass
+class PtyRun:
+    """One finished program: its exit status, what its terminal showed and (if piped) stdout."""
+
+    code: int
+    raw: bytes
+    stdout: str
+
+    @property
+    def screen(self) -> str:
+        """Return what the terminal showed, decoded."""
+        return self.raw.decode("utf-8", "replace")
+
+
+def _controlling_tty() -> None:
+    # Runs in the child: a new session with the pty as its terminal, as a terminal emulator
+    # does (fish refuses to be interactive without one; /dev/tty prompts need one).
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def run_pty(
+    argv: list[str],
+    env: Optional[dict[str, str]] = None,
+    *,
+    answers: tuple[str, ...] | list[str] = (),
+    trigger: Optional[bytes] = None,
+    type_ahead: bytes = b"",
+    pipe_stdout: bool = False,
+    cwd: Optional[os.PathLike[str] | str] = None,
+    timeout: float = 30,
+) -> PtyRun:
+    """Run ``argv`` with a pty as its controlling terminal (stdin, stdout, stderr) and type.
+
+    ``type_ahead`` is written at once. Each of ``answers`` is typed (with a newline) when
+    ``trigger`` has shown once more than the answers typed so far, or, without ``trigger``, when
+    the program has been quiet for 0.3 s (it waits at its prompt). ``pipe_stdout`` sends stdout
+    to a pipe of its own (``PtyRun.stdout``) instead of the terminal. The program is killed after
+    ``timeout`` seconds.
+    """
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        argv,
+        stdin=slave,
+        stdout=subprocess.PIPE if pipe_stdout else slave,
+        stderr=slave,
+        env=env,
+        cwd=cwd,
+        preexec_fn=_controlling_tty,
+    )
+    os.close(slave)
+    if type_ahead:
+        os.write(master, type_ahead)
+    screen = bytearray()
+    stdout = bytearray()
+    pending = list(answers)
+    typed = 0
+    open_fds = {master: screen}
+    if process.stdout is not None:
+        open_fds[process.stdout.fileno()] = stdout
+    deadline = time.monotonic() + timeout
+    quiet_since = time.monotonic()
+    try:
+        while open_fds and time.monotonic() < deadline:
+            ready, _, _ = select.select(list(open_fds), [], [], 0.1)
+            for fd in ready:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:  # EIO: the program closed the terminal
+                    chunk = b""
+                if not chunk:
+                    del open_fds[fd]
+                    continue
+                open_fds[fd] += chunk
+                if fd == master:
+                    quiet_since = time.monotonic()
+            if pending and (
+                (trigger is not None and screen.count(trigger) > typed)
+                or (trigger is None and not ready and time.monotonic() - quiet_since > 0.3)
+            ):
+                os.write(master, pending.pop(0).encode() + b"\n")
+                typed += 1
+                quiet_since = time.monotonic()
+            if not ready and process.poll() is not None:
+                break
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(master)
+        if process.stdout is not None:
+            process.stdout.close()
+    return PtyRun(process.returncode, bytes(screen), stdout.decode("utf-8", "replace"))
