@@ -177,11 +177,11 @@ def ensure(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Ready:
     if kind == profiles.SSO:
         from awsenv.providers import sso
 
-        return sso.ensure(files, resolved.name, resolved.section, ctx)
+        return Ready(*sso.ensure(files, resolved.name, resolved.section, ctx))
     if kind in (profiles.ASSUME_ROLE, profiles.WEB_IDENTITY, profiles.PROCESS):
         from awsenv.providers import chain
 
-        return chain.ensure(files, resolved, ctx)
+        return Ready(chain.ensure(files, resolved, ctx))
     return Ready()
 
 

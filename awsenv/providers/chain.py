@@ -14,21 +14,21 @@ if TYPE_CHECKING:
     from awsenv.config import ConfigFiles
     from awsenv.exports import Keys
     from awsenv.profiles import Resolved
-    from awsenv.providers import Context, Ready
+    from awsenv.providers import Context
 
 
 def _cached_kind(resolved: Resolved) -> bool:
     return resolved.kind in (profiles.ASSUME_ROLE, profiles.WEB_IDENTITY)
 
 
-def _sso_root(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Ready | None:
+def _sso_root(files: ConfigFiles, resolved: Resolved, ctx: Context) -> int | None:
     """Make sure the SSO sign-in at the root of the chain exists before botocore needs it."""
     if resolved.root_kind != profiles.SSO:
         return None
     from awsenv.providers import sso
 
     root = resolved.chain[-1][0]
-    return sso.ensure(files, root, files.profile(root) or {}, ctx)
+    return sso.ensure(files, root, files.profile(root) or {}, ctx)[0]
 
 
 def _check_token_file(resolved: Resolved) -> None:
@@ -81,13 +81,13 @@ def obtain(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Keys:
         )
 
 
-def ensure(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Ready:
+def ensure(files: ConfigFiles, resolved: Resolved, ctx: Context) -> int | None:
     """Make sure the SDKs can get this profile's credentials now (a denied role fails here).
 
-    An SSO root is signed in to first, and its clock is the profile's; a cached role session
-    spares the STS call.
+    An SSO root is signed in to first, and its clock (returned) is the profile's; a cached role
+    session spares the STS call.
     """
-    from awsenv.providers import Ready, rolecache
+    from awsenv.providers import rolecache
 
     root = _sso_root(files, resolved, ctx)
     cached = (
@@ -98,4 +98,4 @@ def ensure(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Ready:
     log.debug("profile %r: cached role session %s", resolved.name, "found" if cached else "missing")
     if cached is None:
         obtain(files, resolved, ctx)
-    return Ready(root.expiration if root is not None else None)
+    return root

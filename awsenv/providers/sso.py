@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from awsenv.config import ConfigFiles, Section
     from awsenv.exports import Keys
-    from awsenv.providers import Context, Ready
+    from awsenv.providers import Context
     from awsenv.sso import tokens
     from awsenv.sso.login import LoginOptions
 
@@ -169,20 +169,19 @@ def renewable_until(
     return tokens.renewable_until(environ, sess, session_settings(files, sess), time.time())
 
 
-def ensure(files: ConfigFiles, name: str, section: Section, ctx: Context) -> Ready:
-    """Sign in if needed; the profile works until the session stops renewing (else the token).
+def ensure(files: ConfigFiles, name: str, section: Section, ctx: Context) -> tuple[int, int | None]:
+    """Sign in if needed; return (until when the profile works, until when it renews).
 
     The SDKs refresh the token themselves while the session can renew, so that end is the
     profile's clock (see ``tokens.renewable_until``); otherwise the token's own expiry is.
     """
-    from awsenv.providers import Ready
     from awsenv.sso import tokens
 
     sess = session_of(files, name, section)
     expiry = ensure_login(files, sess, profile=name, ctx=ctx)
     settings = session_settings(files, sess)
     until = tokens.renewable_until(ctx.environ, sess, settings, time.time())
-    return Ready(until if until is not None else expiry, until)
+    return (until if until is not None else expiry), until
 
 
 def obtain(files: ConfigFiles, name: str, section: Section, ctx: Context) -> Keys:
