@@ -41,12 +41,18 @@ def login_options(ctx: Context) -> LoginOptions:
     )
 
 
-def session_of(files: ConfigFiles, profile: str, section: Section) -> tokens.SsoSession:
-    """Return the SSO session a profile logs in with (sso-session or legacy keys)."""
+def session_of(
+    files: ConfigFiles, profile: str, section: Section, *, resolved: bool = False
+) -> tokens.SsoSession:
+    """Return the SSO session a profile logs in with (sso-session or legacy keys).
+
+    ``resolved``: the profile comes from ``profiles.resolve``, which checked its session.
+    """
     from awsenv import profiles
     from awsenv.sso import tokens
 
-    profiles.check_sso_session(files, profile, section)
+    if not resolved:
+        profiles.check_sso_session(files, profile, section)
     if "sso_session" not in section and not (
         "sso_start_url" in section and "sso_region" in section
     ):
@@ -165,7 +171,7 @@ def renewable_until(
     """Until when the profile's session renews its token with no browser (None: it cannot)."""
     from awsenv.sso import tokens
 
-    sess = session_of(files, name, section)
+    sess = session_of(files, name, section, resolved=True)
     return tokens.renewable_until(environ, sess, session_settings(files, sess), time.time())
 
 
@@ -177,7 +183,7 @@ def ensure(files: ConfigFiles, name: str, section: Section, ctx: Context) -> tup
     """
     from awsenv.sso import tokens
 
-    sess = session_of(files, name, section)
+    sess = session_of(files, name, section, resolved=True)
     expiry = ensure_login(files, sess, profile=name, ctx=ctx)
     settings = session_settings(files, sess)
     until = tokens.renewable_until(ctx.environ, sess, settings, time.time())
@@ -190,7 +196,7 @@ def obtain(files: ConfigFiles, name: str, section: Section, ctx: Context) -> Key
     from awsenv.sso import portal, tokens
 
     environ = ctx.environ
-    sess = session_of(files, name, section)
+    sess = session_of(files, name, section, resolved=True)
     account, role = str(section["sso_account_id"]), str(section["sso_role_name"])
     if not ctx.force_login:
         cached = tokens.load_role_credentials(environ, sess, account, role)
