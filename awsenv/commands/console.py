@@ -100,9 +100,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     _check_browser(args, environ)
 
     log.debug("console: profile %r (%s), landing on %s", name, resolved.kind, page)
-    keys = providers.obtain(files, resolved, provider_context(args, environ))
-    log.remember_secret(keys.secret_access_key)
-    log.remember_secret(keys.session_token)
+    keys = providers.obtain(files, resolved, provider_context(args, environ))  # Keys masks them
     if keys.session_token:
         duration = federation.session_duration(resolved.kind, keys, now=time.time())
     else:

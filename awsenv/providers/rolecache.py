@@ -3,9 +3,9 @@
 The file name is botocore's ``BaseAssumeRoleCredentialFetcher._create_cache_key``: the SHA-1 hex of
 ``json.dumps(args, sort_keys=True)`` (default separators, ASCII escapes) where ``args`` holds
 ``RoleArn`` and, when configured, ``RoleSessionName`` (not the generated default), ``ExternalId``,
-``SerialNumber`` and ``DurationSeconds`` (see docs/protocols.md §5.2). The content is the whole
-AssumeRole answer as botocore's ``JSONFileCache`` writes it (``Expiration`` as ``…UTC``) plus
-``Credentials.AccountId``; an entry is reused while at least 15 minutes remain.
+``SerialNumber`` and ``DurationSeconds``, as ``credentials.py`` builds them. The content is the
+whole AssumeRole answer as botocore's ``JSONFileCache`` writes it (``Expiration`` as ``…UTC``) plus
+``Credentials.AccountId``; it is read through ``providers.entry`` (the one codec and reuse window).
 
 Boto-free and cheap to import: only ``os``/``time`` and awsenv modules load at import time; the
 key is encoded by hand, so computing it never imports ``json``.
