@@ -11,10 +11,24 @@ import os
 
 from awsenv.providers import MfaRequired
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    T = TypeVar("T")
+
 TTY_PATH = "/dev/tty"
 CODE_LENGTH = 6  # STS TokenCode: exactly six digits
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _O_NOCTTY = getattr(os, "O_NOCTTY", 0)
+
+
+class NoTerminal:
+    """What :func:`ask_twice` returns when there is no terminal to ask on."""
+
+
+NO_TERMINAL_HERE = NoTerminal()
 
 
 def _open_tty(path: str) -> int | None:
@@ -58,27 +72,51 @@ def _write(fd: int, text: str) -> None:
         view = view[os.write(fd, view) :]
 
 
+def ask_twice(
+    path: str, prompt: str, parse: Callable[[str], T | None], retry: str, *, before: str = ""
+) -> T | NoTerminal | None:
+    """Ask on the terminal at ``path`` until ``parse`` accepts an answer, twice at most.
+
+    ``before`` is written first (a menu); ``retry`` after a refused first answer. Returns what
+    ``parse`` made of the answer, None after two refusals or end of input (Ctrl-D), and
+    :data:`NO_TERMINAL_HERE` when no terminal can be opened.
+    """
+    fd = _open_tty(path)
+    if fd is None:
+        return NO_TERMINAL_HERE
+    try:
+        if before:
+            _write(fd, before)
+        for attempt in range(2):
+            _write(fd, prompt)
+            line = _read_line(fd)
+            if line is None:
+                _write(fd, "\n")
+                break
+            value = parse(line.strip())
+            if value is not None:
+                return value
+            if attempt == 0:
+                _write(fd, retry)
+    finally:
+        os.close(fd)
+    return None
+
+
 def tty_prompt(serial: str, *, path: str = TTY_PATH) -> str:
     """Ask ``MFA code for <serial>: `` on the terminal and return a six-digit code.
 
     Anything else is refused with one more chance; a second bad answer, end of input, or no
     terminal at all raises :class:`MfaRequired` (hint: ``--mfa-code``).
     """
-    fd = _open_tty(path)
-    if fd is None:
+    code = ask_twice(
+        path,
+        f"MFA code for {serial}: ",
+        lambda text: text if is_code(text) else None,
+        f"an MFA code is {CODE_LENGTH} digits; try again\n",
+    )
+    if isinstance(code, NoTerminal):
         raise MfaRequired(serial)
-    try:
-        for attempt in range(2):
-            _write(fd, f"MFA code for {serial}: ")
-            line = _read_line(fd)
-            if line is None:
-                _write(fd, "\n")
-                break
-            code = line.strip()
-            if is_code(code):
-                return code
-            if attempt == 0:
-                _write(fd, f"an MFA code is {CODE_LENGTH} digits; try again\n")
-    finally:
-        os.close(fd)
-    raise MfaRequired(serial, reason="no six-digit code was entered")
+    if code is None:
+        raise MfaRequired(serial, reason="no six-digit code was entered")
+    return code

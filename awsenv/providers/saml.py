@@ -11,11 +11,9 @@ botocore is imported inside functions only (ruff TID253).
 
 from __future__ import annotations
 
-import os
-
 from awsenv.errors import AwsenvError
-from awsenv.providers import CredentialsUnavailable, EndpointUnreachable
-from awsenv.providers.mfa import TTY_PATH, _open_tty, _read_line, _write
+from awsenv.providers import CredentialsUnavailable, EndpointUnreachable, mfa
+from awsenv.providers.mfa import TTY_PATH
 from awsenv.saml import ROLE_HINT, SamlError
 
 TYPE_CHECKING = False
@@ -289,26 +287,25 @@ def tty_picker(roles: list[SamlRole], *, path: str = TTY_PATH) -> SamlRole:
     """
     if not roles:
         raise SamlError("the SAML assertion offers no AWS role")
-    fd = _open_tty(path)
-    if fd is None:
+    menu, ordered = _menu(roles)
+
+    def number(text: str) -> SamlRole | None:
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= len(ordered):
+            return ordered[int(text) - 1]
+        return None
+
+    chosen = mfa.ask_twice(
+        path,
+        f"Role number [1-{len(ordered)}]: ",
+        number,
+        f"type a number from 1 to {len(ordered)}\n",
+        before=menu,
+    )
+    if isinstance(chosen, mfa.NoTerminal):
         raise SamlError(
             f"the SAML assertion offers {len(roles)} roles and there is no terminal to choose on",
             hint=ROLE_HINT,
         )
-    menu, ordered = _menu(roles)
-    try:
-        _write(fd, menu)
-        for attempt in range(2):
-            _write(fd, f"Role number [1-{len(ordered)}]: ")
-            line = _read_line(fd)
-            if line is None:
-                _write(fd, "\n")
-                break
-            answer = line.strip()
-            if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= len(ordered):
-                return ordered[int(answer) - 1]
-            if attempt == 0:
-                _write(fd, f"type a number from 1 to {len(ordered)}\n")
-    finally:
-        os.close(fd)
+    if chosen is not None:
+        return chosen
     raise SamlError("no role was chosen from the SAML assertion", hint=ROLE_HINT)
