@@ -5,7 +5,7 @@ legacy profile or another sso-session with the same start URL) gets ``[profile <
 with ``sso_session``, ``sso_account_id`` and ``sso_role_name`` only. No ``region`` is written on
 purpose: ``sso_region`` is where Identity Center lives, not necessarily where people work, and a
 wrong region fails silently later while a missing one fails loudly now (``awsenv use P --region R``,
-``awsenv region R`` or a ``region =`` line fix it). The file is edited by ``configwrite``: append
+``awsenv region R`` or a ``region =`` line fix it). The file is edited by ``config.edit``: append
 only, checked with botocore's rules before writing, atomic, mode kept, previous content in
 ``config.awsenv-backup``. A second run with nothing new writes nothing.
 """
