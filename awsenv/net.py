@@ -205,9 +205,16 @@ class _DeadlineSocket:
         import socket
 
         raw = socket.SocketIO(self, "rb")  # type: ignore[arg-type]
-        self._sock._io_refs += 1  # as socket.makefile does: the socket outlives the file
+        if hasattr(self._sock, "_io_refs"):
+            self._sock._io_refs += 1  # as socket.makefile does: the socket outlives the file
         size = buffering if buffering and buffering > 0 else io.DEFAULT_BUFFER_SIZE
         return io.BufferedReader(raw, size)
+
+    def _decref_socketios(self) -> None:
+        """Called when a file from :meth:`makefile` closes (as for a plain socket)."""
+        decref = getattr(self._sock, "_decref_socketios", None)
+        if decref is not None:
+            decref()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
@@ -284,9 +291,10 @@ def request(
     """Send one request with awsenv's policy; return any HTTP status, never follow a redirect.
 
     Tried up to ``ATTEMPTS`` times after a network failure or an answer with one of
-    ``retry_statuses`` (5xx, 429; jittered backoff); ``budget`` is the call's B (see the module). Raises NoAnswer when no answer came, and
-    ResponseTooLarge (with no message: callers say who sent it) past ``limit`` bytes. The debug
-    line names the host and path only: a query string may hold credentials.
+    ``retry_statuses`` (5xx, 429; jittered backoff); ``budget`` is the call's B (see the
+    module). Raises NoAnswer when no answer came, and ResponseTooLarge (with no message:
+    callers say who sent it) past ``limit`` bytes. The debug line names the host and path only:
+    a query string may hold credentials.
     """
     each = attempt_timeout(budget)
     start = time.monotonic()
