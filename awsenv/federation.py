@@ -5,10 +5,11 @@ credentials (long-term IAM-user keys first go through STS GetFederationToken, as
 ``login`` does), a sign-in token from the federation endpoint (``Action=getSigninToken``), and
 the login link (``Action=login``) that carries the token to the console page to land on.
 
-Everything but :func:`signin_token` (one GET with urllib: a bounded timeout, no redirects, a
-64 KiB cap on the answer) and :func:`federated_keys` (one STS call through botocore) is a pure
-function. The sign-in token and the login URL are bearer credentials: no message, log line or
-exception built here ever holds them, the credentials or the answer's body.
+Everything but :func:`signin_token` (one GET through ``awsenv.net.request``: awsenv's deadline and
+retries, no redirects, a 64 KiB cap on the answer) and :func:`federated_keys` (one STS call
+through a botocore client bound by ``awsenv.net``) is a pure function. The sign-in token and the
+login URL are bearer credentials: no message, log line or exception built here ever holds them,
+the credentials or the answer's body.
 """
 
 from __future__ import annotations
@@ -16,18 +17,17 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode, urlsplit
 
+from awsenv import net
 from awsenv.errors import AwsenvError, NotSupported, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any
 
     from awsenv.exports import Keys
 
 ENDPOINT_VARIABLE = "AWSENV_FEDERATION_ENDPOINT"
 ISSUER = "awsenv"
-TIMEOUT = 10.0
 MAX_RESPONSE_BYTES = 64 * 1024
 LOGIN_URL_LIFETIME = 900  # the federation endpoint honours a sign-in token for 15 minutes
 # Console session lengths the federation endpoint accepts as SessionDuration (§10).
@@ -46,7 +46,6 @@ FEDERATION_NAME_MAX = 32  # STS GetFederationToken Name: 2-32 characters of [\w+
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+=,.@-")
 _SERVICE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 _SERVICE_MAX = 64
-_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 # partition → (federation endpoint, console host); aws-vault's generateLoginURL uses the same.
 PARTITIONS: dict[str, tuple[str, str]] = {
@@ -98,17 +97,6 @@ def default_endpoint(region: str | None) -> str:
     return PARTITIONS[partition(region)][0]
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    import ipaddress
-
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_override(value: str) -> str:
     """Return ``value`` if it is a loopback http(s) URL; the endpoint receives the credentials.
 
@@ -131,7 +119,7 @@ def check_override(value: str) -> str:
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError:
         raise refused from None
-    if parts.scheme not in ("http", "https") or not _is_loopback(host):
+    if parts.scheme not in ("http", "https") or not net.is_loopback(host):
         raise refused
     if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
         raise refused
@@ -225,70 +213,28 @@ def session_duration(kind: str, keys: Keys, *, now: float) -> int | None:
     return CONSOLE_SESSION
 
 
-class _Answer:
-    """One HTTP answer: status and (capped) body."""
-
-    __slots__ = ("body", "status")
-
-    def __init__(self, status: int, body: bytes) -> None:
-        self.status = status
-        self.body = body
-
-
-def _opener(url: str) -> Any:
-    import urllib.request
-
-    class _NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args: Any, **kwargs: Any) -> None:  # noqa: ARG002
-            return None  # the credentials in the query string never follow a redirect
-
-    handlers: list[Any] = [_NoRedirect()]
-    if _is_loopback(urlsplit(url).hostname or ""):
-        handlers.append(urllib.request.ProxyHandler({}))  # a proxy cannot reach our loopback
-    return urllib.request.build_opener(*handlers)
-
-
-def _read_capped(stream: Any, endpoint_url: str) -> bytes:
-    data = stream.read(MAX_RESPONSE_BYTES + 1)
-    if len(data) > MAX_RESPONSE_BYTES:
+def _get(url: str, endpoint_url: str, timeout: float) -> net.Answer:
+    """GET ``url``; any HTTP status is returned, network failures raise (never naming ``url``)."""
+    try:
+        return net.request(
+            url,
+            headers={"User-Agent": "awsenv", "Accept": "application/json"},
+            budget=timeout,
+            limit=MAX_RESPONSE_BYTES,
+            retry_statuses=frozenset(),  # an error status is the endpoint's verdict: reported
+        )
+    except net.ResponseTooLarge:
         raise FederationError(
             f"the federation endpoint {endpoint_url} sent an answer larger than "
             f"{MAX_RESPONSE_BYTES} bytes",
             hint=f"is {endpoint_url} really AWS's federation endpoint?",
-        )
-    return bytes(data)
-
-
-def _get(url: str, endpoint_url: str, timeout: float) -> _Answer:
-    """GET ``url``; any HTTP status is returned, network failures raise (never naming ``url``)."""
-    import http.client
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(  # noqa: S310 - the scheme is https, or checked loopback
-        url, headers={"User-Agent": "awsenv", "Accept": "application/json"}
-    )
-    unreachable = f"cannot reach the federation endpoint {endpoint_url}"
-    hint = "check the network (and a proxy, if you use one), then try again"
-    try:
-        with _opener(endpoint_url).open(request, timeout=timeout) as response:
-            return _Answer(response.status, _read_capped(response, endpoint_url))
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return _Answer(exc.code, b"")  # the body is never shown: it may echo the request
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        text = reason.strerror if isinstance(reason, OSError) and reason.strerror else str(reason)
-        if isinstance(reason, TimeoutError):
-            text = f"no answer within {timeout:g} seconds"
-        raise FederationUnreachable(f"{unreachable}: {_one_line(text)}", hint=hint) from None
-    except (OSError, http.client.HTTPException) as exc:  # timeouts, resets mid-answer
-        what = (
-            f"no answer within {timeout:g} seconds"
-            if isinstance(exc, TimeoutError)
-            else type(exc).__name__
-        )
-        raise FederationUnreachable(f"{unreachable}: {what}", hint=hint) from None
+        ) from None
+    except net.NoAnswer as exc:
+        what = f"no answer within {timeout:g} seconds" if exc.timed_out else exc.reason
+        raise FederationUnreachable(
+            f"cannot reach the federation endpoint {endpoint_url}: {what}",
+            hint="check the network (and a proxy, if you use one), then try again",
+        ) from None
 
 
 def _one_line(text: str, limit: int = 160) -> str:
@@ -335,10 +281,11 @@ def signin_token(
     keys: Keys,
     *,
     duration: int | None = None,
-    timeout: float = TIMEOUT,
+    timeout: float | None = None,
 ) -> str:
     """Return a sign-in token for ``keys`` from the federation endpoint (one GET, or two).
 
+    ``timeout`` is the call's budget (default: ``AWSENV_HTTP_TIMEOUT``, see ``awsenv.net``).
     ``duration`` is the SessionDuration to ask for; when the endpoint refuses the credentials
     with it, the request is made once more without it (the console then lasts as long as the
     credentials), since which role sessions may choose their console length is the
@@ -349,8 +296,12 @@ def signin_token(
         FederationUnreachable: no connection, a timeout, a reset.
         FederationError: another status, an answer over 64 KiB, no ``SigninToken`` in it.
     """
+    import os
+
     from awsenv import log
 
+    if timeout is None:
+        timeout = net.timeout_budget(os.environ)
     log.debug("federation: getSigninToken at %s (SessionDuration %s)", endpoint_url, duration)
     try:
         return _request_token(endpoint_url, keys, duration, timeout)
@@ -409,13 +360,13 @@ def federated_keys(
     from awsenv.providers import CredentialsUnavailable, role
 
     log.debug("federation: GetFederationToken as %s for profile %r", name, profile)
-    trace = role._Trace(profile, None)  # role.py's botocore plumbing
-    with role._Swap(environ):
+    trace = role.Trace(profile, None)
+    with role.Swap(environ):
         import botocore.exceptions as bx
         import botocore.session
 
         try:
-            session = botocore.session.Session(profile=profile)
+            session = net.bind_session(botocore.session.Session(profile=profile), environ)
             region = region or session.get_config_variable("region") or "us-east-1"
             session.register("before-call", trace.before_call)
             client = session.create_client(
@@ -424,7 +375,7 @@ def federated_keys(
                 aws_access_key_id=keys.access_key_id,
                 aws_secret_access_key=keys.secret_access_key,
             )
-            answer = client.get_federation_token(  # type: ignore[attr-defined]
+            answer = client.get_federation_token(
                 Name=name, Policy=ALLOW_ALL_POLICY, DurationSeconds=FEDERATION_TOKEN_DURATION
             )
         except bx.ClientError as exc:
@@ -432,7 +383,7 @@ def federated_keys(
         except AwsenvError:
             raise
         except Exception as exc:
-            mapped = role._map_error(exc, environ, trace)
+            mapped = role.map_error(exc, environ, trace)
             if mapped is None:
                 raise
             raise mapped from None

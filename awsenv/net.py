@@ -1,23 +1,31 @@
-"""How awsenv's own HTTP calls behave: timeouts, bounded retries, a size cap, one debug line each.
+"""The one HTTP layer: one deadline per call, bounded retries, a size cap, one debug line each.
 
-One budget B, ``AWSENV_HTTP_TIMEOUT`` (seconds, default 30), bounds every call awsenv makes to
-IAM Identity Center, Okta and STS, through botocore or urllib alike:
+Every call to IAM Identity Center, Okta, STS and the
+federation endpoint goes through :func:`request` (urllib) or a botocore client bound here.
 
-- each socket operation (connect, each read) may take B/6 (``attempt_timeout``: 5 s by default);
-- the body of an answer must be complete B/2 after its attempt started, and may not exceed
-  1 MiB (``MAX_RESPONSE_BYTES``): larger answers are refused, never read whole, never echoed;
+One budget B, ``AWSENV_HTTP_TIMEOUT`` (seconds, default 30), bounds every call, through botocore or
+urllib alike:
+
+- each try has one deadline, B/2 after it started, that covers the connection, the response
+  headers and the whole body; it is enforced on the socket (before each send and receive the
+  socket's timeout is set to what is left of it, and at most B/6: ``attempt_timeout``), so a
+  server that sends one byte at a time cannot stretch a call;
+- an answer may not exceed 1 MiB (``MAX_RESPONSE_BYTES``): larger answers are refused, never read
+  whole, never echoed;
 - a call is tried at most ``ATTEMPTS`` (3) times, again only after a network failure (refused,
   reset, timeout), a 5xx or throttling, with jittered exponential backoff: at most 1 s, then 2 s
-  (botocore's; awsenv's urllib calls wait at most 0.15 s, or 3 s after a 429).
+  (botocore's; awsenv's urllib calls wait at most 0.15 s, or 3 s after a 429); and no try goes
+  on past 1.5 x B after the first one started (``call_deadline``).
 
 So a server that never answers ends a call after 3 x B/6 = B/2 plus the backoff; the worst case
-(slow connects, bodies that trickle in until their deadline) is 3 x B/2: **every call ends
+(slow connects, answers that trickle in until their deadline) is 3 x B/2: **every call ends
 within 1.5 x AWSENV_HTTP_TIMEOUT + 3 s**, which is at most 2 x AWSENV_HTTP_TIMEOUT for any
 budget of 6 s or more (the default: 48 s at worst, 18 s for a server that never answers).
 """
 
 from __future__ import annotations
 
+import contextvars
 import random
 import time
 from urllib.parse import urlsplit
@@ -27,7 +35,7 @@ from awsenv.errors import AwsenvError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
     from typing import Any
 
 DEFAULT_TIMEOUT = 30.0
@@ -88,6 +96,11 @@ def host_of(url: str) -> str:
         return url
 
 
+def call_deadline(start: float, budget: float) -> float:
+    """Return the moment past which no try of a call that started at ``start`` may go on."""
+    return start + 1.5 * budget
+
+
 def backoff(attempt: int, *, throttled: bool) -> float:
     """Return the jittered wait before try ``attempt + 1`` (``attempt`` counts from 1)."""
     scale = 1.0 if throttled else 0.05
@@ -132,6 +145,274 @@ def nested_too_deep(body: bytes) -> bool:
     return False
 
 
+# --- the deadline, on the socket -----------------------------------------------------------------
+
+# (deadline, per-operation timeout) of the try this thread is making, read by every socket op.
+_ACTIVE: contextvars.ContextVar[tuple[float, float] | None] = contextvars.ContextVar(
+    "awsenv_net_deadline", default=None
+)
+
+
+def _time_left(active: tuple[float, float]) -> float:
+    """Return the timeout of the next socket operation; TimeoutError once the deadline passed."""
+    deadline, each = active
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the answer did not arrive in time")
+    return min(each, left)
+
+
+class _DeadlineSocket:
+    """A connected socket whose every send and receive ends by the deadline of the current try.
+
+    Before each operation its timeout is set to what is left of that deadline (at most the
+    per-operation timeout), so a server that drips one byte at a time is cut off. A pooled
+    connection reused by a later try follows that try's deadline; outside a try it is left alone.
+    """
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+
+    def _arm(self) -> None:
+        active = _ACTIVE.get()
+        if active is not None:
+            self._sock.settimeout(_time_left(active))
+
+    def recv(self, size: int, *args: Any) -> Any:
+        """Receive, within the deadline."""
+        self._arm()
+        return self._sock.recv(size, *args)
+
+    def recv_into(self, buffer: Any, *args: Any) -> Any:
+        """Receive into ``buffer``, within the deadline."""
+        self._arm()
+        return self._sock.recv_into(buffer, *args)
+
+    def send(self, data: Any, *args: Any) -> Any:
+        """Send, within the deadline."""
+        self._arm()
+        return self._sock.send(data, *args)
+
+    def sendall(self, data: Any, *args: Any) -> Any:
+        """Send everything, within the deadline."""
+        self._arm()
+        return self._sock.sendall(data, *args)
+
+    def makefile(self, mode: str = "r", buffering: int | None = None, **kwargs: Any) -> Any:
+        """Return a buffered binary reader whose reads go through this wrapper."""
+        del mode, kwargs  # http.client only ever asks for "rb"
+        import io
+        import socket
+
+        raw = socket.SocketIO(self, "rb")  # type: ignore[arg-type]
+        if hasattr(self._sock, "_io_refs"):
+            self._sock._io_refs += 1  # as socket.makefile does: the socket outlives the file
+        size = buffering if buffering and buffering > 0 else io.DEFAULT_BUFFER_SIZE
+        return io.BufferedReader(raw, size)
+
+    def _decref_socketios(self) -> None:
+        """Called when a file from :meth:`makefile` closes (as for a plain socket)."""
+        decref = getattr(self._sock, "_decref_socketios", None)
+        if decref is not None:
+            decref()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+def _deadline_connection(base: type) -> type:
+    """Return a subclass of the connection class ``base`` that keeps the current deadline."""
+
+    class DeadlineConnection(base):  # type: ignore[misc]
+        timeout: Any
+        sock: Any
+
+        def connect(self) -> None:
+            active = _ACTIVE.get()
+            if active is not None and isinstance(self.timeout, (int, float)):
+                self.timeout = _time_left(active)  # connect and TLS handshake included
+            super().connect()
+            if active is not None and self.sock is not None:
+                self.sock = _DeadlineSocket(self.sock)
+
+    DeadlineConnection.__name__ = DeadlineConnection.__qualname__ = "Deadline" + base.__name__
+    return DeadlineConnection
+
+
+# --- urllib: the one plain HTTP client ------------------------------------------------------------
+
+
+class NoAnswer(AwsenvError):
+    """No usable answer came (refused, reset, timed out, TLS): ``reason`` says which, briefly."""
+
+    def __init__(self, reason: str, *, timed_out: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.timed_out = timed_out
+
+
+class Answer:
+    """One HTTP answer: status, headers, the (capped) body, and how many tries it took."""
+
+    __slots__ = ("attempts", "body", "headers", "status")
+
+    def __init__(self, status: int, headers: Any, body: bytes) -> None:
+        self.status = status
+        self.headers: Any = headers if headers is not None else {}
+        self.body = body
+        self.attempts = 1
+
+    @property
+    def content_type(self) -> str:
+        """Return the Content-Type header ("" when there is none)."""
+        return str(self.headers.get("Content-Type", "") or "")
+
+    def json(self) -> Any:
+        """Return the body as JSON, or None when it is not JSON."""
+        import json
+
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (ValueError, RecursionError):
+            return None
+
+
+def request(
+    url: str,
+    *,
+    method: str = "GET",
+    data: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    budget: float = DEFAULT_TIMEOUT,
+    limit: int = MAX_RESPONSE_BYTES,
+    retry_statuses: frozenset[int] = RETRY_STATUSES,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Answer:
+    """Send one request with awsenv's policy; return any HTTP status, never follow a redirect.
+
+    Tried up to ``ATTEMPTS`` times after a network failure or an answer with one of
+    ``retry_statuses`` (5xx, 429; jittered backoff); ``budget`` is the call's B (see the
+    module). Raises NoAnswer when no answer came, and ResponseTooLarge (with no message:
+    callers say who sent it) past ``limit`` bytes. The debug line names the host and path only:
+    a query string may hold credentials.
+    """
+    each = attempt_timeout(budget)
+    start = time.monotonic()
+    last_call = call_deadline(start, budget)
+    parts = urlsplit(url)
+    where = f"{host_of(url)}{parts.path}"
+    for attempt in range(1, ATTEMPTS + 1):
+        begun = time.monotonic()
+        deadline = min(begun + 3 * each, last_call)
+        try:
+            answer = _attempt(url, method, data, dict(headers or {}), deadline, each, limit)
+        except NoAnswer as exc:
+            log.debug(
+                "HTTP %s %s: no answer after %.2fs (%s)",
+                method,
+                where,
+                time.monotonic() - begun,
+                exc.reason,
+            )
+            if attempt == ATTEMPTS or time.monotonic() >= last_call:
+                raise
+            sleep(backoff(attempt, throttled=False))
+            continue
+        log.debug(
+            "HTTP %s %s: %s in %.2fs, %d bytes",
+            method,
+            where,
+            answer.status,
+            time.monotonic() - begun,
+            len(answer.body),
+        )
+        retry = answer.status in retry_statuses and attempt < ATTEMPTS
+        if retry and time.monotonic() < last_call:
+            sleep(backoff(attempt, throttled=answer.status == 429))
+            continue
+        answer.attempts = attempt
+        return answer
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _attempt(
+    url: str,
+    method: str,
+    data: bytes | None,
+    headers: dict[str, str],
+    deadline: float,
+    each: float,
+    limit: int,
+) -> Answer:
+    """One try: connect, headers and body all by ``deadline``."""
+    import http.client
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
+    token = _ACTIVE.set((deadline, each))
+    try:
+        try:
+            with _opener(url).open(req, timeout=_time_left((deadline, each))) as response:
+                body = read_capped(response.read, deadline=deadline, limit=limit)
+                return Answer(response.status, response.headers, body)
+        except urllib.error.HTTPError as exc:
+            with exc:
+                try:
+                    body = read_capped(exc.read, deadline=deadline, limit=limit)
+                except (OSError, http.client.HTTPException):
+                    body = b""
+                return Answer(exc.code, exc.headers, body)
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        text = reason.strerror if isinstance(reason, OSError) and reason.strerror else str(reason)
+        raise NoAnswer(_one_line(text), timed_out=isinstance(reason, TimeoutError)) from None
+    except (OSError, http.client.HTTPException) as exc:  # timeouts, resets mid-answer
+        timed_out = isinstance(exc, TimeoutError)
+        raise NoAnswer(
+            "timed out" if timed_out else type(exc).__name__, timed_out=timed_out
+        ) from None
+    finally:
+        _ACTIVE.reset(token)
+
+
+_HANDLERS: list[Any] = []
+
+
+def _opener(url: str) -> Any:
+    """Return a urllib opener: no redirects, deadline-bound connections, no proxy for loopback."""
+    import urllib.request
+
+    if not _HANDLERS:
+        import http.client
+
+        http_class: Any = _deadline_connection(http.client.HTTPConnection)
+        https_class: Any = _deadline_connection(http.client.HTTPSConnection)
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: Any, **kwargs: Any) -> None:  # noqa: ARG002
+                return None  # a redirect is an answer of its own: nothing follows it elsewhere
+
+        class Http(urllib.request.HTTPHandler):
+            def http_open(self, req: Any) -> Any:
+                return self.do_open(http_class, req)
+
+        class Https(urllib.request.HTTPSHandler):
+            def https_open(self, req: Any) -> Any:
+                return self.do_open(https_class, req, context=getattr(self, "_context", None))
+
+        _HANDLERS.extend((NoRedirect, Http, Https))
+    handlers: list[Any] = [klass() for klass in _HANDLERS]
+    if is_loopback(urlsplit(url).hostname or ""):
+        handlers.append(urllib.request.ProxyHandler({}))  # a proxy cannot reach our loopback
+    return urllib.request.build_opener(*handlers)
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
 # --- botocore ------------------------------------------------------------------------------------
 
 
@@ -168,19 +449,12 @@ class _Body:
 
 
 def guard_client(client: Any, service: str, environ: Mapping[str, str]) -> Any:
-    """Make a botocore client read answers through awsenv's cap, deadline and debug log.
+    """Make a botocore client read answers through awsenv's deadline, cap and debug log.
 
-    ``service`` names the server in messages ("IAM Identity Center", "STS"). Returns ``client``.
+    ``service`` names the server in messages ("IAM Identity Center", "STS"). Answers botocore
+    cannot parse become one BadResponse line. Returns ``client``.
     """
-    each = attempt_timeout(timeout_budget(environ))
-    session = client._endpoint.http_session
-
-    def send(request: Any, event_name: str = "", **kwargs: Any) -> Any:
-        del kwargs
-        operation = event_name.rpartition(".")[2] or "a request"
-        return _botocore_send(session, request, service, operation, each)
-
-    client.meta.events.register_first("before-send", send)
+    bind_client(client, service, environ)
     call = client._make_api_call
     host = host_of(str(client.meta.endpoint_url))
 
@@ -202,6 +476,67 @@ def guard_client(client: Any, service: str, environ: Mapping[str, str]) -> Any:
     return client
 
 
+def bind_client(client: Any, service: str, environ: Mapping[str, str]) -> Any:
+    """Make every try of ``client``'s calls keep awsenv's deadline, size cap and debug line.
+
+    The client's connections become deadline-bound ones (see the module) and each try is sent
+    by a ``before-send`` hook that reads the whole answer by that try's deadline. Returns
+    ``client``.
+    """
+    each = attempt_timeout(timeout_budget(environ))
+    session = client._endpoint.http_session
+    classes = getattr(session, "_pool_classes_by_scheme", None)
+    if isinstance(classes, dict):  # shared with its pool managers: pools are made on first use
+        classes.update(_pool_classes())
+
+    def send(request: Any, event_name: str = "", **kwargs: Any) -> Any:
+        del kwargs
+        operation = event_name.rpartition(".")[2] or "a request"
+        return _botocore_send(session, request, service, operation, each)
+
+    client.meta.events.register_first("before-send", send)
+    return client
+
+
+_SERVICES = {"sts": "STS", "sso": "IAM Identity Center", "sso-oidc": "IAM Identity Center"}
+
+
+def bind_session(session: Any, environ: Mapping[str, str]) -> Any:
+    """Give every client a botocore session makes (its credential providers' too) awsenv's policy.
+
+    Timeouts and retries (``botocore_config``) and the deadline, cap and debug line of
+    :func:`bind_client`. Returns ``session``.
+    """
+    session.set_default_client_config(botocore_config(environ))
+    create = session.create_client
+
+    def create_client(*args: Any, **kwargs: Any) -> Any:
+        made = create(*args, **kwargs)
+        name = str(made.meta.service_model.service_name)
+        return bind_client(made, _SERVICES.get(name, name), environ)
+
+    session.create_client = create_client
+    return session
+
+
+_POOLS: dict[str, type] = {}
+
+
+def _pool_classes() -> dict[str, type]:
+    """Return botocore's connection pool classes for http and https, with deadline connections."""
+    if not _POOLS:
+        import botocore.awsrequest as aws
+
+        class HttpPool(aws.AWSHTTPConnectionPool):
+            ConnectionCls = _deadline_connection(aws.AWSHTTPConnection)
+
+        class HttpsPool(aws.AWSHTTPSConnectionPool):
+            ConnectionCls = _deadline_connection(aws.AWSHTTPSConnection)
+
+        _POOLS.update(http=HttpPool, https=HttpsPool)
+    return dict(_POOLS)
+
+
 def _from_parser(exc: BaseException) -> bool:
     """Return True if ``exc`` was raised while botocore parsed an answer."""
     if type(exc).__name__ == "ResponseParserError":
@@ -217,13 +552,30 @@ def _from_parser(exc: BaseException) -> bool:
 
 
 def _botocore_send(session: Any, request: Any, service: str, operation: str, each: float) -> Any:
+    """Send one try of a botocore call; connect, headers and body all by the try's deadline."""
+    start = time.monotonic()
+    # The request context is the same dict for every try of one call: it keeps the call's start.
+    context = getattr(request, "context", None)
+    last_call = call_deadline(start, 6 * each)
+    if isinstance(context, dict):
+        last_call = float(context.setdefault("awsenv_call_deadline", last_call))
+    deadline = min(start + 3 * each, last_call)
+    request.stream_output = True
+    token = _ACTIVE.set((deadline, each))
+    try:
+        return _botocore_answer(session, request, service, operation, deadline, start)
+    finally:
+        _ACTIVE.reset(token)
+
+
+def _botocore_answer(
+    session: Any, request: Any, service: str, operation: str, deadline: float, start: float
+) -> Any:
     import botocore.awsrequest
     import botocore.exceptions as bx
 
     parts = urlsplit(request.url)
     host = parts.netloc
-    start = time.monotonic()
-    request.stream_output = True
     try:
         response = session.send(request)
     except Exception as exc:
@@ -239,7 +591,7 @@ def _botocore_send(session: Any, request: Any, service: str, operation: str, eac
         raise
     raw = response.raw
     try:
-        body = read_capped(raw.read, deadline=start + 3 * each)
+        body = read_capped(raw.read, deadline=deadline)
     except ResponseTooLarge:
         _drop(raw)
         log.debug(

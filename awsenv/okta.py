@@ -2,10 +2,10 @@
 
 The steps (docs/protocols.md §8.1): OIDC device authorization against the org, polling the token
 endpoint, a token exchange for a web SSO token for the AWS Account Federation app, then
-``POST /login/token/sso`` whose HTML form holds the base64 ``SAMLResponse``. Only the standard
-library's urllib is used, with no redirects and awsenv's HTTP policy (``awsenv.net``: timeouts
-from ``AWSENV_HTTP_TIMEOUT``, at most 3 tries with backoff after network failures, 5xx and 429,
-a 1 MiB cap on every answer, one debug line per request and never a body). What the user sees
+``POST /login/token/sso`` whose HTML form holds the base64 ``SAMLResponse``. Every request goes
+through ``awsenv.net.request`` (no redirects, one deadline per try from ``AWSENV_HTTP_TIMEOUT``,
+at most 3 tries with backoff after network failures, 5xx and 429, a 1 MiB cap on every answer,
+one debug line per request and never a body). What the user sees
 is injected (``LoginUI``): this module never prints. No token ever goes into an error
 message; the Okta tokens are cached (0600) per org and OIDC client, so every Okta profile of
 the same org shares one sign-in while it lasts.
@@ -42,10 +42,11 @@ TIMEOUT = net.DEFAULT_TIMEOUT  # the budget of one request, retries included (se
 MAX_DEVICE_EXPIRY = 3600  # a longer expires_in is taken as an hour
 # A cached access token with less than this left is refreshed (or replaced) before use.
 REFRESH_WINDOW = 120
+# Tokens whose refresh cannot reach the org are still used if at least this much of them is left.
+USABLE_MARGIN = 60
 SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: add 5 seconds to the interval on slow_down
 USER_AGENT = "awsenv (okta-aws-cli web flow)"
 OPERATION_HEADER = ("X-Okta-Aws-Cli-Operation", "web")
-_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class OktaError(AwsenvError):
@@ -65,17 +66,6 @@ class OktaUnreachable(OktaError):
 
 
 # --- settings ------------------------------------------------------------------------------------
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    import ipaddress
-
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def normalize_domain(domain: str) -> str:
@@ -132,7 +122,7 @@ def org_base_url(settings: Mapping[str, str], *, profile: str) -> str:
         )
     if parts.username is not None or parts.password is not None:
         raise InvalidProfile(profile, "okta_org_url must not contain a user name or password")
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not net.is_loopback(host):
         raise InvalidProfile(
             profile,
             f"okta_org_url {url!r} uses plain http",
@@ -144,48 +134,6 @@ def org_base_url(settings: Mapping[str, str], *, profile: str) -> str:
 # --- HTTP ----------------------------------------------------------------------------------------
 
 
-class _Answer:
-    """One HTTP answer: status, content type, (capped) body, and how many tries it took."""
-
-    __slots__ = ("attempts", "body", "content_type", "status")
-
-    def __init__(self, status: int, content_type: str, body: bytes) -> None:
-        self.status = status
-        self.content_type = content_type
-        self.body = body
-        self.attempts = 1
-
-    def json(self) -> Any:
-        """Return the body as JSON, or None when it is not JSON."""
-        try:
-            return json.loads(self.body.decode("utf-8"))
-        except (ValueError, RecursionError):
-            return None
-
-
-def _opener(url: str) -> Any:
-    import urllib.request
-
-    class _NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args: Any, **kwargs: Any) -> None:  # noqa: ARG002
-            return None  # a redirect is an answer of its own; headers never follow it elsewhere
-
-    handlers: list[Any] = [_NoRedirect()]
-    if _is_loopback(urlsplit(url).hostname or ""):
-        handlers.append(urllib.request.ProxyHandler({}))  # a proxy cannot reach our loopback
-    return urllib.request.build_opener(*handlers)
-
-
-def _read_capped(stream: Any, base_url: str, deadline: float) -> bytes:
-    try:
-        return net.read_capped(stream.read, deadline=deadline)
-    except net.ResponseTooLarge:
-        raise OktaError(
-            f"Okta at {base_url} sent an answer larger than {MAX_RESPONSE_BYTES} bytes",
-            hint="check okta_org_domain / okta_org_url: is it really the Okta org?",
-        ) from None
-
-
 def _request(
     base_url: str,
     path: str,
@@ -194,64 +142,12 @@ def _request(
     bearer: str | None = None,
     accept: str = "application/json",
     timeout: float = TIMEOUT,
-) -> _Answer:
-    """Send a request to the org; any HTTP status is returned, network failures raise.
+) -> net.Answer:
+    """Send a request to the org through ``net.request``; any HTTP status is returned.
 
-    Tried up to ``net.ATTEMPTS`` times after a network failure, a 5xx or a 429 (jittered
-    backoff); ``timeout`` is the budget of the whole call (see ``awsenv.net``).
+    ``timeout`` is the budget of the whole call, retries included (see ``awsenv.net``).
+    Network failures raise OktaUnreachable, answers over the cap OktaError.
     """
-    each = net.attempt_timeout(timeout)
-    method = "POST" if form is not None else "GET"
-    for attempt in range(1, net.ATTEMPTS + 1):
-        start = time.monotonic()
-        try:
-            answer = _attempt(base_url, path, form=form, bearer=bearer, accept=accept, each=each)
-        except OktaUnreachable as exc:
-            log.debug(
-                "HTTP %s %s%s: no answer after %.2fs (%s)",
-                method,
-                net.host_of(base_url),
-                path,
-                time.monotonic() - start,
-                exc.message,
-            )
-            if attempt == net.ATTEMPTS:
-                raise
-            time.sleep(net.backoff(attempt, throttled=False))
-            continue
-        log.debug(
-            "HTTP %s %s%s: %s in %.2fs, %d bytes",
-            method,
-            net.host_of(base_url),
-            path,
-            answer.status,
-            time.monotonic() - start,
-            len(answer.body),
-        )
-        if answer.status in net.RETRY_STATUSES and attempt < net.ATTEMPTS:
-            time.sleep(net.backoff(attempt, throttled=answer.status == 429))
-            continue
-        answer.attempts = attempt
-        return answer
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _attempt(
-    base_url: str,
-    path: str,
-    *,
-    form: Mapping[str, str] | None,
-    bearer: str | None,
-    accept: str,
-    each: float,
-) -> _Answer:
-    """One try of a request: each socket operation may take ``each``, the body 3 x ``each``."""
-    import http.client
-    import urllib.error
-    import urllib.request
-
-    deadline = time.monotonic() + 3 * each
-    url = base_url + path
     headers = {"User-Agent": USER_AGENT, "Accept": accept, OPERATION_HEADER[0]: OPERATION_HEADER[1]}
     data = None
     if form is not None:
@@ -259,33 +155,22 @@ def _attempt(
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     if bearer is not None:
         headers["Authorization"] = f"Bearer {bearer}"
-    request = urllib.request.Request(  # noqa: S310 - the scheme was checked by org_base_url
-        url, data=data, headers=headers, method="POST" if form is not None else "GET"
-    )
     try:
-        with _opener(base_url).open(request, timeout=each) as response:
-            body = _read_capped(response, base_url, deadline)
-            return _Answer(response.status, response.headers.get("Content-Type", ""), body)
-    except urllib.error.HTTPError as exc:
-        with exc:
-            try:
-                body = _read_capped(exc, base_url, deadline)
-            except (OSError, http.client.HTTPException):
-                body = b""
-            return _Answer(
-                exc.code, exc.headers.get("Content-Type", "") if exc.headers else "", body
-            )
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        text = reason.strerror if isinstance(reason, OSError) and reason.strerror else str(reason)
-        raise OktaUnreachable(
-            f"cannot reach Okta at {base_url}: {_one_line(text)}",
-            hint="check the network and okta_org_domain / okta_org_url, then try again",
+        return net.request(
+            base_url + path,
+            method="POST" if form is not None else "GET",
+            data=data,
+            headers=headers,
+            budget=timeout,
+        )
+    except net.ResponseTooLarge:
+        raise OktaError(
+            f"Okta at {base_url} sent an answer larger than {MAX_RESPONSE_BYTES} bytes",
+            hint="check okta_org_domain / okta_org_url: is it really the Okta org?",
         ) from None
-    except (OSError, http.client.HTTPException) as exc:  # timeouts, resets mid-answer
-        what = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
+    except net.NoAnswer as exc:
         raise OktaUnreachable(
-            f"cannot reach Okta at {base_url}: {what}",
+            f"cannot reach Okta at {base_url}: {exc.reason}",
             hint="check the network and okta_org_domain / okta_org_url, then try again",
         ) from None
 
@@ -302,7 +187,7 @@ def _scrub(text: str, hidden: tuple[str, ...]) -> str:
     return text
 
 
-def _error_of(answer: _Answer) -> tuple[str | None, str]:
+def _error_of(answer: net.Answer) -> tuple[str | None, str]:
     """Return (OAuth/Okta error code, description) from an error answer, if it has them."""
     payload = answer.json()
     if isinstance(payload, dict):
@@ -313,7 +198,7 @@ def _error_of(answer: _Answer) -> tuple[str | None, str]:
     return None, ""
 
 
-def _failure(what: str, base_url: str, answer: _Answer, hidden: tuple[str, ...]) -> OktaError:
+def _failure(what: str, base_url: str, answer: net.Answer, hidden: tuple[str, ...]) -> OktaError:
     """One line for an unexpected answer: status, error code, a scrubbed description."""
     code, description = _error_of(answer)
     detail = f"HTTP {answer.status}"
@@ -330,7 +215,7 @@ def _failure(what: str, base_url: str, answer: _Answer, hidden: tuple[str, ...])
     return OktaError(f"Okta at {base_url} refused {what} ({detail})")
 
 
-def _json_object(what: str, base_url: str, answer: _Answer) -> dict[str, Any]:
+def _json_object(what: str, base_url: str, answer: net.Answer) -> dict[str, Any]:
     payload = answer.json()
     if not isinstance(payload, dict):
         raise OktaError(
@@ -538,19 +423,6 @@ class DeviceAuthorization:
             f"verification_uri={self.verification_uri!r}, expires_in={self.expires_in}, "
             f"interval={self.interval})"
         )
-
-
-def is_classic_org(base_url: str, *, timeout: float = TIMEOUT) -> bool:
-    """Whether ``/.well-known/okta-organization`` says Classic (``pipeline`` ``v1``).
-
-    Any failure counts as "not Classic", as in okta-aws-cli: the next step reports it.
-    """
-    try:
-        answer = _request(base_url, "/.well-known/okta-organization", timeout=timeout)
-    except OktaError:
-        return False
-    payload = answer.json() if answer.status == 200 else None
-    return isinstance(payload, dict) and payload.get("pipeline") == "v1"
 
 
 def device_authorize(
@@ -840,7 +712,12 @@ def ensure_tokens(
                 if cached.refreshable:
                     try:
                         fresh = refresh(base_url, client_id, cached, timeout=budget)
-                    except OktaUnreachable:
+                    except OktaUnreachable as exc:
+                        # Unreachable or failing: use the tokens while they last rather than
+                        # send the user to a sign-in that needs the same org.
+                        if cached.valid(margin=USABLE_MARGIN):
+                            ui.notice(f"{exc.message}; using the cached Okta sign-in meanwhile")
+                            return cached, False
                         raise
                     except OktaError:
                         fresh = None  # refused (revoked, rotated, disabled): sign in again

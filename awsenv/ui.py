@@ -153,6 +153,9 @@ class LoginUI:
     def done(self) -> None:
         """Clear the live waiting line."""
 
+    def notice(self, message: str) -> None:
+        """Tell the user something about the login (a choice made, a fallback taken)."""
+
 
 class TerminalLoginUI(LoginUI):
     """The interactive login UI: URL and code on stderr, a live waiting line, the browser."""
@@ -199,6 +202,11 @@ class TerminalLoginUI(LoginUI):
             f"({left // 60}:{left % 60:02d} left, Ctrl-C to cancel)\x1b[K"
         )
         sys.stderr.flush()
+
+    def notice(self, message: str) -> None:
+        """Say ``message`` on its own line of stderr."""
+        self.done()
+        info(message)
 
     def done(self) -> None:
         """Clear the waiting line."""

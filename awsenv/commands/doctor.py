@@ -1,8 +1,8 @@
 """``awsenv doctor``: explain every profile and find what commonly goes wrong; ``--fix`` repairs.
 
 Without ``--fix`` nothing is written and nothing logs in. The legacy-SSO fix is shown as a unified
-diff of the config file; ``--fix`` writes it (``config.legacy_fix``: comment-preserving, atomic, mode
-kept, a backup next to the file) and makes files with the wrong mode private. Exit status: 0
+diff of the config file; ``--fix`` writes it (``config.legacy_fix``: comment-preserving, atomic,
+mode kept, a backup next to the file) and makes files with the wrong mode private. Exit status: 0
 when no problem is left, 1 when problems were found and not all fixed, 2 for usage errors.
 """
 

@@ -50,7 +50,7 @@ _ROLE_CREDENTIAL_SOURCES = ("Ec2InstanceMetadata", "EcsContainer")
 _STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key")
 
 
-class _Swap:
+class Swap:
     """Run with ``os.environ`` replaced by ``environ`` (botocore and its subprocesses read it)."""
 
     def __init__(self, environ: Mapping[str, str]) -> None:
@@ -81,7 +81,7 @@ class _Swap:
             self._saved = None
 
 
-class _Trace:
+class Trace:
     """What happened during one :func:`obtain`: STS calls, the last service call, process runs."""
 
     def __init__(self, profile: str, notify: Callable[[str], None] | None) -> None:
@@ -129,6 +129,7 @@ class _Trace:
     # --- credential_process runs ------------------------------------------------------------
 
     def popen_for(self, profile: str) -> Callable[..., object]:
+        """Return a Popen for botocore that remembers the process it ran for ``profile``."""
         import subprocess
 
         def popen(*args: Any, **kwargs: Any) -> object:
@@ -157,7 +158,7 @@ def _yields_role_credentials(section: Mapping[str, object]) -> bool:
     )
 
 
-def _walk_chain(profiles: Mapping[str, dict[str, object]], profile: str, trace: _Trace) -> None:
+def _walk_chain(profiles: Mapping[str, dict[str, object]], profile: str, trace: Trace) -> None:
     """Fill ``trace.role_profiles`` and ``trace.chained`` from the ``source_profile`` links."""
     seen: set[str] = set()
     name: str | None = profile
@@ -186,7 +187,7 @@ def _walk_chain(profiles: Mapping[str, dict[str, object]], profile: str, trace: 
 
 
 def _mfa_prompter(
-    trace: _Trace, mfa_code: str | None, mfa_prompt: Callable[[str], str] | None
+    trace: Trace, mfa_code: str | None, mfa_prompt: Callable[[str], str] | None
 ) -> Callable[[str], str]:
     def prompter(prompt: str) -> str:
         serial = prompt
@@ -241,8 +242,8 @@ def obtain(
     name it). A hop whose source credentials are a role session asks
     for at most one hour; ``notify`` is told when a longer ``duration_seconds`` is lowered.
     """
-    trace = _Trace(profile, notify)
-    with _Swap(environ):
+    trace = Trace(profile, notify)
+    with Swap(environ):
         return _obtain(environ, profile, trace, mfa_code, mfa_prompt, duration, region)
 
 
@@ -254,7 +255,7 @@ def _lock_name(section: Mapping[str, object]) -> str | None:
 def _obtain(
     environ: Mapping[str, str],
     profile: str,
-    trace: _Trace,
+    trace: Trace,
     mfa_code: str | None,
     mfa_prompt: Callable[[str], str] | None,
     duration: int | None,
@@ -266,8 +267,8 @@ def _obtain(
 
     try:
         session = botocore.session.Session(profile=profile)
-        # Every client botocore makes for this chain (STS, SSO) gets awsenv's timeouts and retries.
-        session.set_default_client_config(net.botocore_config(environ))
+        # Every client botocore makes for this chain (STS, SSO) gets awsenv's HTTP policy.
+        net.bind_session(session, environ)
         if not session.get_config_variable("region"):
             # botocore reads AWS_DEFAULT_REGION only; the AWS CLI v2 also AWS_REGION (first)
             fallback = region or environ.get("AWS_REGION")
@@ -295,7 +296,7 @@ def _obtain(
     except AwsenvError:
         raise
     except Exception as exc:
-        mapped = _map_error(exc, environ, trace)
+        mapped = map_error(exc, environ, trace)
         if mapped is None:
             raise
         raise mapped from None
@@ -305,7 +306,7 @@ def _install(
     resolver: object,
     environ: Mapping[str, str],
     profile: str,
-    trace: _Trace,
+    trace: Trace,
     prompter: Callable[[str], str],
 ) -> None:
     """Inject the CLI cache and our prompter; watch every credential_process botocore runs."""
@@ -360,7 +361,7 @@ def _resolve(session: object) -> Keys:
 # --- errors ------------------------------------------------------------------------------------
 
 
-def _last_role(trace: _Trace) -> tuple[str, str, dict[str, object]]:
+def _last_role(trace: Trace) -> tuple[str, str, dict[str, object]]:
     """Return (role ARN, profile, parameters) of the last AssumeRole* call."""
     params = trace.sts_calls[-1] if trace.sts_calls else {}
     role_arn = params.get("RoleArn")
@@ -368,7 +369,7 @@ def _last_role(trace: _Trace) -> tuple[str, str, dict[str, object]]:
     return role, trace.role_profiles.get(role, trace.profile), params
 
 
-def _client_error(exc: Exception, trace: _Trace) -> AwsenvError:
+def _client_error(exc: Exception, trace: Trace) -> AwsenvError:
     response = getattr(exc, "response", {}) or {}
     error = response.get("Error", {}) if isinstance(response, dict) else {}
     code = str(error.get("Code", "")) if isinstance(error, dict) else ""
@@ -428,7 +429,7 @@ def _service_name(service: str | None) -> str:
     return _SERVICE_NAMES.get(service or "", service or "AWS")
 
 
-def _process_error(trace: _Trace) -> CredentialProcessFailed | None:
+def _process_error(trace: Trace) -> CredentialProcessFailed | None:
     if trace.process is None:
         return None
     profile, process = trace.process
@@ -451,7 +452,7 @@ def _process_error(trace: _Trace) -> CredentialProcessFailed | None:
     )
 
 
-def _map_error(exc: Exception, environ: Mapping[str, str], trace: _Trace) -> AwsenvError | None:
+def map_error(exc: Exception, environ: Mapping[str, str], trace: Trace) -> AwsenvError | None:
     """Turn a botocore failure into one clear line (None: not ours to translate)."""
     import botocore.exceptions as bx
 
@@ -556,8 +557,8 @@ def caller_identity(
 
     log.remember_secret(keys.secret_access_key)
     log.remember_secret(keys.session_token)
-    trace = _Trace(profile or "default", None)
-    with _Swap(env):
+    trace = Trace(profile or "default", None)
+    with Swap(env):
         import botocore.exceptions as bx
         import botocore.session
 
@@ -565,7 +566,7 @@ def caller_identity(
             from awsenv import net
 
             session = botocore.session.Session(profile=profile)
-            session.set_default_client_config(net.botocore_config(env))
+            net.bind_session(session, env)
             if not (region or session.get_config_variable("region")):
                 region = "us-east-1"
             session.register("before-call", trace.before_call)
@@ -580,7 +581,7 @@ def caller_identity(
         except bx.ClientError as exc:
             raise _client_error(exc, trace) from None
         except Exception as exc:
-            mapped = _map_error(exc, env, trace)
+            mapped = map_error(exc, env, trace)
             if mapped is None:
                 raise
             raise mapped from None

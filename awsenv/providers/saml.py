@@ -133,7 +133,7 @@ def assume_role_with_saml(
     anywhere, us-east-1 (any STS region answers).
     """
     from awsenv.exports import Keys
-    from awsenv.providers.role import _Swap
+    from awsenv.providers.role import Swap
 
     asked = duration_seconds(duration, assertion.session_duration)
     params: dict[str, Any] = {
@@ -143,7 +143,7 @@ def assume_role_with_saml(
     }
     if asked is not None:
         params["DurationSeconds"] = asked
-    with _Swap(_environ_for_sts(environ, profile)):
+    with Swap(_environ_for_sts(environ, profile)):
         import botocore.exceptions as bx
         import botocore.session
         from botocore import UNSIGNED

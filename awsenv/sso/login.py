@@ -70,11 +70,6 @@ def choose_flow(
     return PKCE, None
 
 
-def valid_until(environ: Mapping[str, str], sess: tokens.SsoSession, now: float) -> int | None:
-    """Return the token's expiry if it can be used as is (cheap: no JSON, no boto3)."""
-    return tokens.usable_until(environ, sess, now)
-
-
 def ensure_token(
     environ: Mapping[str, str],
     sess: tokens.SsoSession,
@@ -86,7 +81,7 @@ def ensure_token(
 ) -> tuple[int, bool]:
     """Make sure a usable token is cached; return its expiry and whether a login or refresh ran."""
     if not options.force:
-        expiry = valid_until(environ, sess, time.time())
+        expiry = tokens.usable_until(environ, sess, time.time())
         if expiry is not None:
             return expiry, False
     from awsenv import cache
@@ -111,10 +106,11 @@ def ensure_token(
 
                 try:
                     refreshed = oidc.refresh(environ, sess, token, profile=profile)
-                except oidc.ServiceUnavailable:
-                    # Unreachable or failing: keep using the token while it lasts (as botocore
-                    # does), rather than sending the user to a browser that cannot help.
+                except oidc.ServiceUnavailable as exc:
+                    # Unreachable, failing or too slow: keep using the token while it lasts (as
+                    # botocore does), rather than sending the user to a browser that cannot help.
                     if token.expires_at - now > USABLE_MARGIN:
+                        ui.notice(f"{exc.message}; the token could not be refreshed, using it")
                         ui.done()
                         return token.expires_at, False
                     raise
@@ -127,9 +123,7 @@ def ensure_token(
                 return token.expires_at, False
         flow, reason = choose_flow(sess, settings, options, environ)
         if reason:
-            from awsenv import ui as terminal
-
-            terminal.info(reason)
+            ui.notice(reason)
         # Only now: a shell that waited on the lock usually finds the token saved above, and
         # the OIDC client (botocore) costs a hundred shells that wait together a lot of CPU.
         from awsenv.sso import oidc

@@ -43,7 +43,7 @@ from awsenv.demo.idc import IdentityCenterStandIn
 from awsenv.errors import CacheError
 from awsenv.exports import Keys
 from awsenv.providers import rolecache, saml_keys
-from awsenv.sso import login, tokens
+from awsenv.sso import tokens
 from tests.helpers import PYTHON, write_config
 from tests.worlds import ACCOUNTS, BROWSER, SSO_CONFIG, SsoWorld
 
@@ -336,7 +336,7 @@ def json_kinds(environ: dict[str, str]) -> list[Kind]:
             {
                 "load_token": lambda: tokens.load_token(environ, CORP),
                 "token_status": lambda: tokens.token_status(environ, CORP),
-                "valid_until": lambda: login.valid_until(environ, CORP, time.time()),
+                "valid_until": lambda: tokens.usable_until(environ, CORP, time.time()),
             },
         ),
         Kind(
@@ -558,7 +558,7 @@ def test_a_token_file_chowned_after_its_status_was_memoised_is_a_miss(home: Path
     os.chown(path, NOBODY, NOBODY)
     assert tokens.token_status(environ, CORP) is None
     assert tokens.load_token(environ, CORP) is None
-    assert login.valid_until(environ, CORP, time.time()) is None
+    assert tokens.usable_until(environ, CORP, time.time()) is None
 
 
 def _memo_path(environ: dict[str, str], kind: str, path: str) -> Path:

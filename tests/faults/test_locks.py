@@ -293,7 +293,7 @@ AWSENV_READER = textwrap.dedent(
         try:
             token = tokens.load_token(environ, sess)
             status = tokens.token_status(environ, sess)
-            login.valid_until(environ, sess, time.time())
+            tokens.usable_until(environ, sess, time.time())
         except Exception:
             counts["crashes"] += 1
             continue

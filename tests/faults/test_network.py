@@ -20,17 +20,20 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from awsenv import net, saml
+from awsenv.demo.base import QuietHandler, Reply
 from awsenv.demo.idc import IdentityCenterStandIn
 from awsenv.errors import AwsenvError
 from awsenv.sso import oidc, tokens
 from awsenv.sso.callback import MAX_CONNECTIONS, CallbackServer
 from awsenv.ui import LoginUI
 from tests.helpers import PYTHON, minimal_env, write_config
+from tests.standin.federation import FederationStandIn
 from tests.standin.okta import OktaStandIn
 from tests.worlds import CORP_DEV
 
@@ -68,6 +71,11 @@ except Exception:
     pass
 """
 HTML_PAGE = "<!doctype html><title>Oops</title><h1>Internal error BODY-MARKER-{}</h1>"
+# Servers that answer one byte at a time: each byte comes sooner than one socket operation's
+# timeout (B/6 = 0.67 s), so only the overall deadline of a try can end such a call.
+DRIP_EVERY = 0.5
+DRIP_BUDGET = 4.0
+DRIP_BOUND = 1.5 * DRIP_BUDGET + 3
 
 
 class Run:
@@ -85,6 +93,60 @@ class Run:
     @property
     def elapsed(self) -> float:
         return self.ended - self.started
+
+
+class Dripping(QuietHandler):
+    """Answers to the paths in the stand-in's ``drips`` trickle out, one byte every DRIP_EVERY s.
+
+    ``drips[path]`` is ``"headers"`` (the whole answer from its status line on) or ``"body"``
+    (the status line and headers at once, then the body), or ``(mode, grant)``: only token
+    requests of that grant drip.
+    """
+
+    def send(self, reply: Reply) -> None:
+        standin = self.server.standin
+        path = urlsplit(self.path).path
+        mode = getattr(standin, "drips", {}).get(path)
+        if isinstance(mode, tuple):
+            mode, grant = mode
+            last = [r for r in standin.requests if r.path == path][-1]
+            mode = mode if last.grant == grant else None
+        if mode is None:
+            super().send(reply)
+            return
+        self.close_connection = True
+        lines = [f"HTTP/1.1 {reply.status} Dripping", "Connection: close"]
+        lines += [f"{name}: {value}" for name, value in reply.headers]
+        lines.append(f"Content-Length: {len(reply.body)}")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        now, later = (b"", head + reply.body) if mode == "headers" else (head, reply.body)
+        stop: threading.Event = standin.drip_stop  # type: ignore[attr-defined]
+        try:
+            self.wfile.write(now)
+            for byte in later:
+                if stop.wait(DRIP_EVERY):
+                    return
+                self.wfile.write(bytes([byte]))
+        except OSError:
+            pass  # the client gave up: what this is for
+
+
+S = TypeVar("S", IdentityCenterStandIn, OktaStandIn, FederationStandIn)
+
+
+def dripping(standin: S) -> S:
+    """Give a stand-in that is not started yet the dripping handler (no path drips at first)."""
+    base = standin.handler_class
+    standin.handler_class = type(f"Dripping{base.__name__}", (Dripping, base), {})
+    standin.drips = {}  # type: ignore[attr-defined]
+    standin.drip_stop = threading.Event()  # type: ignore[attr-defined]
+    return standin
+
+
+def stop_dripping(*standins: object) -> None:
+    for standin in standins:
+        standin.drip_stop.set()  # type: ignore[attr-defined]
+        standin.stop()  # type: ignore[attr-defined]
 
 
 class World:
@@ -154,15 +216,16 @@ class World:
 
 @pytest.fixture
 def world(home: Path):
-    idc = IdentityCenterStandIn(accounts=ACCOUNTS, auto_approve_device_after_polls=0).start()
-    okta = OktaStandIn(auto_approve_after_polls=0).start()
+    idc = dripping(IdentityCenterStandIn(accounts=ACCOUNTS, auto_approve_device_after_polls=0))
+    okta = dripping(OktaStandIn(auto_approve_after_polls=0))
+    idc.start()
+    okta.start()
     try:
         made = World(home, idc, okta)
         yield made
         assert made.leaked() == []
     finally:
-        idc.stop()
-        okta.stop()
+        stop_dripping(idc, okta)
 
 
 def assert_one_line_failure(run: Run, *needles: str) -> None:
@@ -348,6 +411,175 @@ def test_sts_failing_for_a_saml_profile(world, steps, needle, calls):
     assert "scripted" not in error_lines(run)  # the body is never shown
     assert world.idc.calls.get("Sts") == calls
     assert network_time(world, run, "Sts") <= BOUND
+
+
+# --- T19: servers that answer one byte at a time -------------------------------------------------
+
+ASSUMED_ROLE = """
+[profile static-keys]
+aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+
+[profile assumed]
+role_arn = arn:aws:iam::123456789012:role/Admin
+source_profile = static-keys
+region = us-east-1
+"""
+
+
+def since(standin: object, operation: str, started: float, grant: str | None = None) -> float:
+    """Return when ``operation`` (with ``grant``, if given) first came after ``started``."""
+    return min(
+        r.at
+        for r in standin.requests  # type: ignore[attr-defined]
+        if r.operation == operation and r.at >= started and (grant is None or r.grant == grant)
+    )
+
+
+def _assume_role_profile(world: World) -> None:
+    config = world.home / ".aws" / "config"
+    config.write_text(config.read_text() + ASSUMED_ROLE)
+
+
+@pytest.fixture
+def federation_standin(world):
+    standin = dripping(FederationStandIn())
+    standin.start()
+    world.env.update(standin.environ())
+    yield standin
+    stop_dripping(standin)
+
+
+DRIP_CALLS = [
+    # (id, stand-in, path, operation, setup, command, what the one line says)
+    (
+        "oidc-device-auth",
+        "idc",
+        "/device_authorization",
+        "StartDeviceAuthorization",
+        None,
+        ["login", "dev", "--device-code", "--no-browser"],
+        "cannot reach IAM Identity Center at",
+    ),
+    (
+        "oidc-create-token",
+        "idc",
+        "/token",
+        "CreateToken",
+        None,
+        ["login", "dev", "--device-code", "--no-browser"],
+        "cannot reach IAM Identity Center at",
+    ),
+    (
+        "portal-role-credentials",
+        "idc",
+        "/federation/credentials",
+        "GetRoleCredentials",
+        "sso-token",
+        ["use", "dev", "--keys"],
+        "cannot reach IAM Identity Center at",
+    ),
+    (
+        "sts-assume-role",
+        "idc",
+        "/",
+        "Sts",
+        "role-profile",
+        ["use", "assumed", "--keys"],
+        "cannot reach STS",
+    ),
+    (
+        "okta-token",
+        "okta",
+        "/oauth2/v1/token",
+        "Token",
+        None,
+        ["use", "okta-prod", "--keys"],
+        # a poll cut off after the org answered it may have spent the device code: the retry
+        # is then refused (HTTP 400), which is as good an end as "cannot reach"
+        "Okta at http://127.0.0.1:",
+    ),
+    (
+        "federation-signin-token",
+        "federation",
+        "/federation",
+        "GetSigninToken",
+        "sso-token",
+        ["console", "dev", "--print"],
+        "cannot reach the federation endpoint",
+    ),
+]
+
+
+@pytest.mark.parametrize("mode", ["headers", "body"])
+@pytest.mark.parametrize(
+    ("server", "path", "operation", "setup", "command", "needle"),
+    [pytest.param(*case[1:], id=case[0]) for case in DRIP_CALLS],
+)
+def test_a_server_dripping_its_answer_is_cut_off_by_the_deadline(
+    world, request, mode, server, path, operation, setup, command, needle
+):
+    standin = (
+        request.getfixturevalue("federation_standin")
+        if server == "federation"
+        else getattr(world, server)
+    )
+    if setup == "sso-token":
+        seed_token(world, expires_in=8 * 3600)
+    elif setup == "role-profile":
+        _assume_role_profile(world)
+    standin.drips[path] = mode
+    started = time.monotonic()
+    run = world.run(*command, env={**world.env, "AWSENV_HTTP_TIMEOUT": str(DRIP_BUDGET)})
+    assert_one_line_failure(run, needle)
+    assert run.ended - since(standin, operation, started) < DRIP_BOUND
+    assert standin.calls.get(operation, 0) >= 2  # tried again, within the same bound
+
+
+@pytest.mark.parametrize("mode", ["headers", "body"])
+def test_use_keeps_a_still_valid_token_when_its_refresh_drips(world, mode):
+    seed_token(world, expires_in=300)  # valid, but inside the 15-minute refresh window
+    world.idc.drips["/token"] = (mode, "refresh_token")
+    started = time.monotonic()
+    run = world.run(
+        "use", "dev", "--keys", env={**world.env, "AWSENV_HTTP_TIMEOUT": str(DRIP_BUDGET)}
+    )
+    assert run.code == 0, run.err
+    assert "export AWS_ACCESS_KEY_ID=" in run.out
+    assert world.idc.grant_calls("refresh_token") == 3
+    assert run.ended - since(world.idc, "CreateToken", started, "refresh_token") < DRIP_BOUND
+    assert world.browser_urls() == []
+    token = tokens.load_token(world.env, CORP)
+    assert token is not None
+    assert token.expires_at - time.time() < 300  # the cached token, not a new one
+
+
+def test_okta_keeps_a_still_valid_sign_in_when_its_refresh_drips(world):
+    # Headers only: the org rotates refresh tokens, so once one answer arrived whole (a body
+    # drip sends the status at once) the next try is refused, and a refused refresh signs in.
+    mode = "headers"
+    from awsenv import okta
+
+    world.run("use", "okta-prod", "--keys")  # signs in (STS here is not real: it fails after)
+    path = Path(okta.okta_token_cache_path(world.env, world.okta.base_url, world.okta.client_id))
+    cached = json.loads(path.read_text())
+    cached["expires_at"] = int(time.time()) + 100  # valid, but inside the refresh window
+    path.write_text(json.dumps(cached))
+    world.okta.drips["/oauth2/v1/token"] = (mode, "refresh_token")
+    sts_calls = world.idc.calls.get("Sts", 0)
+    opened = world.browser_urls()
+    started = time.monotonic()
+    run = world.run(
+        "use", "okta-prod", "--keys", env={**world.env, "AWSENV_HTTP_TIMEOUT": str(DRIP_BUDGET)}
+    )
+    assert world.okta.grant_calls("refresh_token") == 3, run.err
+    refreshed = since(world.okta, "Token", started, "refresh_token")
+    exchanged = since(world.okta, "Token", started, "token_exchange")
+    assert exchanged - refreshed < DRIP_BOUND  # the refresh gave up in time...
+    assert "using the cached Okta sign-in" in run.err  # ...and the cached sign-in went on
+    assert world.okta.calls.get("DeviceAuthorize") == 1  # no new sign-in
+    assert world.idc.calls.get("Sts", 0) == sts_calls + 1  # to STS, with the SAML assertion
+    assert world.browser_urls() == opened
 
 
 # --- T22: huge, nested, HTML, wrong content type, 10 000 roles ------------------------------------

@@ -290,13 +290,6 @@ def test_not_json_device_answer(standin):
         okta.device_authorize(standin.base_url, standin.client_id)
 
 
-def test_classic_org_check(standin):
-    assert not okta.is_classic_org(standin.base_url)
-    standin.pipeline = "v1"
-    assert okta.is_classic_org(standin.base_url)
-    assert not okta.is_classic_org("http://127.0.0.1:9")
-
-
 # --- profile settings ----------------------------------------------------------------------
 
 

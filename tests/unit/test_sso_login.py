@@ -63,22 +63,22 @@ def save(environ, sess, expires_in, *, refresh=True):
 def test_a_token_with_more_than_15_minutes_left_is_used_as_is(home):
     environ = dict(os.environ)
     save(environ, SESSION, 3600)
-    assert login.valid_until(environ, SESSION, time.time()) is not None
+    assert tokens.usable_until(environ, SESSION, time.time()) is not None
 
 
 def test_a_refreshable_token_inside_15_minutes_is_not_used_as_is(home):
     environ = dict(os.environ)
     save(environ, SESSION, 600)
-    assert login.valid_until(environ, SESSION, time.time()) is None
+    assert tokens.usable_until(environ, SESSION, time.time()) is None
 
 
 def test_a_legacy_token_is_used_until_it_expires(home):
     environ = dict(os.environ)
     save(environ, LEGACY, 600, refresh=False)
-    assert login.valid_until(environ, LEGACY, time.time()) is not None
+    assert tokens.usable_until(environ, LEGACY, time.time()) is not None
     save(environ, LEGACY, -1, refresh=False)
-    assert login.valid_until(environ, LEGACY, time.time()) is None
+    assert tokens.usable_until(environ, LEGACY, time.time()) is None
 
 
 def test_no_token_means_a_login(home):
-    assert login.valid_until(dict(os.environ), SESSION, time.time()) is None
+    assert tokens.usable_until(dict(os.environ), SESSION, time.time()) is None
