@@ -20,6 +20,8 @@ from urllib.parse import urlencode, urlsplit
 
 from awsenv import cache, log, net, paths
 from awsenv.errors import AwsenvError, InvalidProfile
+from awsenv.profiles import normalize_domain as normalize_domain
+from awsenv.profiles import org_base_url as org_base_url
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -66,69 +68,6 @@ class OktaUnreachable(OktaError):
 
 
 # --- settings ------------------------------------------------------------------------------------
-
-
-def normalize_domain(domain: str) -> str:
-    """Normalise an org domain as okta-aws-cli does: no scheme, no trailing ``/``, no ``-admin``."""
-    value = domain.strip()
-    for scheme in ("https://", "http://"):
-        if value.lower().startswith(scheme):
-            value = value[len(scheme) :]
-    value = value.rstrip("/")
-    head, dot, rest = value.partition(".")
-    if head.endswith("-admin"):
-        value = head[: -len("-admin")] + dot + rest
-    return value
-
-
-def org_base_url(settings: Mapping[str, str], *, profile: str) -> str:
-    """Return the org's base URL from ``okta_org_domain`` or ``okta_org_url`` (no trailing ``/``).
-
-    ``okta_org_domain`` means ``https://<domain>``; ``okta_org_url`` is taken as given, but plain
-    ``http://`` only for loopback hosts (the stand-in used by tests and the demo).
-    """
-    domain = settings.get("okta_org_domain", "").strip()
-    url = settings.get("okta_org_url", "").strip()
-    if domain and url:
-        raise InvalidProfile(
-            profile, "has both okta_org_domain and okta_org_url", hint="keep only one of them"
-        )
-    if domain:
-        host = normalize_domain(domain)
-        if not host or any(c in host for c in "/?#@ \t") or host.startswith("."):
-            raise InvalidProfile(
-                profile,
-                f"okta_org_domain {domain!r} is not a host name",
-                hint="use the org's domain, e.g. example.okta.com",
-            )
-        return f"https://{host}"
-    if not url:
-        raise InvalidProfile(
-            profile,
-            "has no okta_org_domain (or okta_org_url)",
-            hint="add okta_org_domain = <your org>.okta.com",
-        )
-    parts = urlsplit(url)
-    try:
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:
-        host = ""
-    if parts.scheme not in ("https", "http") or not host or parts.query or parts.fragment:
-        raise InvalidProfile(
-            profile,
-            f"okta_org_url {url!r} is not an http(s) URL",
-            hint="use https://<your org>.okta.com",
-        )
-    if parts.username is not None or parts.password is not None:
-        raise InvalidProfile(profile, "okta_org_url must not contain a user name or password")
-    if parts.scheme == "http" and not net.is_loopback(host):
-        raise InvalidProfile(
-            profile,
-            f"okta_org_url {url!r} uses plain http",
-            hint="http is accepted only for 127.0.0.1, localhost and [::1]; use https",
-        )
-    return url.rstrip("/")
 
 
 # --- HTTP ----------------------------------------------------------------------------------------

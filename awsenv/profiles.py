@@ -6,6 +6,7 @@ from awsenv.errors import AwsenvError, InvalidProfile, ProfileCycle, ProfileNotF
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Protocol
 
     from awsenv.config import Section
@@ -291,12 +292,10 @@ def _own_issues(files: ProfileFiles, name: str, section: Section, kind: str) -> 
 
 def _okta_issues(name: str, section: Section) -> list[Issue]:
     """Okta settings the sign-in needs (the Okta provider raises them when it signs in)."""
-    from awsenv import okta
-
     settings = {k: v for k, v in section.items() if isinstance(v, str)}
     found = []
     try:
-        okta.org_base_url(settings, profile=name)
+        org_base_url(settings, profile=name)
     except InvalidProfile as exc:
         what = exc.message.split(": ", 1)[1] if ": " in exc.message else exc.message
         found.append(
@@ -510,3 +509,73 @@ def check_sso_session(files: ProfileFiles, name: str, section: Section) -> Secti
         raise issue.error()
     session_name = _text(section, "sso_session")
     return files.sso_session(session_name) if session_name is not None else None
+
+
+# --- Okta settings (okta-aws-cli's names) -----------------------------------------------------
+
+
+def normalize_domain(domain: str) -> str:
+    """Normalise an org domain as okta-aws-cli does: no scheme, no trailing ``/``, no ``-admin``."""
+    value = domain.strip()
+    for scheme in ("https://", "http://"):
+        if value.lower().startswith(scheme):
+            value = value[len(scheme) :]
+    value = value.rstrip("/")
+    head, dot, rest = value.partition(".")
+    if head.endswith("-admin"):
+        value = head[: -len("-admin")] + dot + rest
+    return value
+
+
+def org_base_url(settings: Mapping[str, str], *, profile: str) -> str:
+    """Return the org's base URL from ``okta_org_domain`` or ``okta_org_url`` (no trailing ``/``).
+
+    ``okta_org_domain`` means ``https://<domain>``; ``okta_org_url`` is taken as given, but plain
+    ``http://`` only for loopback hosts (the stand-in used by tests and the demo).
+    """
+    domain = settings.get("okta_org_domain", "").strip()
+    url = settings.get("okta_org_url", "").strip()
+    if domain and url:
+        raise InvalidProfile(
+            profile, "has both okta_org_domain and okta_org_url", hint="keep only one of them"
+        )
+    if domain:
+        host = normalize_domain(domain)
+        if not host or any(c in host for c in "/?#@ \t") or host.startswith("."):
+            raise InvalidProfile(
+                profile,
+                f"okta_org_domain {domain!r} is not a host name",
+                hint="use the org's domain, e.g. example.okta.com",
+            )
+        return f"https://{host}"
+    if not url:
+        raise InvalidProfile(
+            profile,
+            "has no okta_org_domain (or okta_org_url)",
+            hint="add okta_org_domain = <your org>.okta.com",
+        )
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        host = ""
+    if parts.scheme not in ("https", "http") or not host or parts.query or parts.fragment:
+        raise InvalidProfile(
+            profile,
+            f"okta_org_url {url!r} is not an http(s) URL",
+            hint="use https://<your org>.okta.com",
+        )
+    if parts.username is not None or parts.password is not None:
+        raise InvalidProfile(profile, "okta_org_url must not contain a user name or password")
+    from awsenv import net
+
+    if parts.scheme == "http" and not net.is_loopback(host):
+        raise InvalidProfile(
+            profile,
+            f"okta_org_url {url!r} uses plain http",
+            hint="http is accepted only for 127.0.0.1, localhost and [::1]; use https",
+        )
+    return url.rstrip("/")
