@@ -1,4 +1,4 @@
-"""The AWS console sign-in URL from temporary credentials (docs/protocols.md §10).
+"""The AWS console sign-in URL from temporary credentials.
 
 Three steps, as the IAM user guide's "custom identity broker" describes them: temporary
 credentials (long-term IAM-user keys first go through STS GetFederationToken, as aws-vault's

@@ -46,7 +46,7 @@ MAX_RESPONSE_BYTES = 1 << 20
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _CHUNK = 64 * 1024
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-# Hosts AWS serves sign-in pages from (docs/protocols.md §3.6), plus the regional endpoints.
+# Hosts AWS serves sign-in pages from, plus the regional endpoints.
 AWS_SIGN_IN_SUFFIXES = (
     ".amazonaws.com",
     ".amazonaws.com.cn",

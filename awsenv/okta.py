@@ -1,14 +1,14 @@
 """Okta sign-in as okta-aws-cli's ``web`` flow does it: device code, web SSO token, SAML response.
 
-The steps (docs/protocols.md §8.1): OIDC device authorization against the org, polling the token
-endpoint, a token exchange for a web SSO token for the AWS Account Federation app, then
-``POST /login/token/sso`` whose HTML form holds the base64 ``SAMLResponse``. Every request goes
-through ``awsenv.net.request`` (no redirects, one deadline per try from ``AWSENV_HTTP_TIMEOUT``,
-at most 3 tries with backoff after network failures, 5xx and 429, a 1 MiB cap on every answer,
-one debug line per request and never a body). What the user sees
-is injected (``LoginUI``): this module never prints. No token ever goes into an error
-message; the Okta tokens are cached (0600) per org and OIDC client, so every Okta profile of
-the same org shares one sign-in while it lasts.
+The steps (okta-aws-cli's ``internal/webssoauth``): OIDC device authorization against the org,
+polling the token endpoint, a token exchange for a web SSO token for the AWS Account Federation
+app, then ``POST /login/token/sso`` whose HTML form holds the base64 ``SAMLResponse``. Every
+request goes through ``awsenv.net.request`` (no redirects, one deadline per try from
+``AWSENV_HTTP_TIMEOUT``, at most 3 tries with backoff after network failures, 5xx and 429, a
+1 MiB cap on every answer, one debug line per request and never a body). What the user sees is
+injected (``LoginUI``): this module never prints. No token ever goes into an error message; the
+Okta tokens are cached (0600) per org and OIDC client, so every Okta profile of the same org
+shares one sign-in while it lasts.
 """
 
 from __future__ import annotations

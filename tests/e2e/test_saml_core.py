@@ -3,7 +3,7 @@
 Which server answers what:
 
 - moto's STS (``moto_sts``): single-role assertions, role ARN first, with a ``RoleSessionName``
-  attribute and at least two attributes (what moto 5 needs, protocols.md §11), in account
+  attribute and at least two attributes (what moto 5's AssumeRoleWithSAML needs), in account
   123456789012 so that GetCallerIdentity names the role.
 - ``SamlSts`` below: multi-role assertions (moto answers those with HTTP 500), the provider-first
   order (moto takes the first half as the role), and STS's refusals (AccessDenied,

@@ -1,4 +1,4 @@
-"""A local AWS federation endpoint (console sign-in, docs/protocols.md §10) on a loopback port.
+"""A local AWS federation endpoint (the console sign-in of the IAM User Guide) on loopback.
 
 It speaks the real wire protocol at ``/federation``:
 

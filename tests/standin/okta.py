@@ -1,6 +1,6 @@
 """A local Okta org for the okta-aws-cli ``web`` flow, on one loopback port.
 
-It answers what okta-aws-cli 2.6 asks of a real org (docs/protocols.md §8.1, §12): the org check,
+It answers what okta-aws-cli 2.6 asks of a real org (its ``web`` flow): the org check,
 OIDC device authorization, the token endpoint (device grant with its pending, slow-down, denied
 and expired answers, refresh grant, token exchange for a web SSO token), the AWS app links, and
 ``/login/token/sso`` (POST form, and the legacy GET query) returning the HTML form that carries a

@@ -1,4 +1,4 @@
-"""The Okta stand-in answers okta-aws-cli's ``web`` flow (protocols.md §8.1, §12) over HTTP."""
+"""The Okta stand-in answers okta-aws-cli's ``web`` flow over HTTP."""
 
 from __future__ import annotations
 
