@@ -398,9 +398,7 @@ def federated_keys(
         str(credentials.get("SessionToken", "")) or None,
         int(stamp()) if callable(stamp) else None,
     )
-    log.remember_secret(result.secret_access_key)
-    log.remember_secret(result.session_token)
-    return result
+    return result  # Keys registered its secrets with the log
 
 
 def _federation_token_error(exc: Exception, profile: str) -> AwsenvError:

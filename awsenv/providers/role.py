@@ -552,11 +552,7 @@ def caller_identity(
     ``profile`` its endpoint settings. With no region anywhere, us-east-1 (any STS region
     answers GetCallerIdentity).
     """
-    env = os.environ if environ is None else environ
-    from awsenv import log
-
-    log.remember_secret(keys.secret_access_key)
-    log.remember_secret(keys.session_token)
+    env = os.environ if environ is None else environ  # Keys registered its secrets already
     trace = Trace(profile or "default", None)
     with Swap(env):
         import botocore.exceptions as bx
