@@ -392,13 +392,12 @@ def federated_keys(
         raise CredentialsUnavailable(f"STS GetFederationToken for profile {profile!r} gave no keys")
     expiration = credentials.get("Expiration")
     stamp = getattr(expiration, "timestamp", None)
-    result = Keys(
+    return Keys(  # registers its secrets with the log
         str(credentials.get("AccessKeyId", "")),
         str(credentials.get("SecretAccessKey", "")),
         str(credentials.get("SessionToken", "")) or None,
         int(stamp()) if callable(stamp) else None,
     )
-    return result  # Keys registered its secrets with the log
 
 
 def _federation_token_error(exc: Exception, profile: str) -> AwsenvError:
