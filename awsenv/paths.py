@@ -90,3 +90,27 @@ def ensure_private_dir(path: str) -> str:
     if (os.stat(path).st_mode & 0o777) != 0o700:
         os.chmod(path, 0o700)
     return path
+
+
+def file_encoding() -> str:
+    """Return the encoding configparser (so botocore) reads the AWS config files with.
+
+    The same answer as ``locale.getpreferredencoding(False)``, without importing ``locale``
+    (it imports ``re``, which costs more than a cached ``awsenv use`` may spend).
+    """
+    if sys.flags.utf8_mode:
+        return "utf-8"
+    try:
+        import _locale  # the C module behind locale.getpreferredencoding
+
+        getencoding = getattr(_locale, "getencoding", None)  # Python 3.11+
+        if getencoding is not None:
+            return str(getencoding())
+        codeset = str(_locale.nl_langinfo(_locale.CODESET))
+    except (ImportError, AttributeError):  # no nl_langinfo before 3.11 on Windows
+        codeset = ""
+    if codeset:
+        return codeset
+    import locale
+
+    return locale.getpreferredencoding(False)

@@ -1,13 +1,13 @@
 """~/.aws/config and ~/.aws/credentials, read and edited exactly as botocore reads them.
 
 - ``ini_lines``: the one line scanner (each line's kind, section and key, as configparser sees
-  it) and the encoding the files are read with;
+  it);
 - ``read``: botocore-exact parsing (``raw_parse``, ``parse``, ``Parsed``);
 - ``index``: ``ConfigFiles``, the merged view kept in a stat-keyed index (the hot path);
 - ``edit``: appending and replacing sections, checked before anything is written;
 - ``legacy_fix``: ``doctor --fix``, moving legacy SSO profiles to an ``[sso-session]``.
 
-Importing the package loads ``index`` (and the small ``ini_lines``) only: a cached ``awsenv use``
+Importing the package loads ``index`` only: a cached ``awsenv use``
 never parses. ``read``'s names are still available here (``config.parse``), loaded on first use;
 ``edit`` and ``legacy_fix`` are imported by the commands that change a file.
 """

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 
-from awsenv import cache
+from awsenv import cache, paths
 from awsenv.config import ini_lines, read
 from awsenv.config.index import SECRET_KEYS
 from awsenv.errors import AwsenvError, CacheError, ConfigError
@@ -178,7 +178,7 @@ def render(
             lines.append("")
         lines.append(f"[{section.header}]")
         lines.extend(f"{key} = {value}" for key, value in section.items)
-    encoding = ini_lines.encoding()
+    encoding = paths.file_encoding()
     try:
         block = nl.join(line.encode(encoding) for line in lines)
     except UnicodeEncodeError:
@@ -413,7 +413,7 @@ class Plan:
 
         if not self.changed:
             return ""
-        encoding = ini_lines.encoding()
+        encoding = paths.file_encoding()
 
         def lines(data: bytes) -> list[str]:
             # the line ends configparser splits at (\n, \r\n, \r), kept as they are
@@ -511,7 +511,7 @@ def plan_replace(path: str, section: NewSection, *, comment: str) -> Plan:
             check_item(key, value)
     except ValueError as exc:
         raise ConfigWriteError(path, f"refusing to write: {exc}") from None
-    encoding = ini_lines.encoding()
+    encoding = paths.file_encoding()
     # undecodable bytes do not hide a header; the parse below reports them with their line
     scanned = ini_lines.scan(old, encoding, "surrogateescape")
     found = _section_span(scanned, section.header)

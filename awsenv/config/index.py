@@ -15,7 +15,6 @@ import sys
 import time
 
 from awsenv import paths
-from awsenv.config import ini_lines
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -80,7 +79,7 @@ class ConfigFiles:
         self.credentials_path = paths.credentials_file(environ)
         self._environ = environ
         self._stamps = (_stamp(self.config_path), _stamp(self.credentials_path))
-        self._key = repr((_INDEX_FORMAT, sys.version_info[:2], ini_lines.encoding(), self._stamps))
+        self._key = repr((_INDEX_FORMAT, sys.version_info[:2], paths.file_encoding(), self._stamps))
         self._parsed: Parsed | None = None
         self._meta: tuple[list[str], dict[str, Section], dict[str, Section]] | None = None
         self._reads: dict[str, object] = {}

@@ -16,13 +16,11 @@ The rules are those of ``RawConfigParser``'s reading loop, with its own regular 
   else a key if ``OPTCRE`` matches it (``=`` or ``:``, key lower-cased), else a line configparser
   rejects (kind ``other``; before the first header every line that is not one is).
 
-Importing this module is cheap (the config index asks it for :func:`encoding` on every call);
+The files are decoded with ``paths.file_encoding`` (the locale's, as configparser);
 ``configparser`` is imported only when lines are classified.
 """
 
 from __future__ import annotations
-
-import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,30 +34,6 @@ CONTINUATION = "continuation"
 OTHER = "other"  # a line configparser rejects (ParsingError or MissingSectionHeaderError)
 
 DEFAULT = "DEFAULT"  # configparser's default section: its keys are copied into every section
-
-
-def encoding() -> str:
-    """Return the encoding configparser (so botocore) reads the files with: the locale's.
-
-    The same answer as ``locale.getpreferredencoding(False)``, without importing ``locale``
-    (it imports ``re``, which costs more than a cached ``awsenv use`` may spend).
-    """
-    if sys.flags.utf8_mode:
-        return "utf-8"
-    try:
-        import _locale  # the C module behind locale.getpreferredencoding
-
-        getencoding = getattr(_locale, "getencoding", None)  # Python 3.11+
-        if getencoding is not None:
-            return str(getencoding())
-        codeset = str(_locale.nl_langinfo(_locale.CODESET))
-    except (ImportError, AttributeError):  # no nl_langinfo before 3.11 on Windows
-        codeset = ""
-    if codeset:
-        return codeset
-    import locale
-
-    return locale.getpreferredencoding(False)
 
 
 class Line:

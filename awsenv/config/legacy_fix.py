@@ -25,7 +25,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from awsenv import cache
+from awsenv import cache, paths
 from awsenv.config import edit, ini_lines, read
 from awsenv.config.edit import ConfigWriteError
 from awsenv.config.ini_lines import split_lines
@@ -378,7 +378,7 @@ def plan_legacy_sso(files: Files, *, today: str) -> LegacyFix | None:
             path, None, (), tuple((n, "the config file cannot be read") for n in legacy)
         )
     target, old, mode = found
-    encoding = ini_lines.encoding()
+    encoding = paths.file_encoding()
     try:
         old_text = old.decode(encoding)
         lines = ini_lines.scan(old, encoding)

@@ -59,7 +59,7 @@ def _decode_error_line(path: str) -> int:
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
-        raw.decode(ini_lines.encoding())
+        raw.decode(paths.file_encoding())
     except UnicodeDecodeError as exc:
         return raw[: exc.start].count(b"\n") + 1
     except OSError:

@@ -11,6 +11,7 @@ import configparser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from awsenv import paths
 from awsenv.config import ini_lines, read
 
 
@@ -67,7 +68,7 @@ def test_key_lines_include_continuations_only_of_that_key() -> None:
 def test_encoding_is_what_configparser_opens_the_files_with() -> None:
     import locale
 
-    assert ini_lines.encoding() == locale.getpreferredencoding(False)
+    assert paths.file_encoding() == locale.getpreferredencoding(False)
 
 
 def test_raw_parse_line_numbers_skip_a_header_inside_a_value(tmp_path) -> None:
