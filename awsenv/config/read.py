@@ -75,8 +75,31 @@ def _starts_with_bom(path: str) -> bool:
         return False
 
 
+def _broken_header(path: str, before: int | None) -> tuple[int, str] | None:
+    """Find a ``[section`` line without its ``]`` at or before line ``before``.
+
+    configparser does not see such a line as a header, so the keys under it land in the section
+    above, and the error it raises (a key "appearing twice" there) names the wrong place.
+    """
+    text = _read_text(path)
+    if text is None:
+        return None
+    for line in ini_lines.scan_text(ini_lines.text_lines(text)):
+        if before is not None and line.number > before:
+            break
+        stripped = line.text.strip()
+        if line.kind == ini_lines.OTHER and stripped.startswith("[") and "]" not in stripped:
+            return line.number, f"section header {stripped!r} lacks its closing ']'"
+    return None
+
+
 def _describe(exc: Exception, path: str) -> tuple[int | None, str]:
     """Turn a configparser error into (line, one-line description)."""
+    line, what = _configparser_error(exc, path)
+    return _broken_header(path, line) or (line, what)
+
+
+def _configparser_error(exc: Exception, path: str) -> tuple[int | None, str]:
     import configparser
 
     if isinstance(exc, configparser.DuplicateSectionError):

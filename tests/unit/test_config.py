@@ -341,6 +341,30 @@ def test_duplicate_key_error_names_file_and_line(home: Path) -> None:
         config.parse(str(config_path), str(credentials_path))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the keys under the broken header land in the section above: "appears twice" there
+        "[profile personal]\nregion = eu-west-1\n\n[profile prod\nregion = us-east-1\n",
+        # nothing else wrong: configparser's own complaint is about that line too
+        "[profile personal]\nregion = eu-west-1\n\n[profile prod\noutput = json\n",
+    ],
+    ids=["duplicate-below", "alone"],
+)
+def test_a_header_without_its_bracket_is_reported_at_its_own_line(home: Path, text: str) -> None:
+    # Found on a new user's walk: `[profile prod` on line 4 was reported as line 5, "key 'region'
+    # appears twice in section [profile personal]".
+    config_path, credentials_path = _paths(home)
+    _write(config_path, text)
+    with pytest.raises(ConfigError) as caught:
+        config.parse(str(config_path), str(credentials_path))
+    assert caught.value.message.endswith(
+        "config:4: section header '[profile prod' lacks its closing ']'"
+    ), caught.value.message
+    with pytest.raises(botocore.exceptions.ConfigParseError):
+        _botocore(config_path, credentials_path)
+
+
 def test_unparsable_line_is_quoted_once_in_the_message(home: Path) -> None:
     config_path, credentials_path = _paths(home)
     _write(config_path, "[default]\njust some words\n")
