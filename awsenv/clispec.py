@@ -177,8 +177,15 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "region",
-        "change the region of this shell (AWS_REGION and AWS_DEFAULT_REGION)",
-        positionals=(Positional("region", "region name, e.g. eu-west-1", complete="regions"),),
+        "change the region of this shell (AWS_REGION and AWS_DEFAULT_REGION), or show it",
+        description=(
+            "With REGION, set AWS_REGION and AWS_DEFAULT_REGION in this shell, keeping its "
+            "profile. Without, say which region this shell uses and where that comes from "
+            "(on stderr). Example: awsenv region eu-west-1"
+        ),
+        positionals=(
+            Positional("region", "region name, e.g. eu-west-1", optional=True, complete="regions"),
+        ),
         changes_env=True,
     ),
     Command(

@@ -136,6 +136,36 @@ def test_region_changes_only_the_region(prepared, dialect, tmp_path):
 
 
 @pytest.mark.parametrize("dialect", ["bash", "zsh", "fish"])
+def test_region_without_a_name_says_which_region_and_where_from(prepared, dialect, tmp_path):
+    _, env = prepared
+    env = {k: v for k, v in env.items() if k != "AWS_REGION"}
+    spec = SHELLS[dialect]
+    script = (
+        load_init(dialect)
+        + "awsenv region\n"  # AWS_PROFILE=users-own: no such profile, so no region anywhere
+        + f"awsenv use {shells.quote(dialect, NAMES[2])}\n"
+        + "awsenv region\n"
+        + "awsenv region eu-north-1\n"
+        + "awsenv region\n"
+        + "".join(spec.print_var(v) + "\n" for v in VARS)
+    )
+    result = spec.run(script, env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    said = result.stderr.decode("utf-8", "replace").splitlines()
+    assert said[0] == (
+        "awsenv: no region (no AWS_REGION, AWS_DEFAULT_REGION or region in profile "
+        "'users-own'); set one with 'awsenv region NAME'"
+    )
+    assert said[1].startswith("awsenv: region ")
+    assert said[1].endswith("2, from AWS_REGION (set by awsenv)")
+    assert said[2] == "awsenv: region eu-north-1, from AWS_REGION (set by awsenv)"
+    assert len(said) == 3
+    # showing changes nothing: the variables are those the last `region NAME` set
+    values = result.stdout.decode("utf-8").split("\0")[:-1]
+    assert values == [NAMES[2], NAMES[2], "eu-north-1", "eu-north-1"]
+
+
+@pytest.mark.parametrize("dialect", ["bash", "zsh", "fish"])
 def test_use_without_the_shell_function_fails_and_says_how_to_set_it_up(
     prepared, dialect, tmp_path
 ):
