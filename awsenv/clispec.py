@@ -329,7 +329,7 @@ COMMANDS: tuple[Command, ...] = (
         options=(
             Option(
                 ("--sso-session",),
-                "the [sso-session] to sync",
+                "the [sso-session] to sync (needed only when the config has several)",
                 metavar="NAME",
                 complete="sso-sessions",
             ),

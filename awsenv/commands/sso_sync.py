@@ -122,6 +122,27 @@ def _session(environ: Mapping[str, str], name: str) -> tokens.SsoSession:
         raise AwsenvError(exc.message, hint=exc.hint) from None
 
 
+def _only_session(environ: Mapping[str, str]) -> str:
+    """The ``[sso-session]`` to sync when none is named: the only one, else a usage error."""
+    from awsenv.config import ConfigFiles
+
+    files = ConfigFiles(environ)
+    known = files.sso_session_names()
+    if len(known) == 1:
+        return known[0]
+    if not known:
+        raise UsageError(
+            f"there is no [sso-session] in {files.config_path} to sync",
+            hint="add one first (aws configure sso-session)",
+        )
+    raise UsageError(
+        f"{files.config_path} has {len(known)} [sso-session] sections: "
+        + ", ".join(known[:10])
+        + (", ..." if len(known) > 10 else ""),
+        hint="name one: awsenv sso sync --sso-session NAME",
+    )
+
+
 def _list_roles(
     args: Args, environ: Mapping[str, str], sess: tokens.SsoSession
 ) -> list[tuple[str, str, str]]:
@@ -150,10 +171,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     action = args.get("action")
     if action != "sync":
         raise UsageError(f"unknown action {action!r}; try 'awsenv sso sync --sso-session NAME'")
-    name = args.get("sso_session")
-    if not name:
-        raise UsageError("name the session: awsenv sso sync --sso-session NAME")
-    name = str(name)
+    name = str(args.get("sso_session") or "") or _only_session(environ)
     prefix = str(args.get("prefix") or "")
     if prefix:
         try:  # a prefix botocore could not read back fails now, not after the login

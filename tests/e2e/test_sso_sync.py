@@ -263,6 +263,30 @@ def assert_failed_cleanly(result, old: bytes, world, text: str) -> None:
     assert not (world.home / ".aws" / "config.awsenv-backup").exists()
 
 
+def test_without_a_session_name_the_only_session_is_synced(world):
+    old = write(world, SESSION_ONLY)
+    result = run_awsenv(["sso", "sync", "--dry-run"], world.env)
+    assert result.returncode == 0, result.stderr
+    assert "# Added by awsenv sso sync (sso-session corp)" in result.stdout
+    assert config_path(world).read_bytes() == old
+
+
+def test_without_a_session_name_several_sessions_are_listed(world):
+    old = write(
+        world,
+        SESSION_ONLY
+        + "\n[sso-session other]\nsso_start_url = https://o.awsapps.com/start\n"
+        + "sso_region = us-east-1\n",
+    )
+    result = run_awsenv(["sso", "sync"], world.env)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert "has 2 [sso-session] sections: corp, other" in result.stderr
+    assert "awsenv sso sync --sso-session NAME" in result.stderr
+    assert config_path(world).read_bytes() == old
+    assert world.idc.authorizations == 0
+
+
 def test_an_unknown_session_names_the_known_ones(world):
     old = config_path(world).read_bytes()
     result = sync(world, session="nope")
