@@ -128,17 +128,71 @@ def openable(url: str) -> bool:
     )
 
 
-def open_browser(url: str) -> bool:
-    """Open ``url`` with the webbrowser module, its output kept off stdout; False on failure."""
-    import webbrowser
+# How long a BROWSER command may take to say it failed; one still running then is a browser.
+BROWSER_START_SECONDS = 3.0
 
+
+def _stderr_fd() -> int:
+    """Stderr's descriptor for a child's stdout (stdout is the shell's wire), or /dev/null."""
+    import subprocess
+
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return subprocess.DEVNULL
+
+
+def _run_browser(command: str, url: str) -> bool:
+    """Run one ``BROWSER`` entry as webbrowser does (``%s`` is the URL); True if it worked."""
+    import shlex
+    import subprocess
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return False
+    if not words:
+        return False
+    args = [word.replace("%s", url) for word in words]
+    if not any("%s" in word for word in words):
+        args.append(url)
+    try:
+        child = subprocess.Popen(  # noqa: S603 - the user's own BROWSER setting
+            args, stdin=subprocess.DEVNULL, stdout=_stderr_fd(), close_fds=True
+        )
+    except OSError:
+        return False
+    try:
+        return child.wait(timeout=BROWSER_START_SECONDS) == 0
+    except subprocess.TimeoutExpired:
+        return True  # still running: a browser that stays in the foreground
+
+
+def open_browser(url: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Open ``url`` in a graphical browser, its output kept off stdout; False on failure.
+
+    ``BROWSER`` (entries separated by ``os.pathsep``) is tried in order and nothing else: a
+    ``BROWSER`` that fails is a failure. Without it, webbrowser picks the platform's browser,
+    but never a text browser (lynx, w3m): those would take over the terminal awsenv draws on.
+    """
+    env = os.environ if environ is None else environ
     if not openable(url):
         return False
+    commands = env.get("BROWSER", "")
+    if commands:
+        return any(_run_browser(c, url) for c in commands.split(os.pathsep) if c.strip())
+    import webbrowser
+
+    # webbrowser registers console browsers only when TERM is set, at its first use
+    term = os.environ.pop("TERM", None)
     try:
         with _StdoutToStderr():
             return bool(webbrowser.open_new_tab(url))
     except (webbrowser.Error, OSError):
         return False
+    finally:
+        if term is not None:
+            os.environ["TERM"] = term
 
 
 class LoginUI:
@@ -174,14 +228,15 @@ class TerminalLoginUI(LoginUI):
         """Open the sign-in page (unless told not to) and always show how to reach it."""
         opened = False
         if not self._no_browser and can_open_browser(self._environ):
-            opened = open_browser(url)
-        lead = "Opened your browser to sign in." if opened else "Open this page to sign in:"
+            opened = open_browser(url, self._environ)
+        # The URL is always shown: a browser that failed silently must not be a dead end.
+        lead = (
+            "Opened your browser to sign in; if it did not open, visit:"
+            if opened
+            else "Open this page to sign in:"
+        )
         print(f"awsenv: {lead}", file=sys.stderr)
-        shown = printable(url)
-        if not opened or self._no_browser:
-            print(f"  {shown}", file=sys.stderr)
-        elif not self._live:
-            print(f"  (if it did not open: {shown})", file=sys.stderr)
+        print(f"  {printable(url)}", file=sys.stderr)
         if user_code:
             code = paint(printable(user_code), "bold", enabled=self._colour)
             print(f"  Check that the page shows the code {code}", file=sys.stderr)

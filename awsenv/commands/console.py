@@ -115,7 +115,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         ui.info("this URL signs in whoever has it, for 15 minutes: keep it to yourself")
         return url + "\n"
     with _BrowserSilenced():
-        opened = ui.open_browser(url)
+        opened = ui.open_browser(url, environ)
     if not opened:
         raise BrowserUnavailable("the browser could not be started", hint=NO_BROWSER_HINT)
     ui.info(f"opened the AWS console in your browser, signed in as profile {name!r}")

@@ -97,6 +97,11 @@ def ensure_token(
     with cache.FileLock(lock, timeout=options.timeout + 60, on_wait=on_wait):
         now = time.time()
         token = tokens.load_token(environ, sess)
+        why = (
+            "no sign-in is cached for this session"
+            if token is None
+            else "a new sign-in was asked for"
+        )
         if token is not None and (not options.force or waited):
             if token.expires_at - now > tokens.REFRESH_WINDOW:
                 ui.done()
@@ -118,9 +123,13 @@ def ensure_token(
                     tokens.save_token(environ, sess, refreshed)
                     ui.done()
                     return refreshed.expires_at, True
+                why = "the session could not be renewed (it ended, or its refresh was refused)"
             if not sess.refreshable and token.expires_at > now and not options.force:
                 ui.done()
                 return token.expires_at, False
+            if not sess.refreshable and not options.force:
+                why = "the session's token expired, and a legacy profile's cannot be renewed"
+        ui.notice(f"signing in: {why}")
         flow, reason = choose_flow(sess, settings, options, environ)
         if reason:
             ui.notice(reason)

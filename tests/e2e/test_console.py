@@ -5,6 +5,7 @@ bearer credential: it may reach stdout with --print only, and never stderr or th
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -320,6 +321,44 @@ def test_a_browser_that_fails_is_an_error_and_the_url_is_not_shown(world, tmp_pa
     assert_failed_cleanly(result, 1, "browser could not be started")
     assert "--print" in result.stderr
     assert world.federation.calls == {"GetSigninToken": 1}
+
+
+def text_browsers(tmp_path: Path) -> tuple[Path, Path]:
+    """Text browsers webbrowser would fall back to on a terminal; each notes that it ran."""
+    bindir = tmp_path / "text-browsers"
+    bindir.mkdir()
+    ran = tmp_path / "text-browser-ran"
+    for name in ("www-browser", "links", "elinks", "lynx", "w3m"):
+        script = bindir / name
+        script.write_text(f"#!/bin/sh\necho {name} >> {ran}\nexit 0\n")
+        script.chmod(0o755)
+    return bindir, ran
+
+
+@pytest.mark.parametrize("browser", ["/bin/false %s", "no-such-browser-anywhere %s"])
+def test_a_failing_browser_never_falls_back_to_a_text_browser(world, tmp_path, browser):
+    # Found on a Debian machine with lynx installed: BROWSER="/bin/false %s" handed the
+    # terminal to lynx, and console said it had opened the console, exit 0.
+    bindir, ran = text_browsers(tmp_path)
+    env = {
+        **world.env,
+        "BROWSER": browser,
+        "TERM": "xterm-256color",
+        "PATH": f"{bindir}{os.pathsep}{world.env['PATH']}",
+    }
+    result = world.console("static-user", env=env)
+    assert_failed_cleanly(result, 1, "browser could not be started")
+    assert not ran.exists(), ran.read_text()
+
+
+def test_without_browser_no_text_browser_is_started_either(world, tmp_path):
+    bindir, ran = text_browsers(tmp_path)
+    env = {k: v for k, v in world.env.items() if k != "BROWSER"}
+    # nothing but text browsers on PATH (no xdg-open or gio to succeed first)
+    env.update(DISPLAY=":99", TERM="xterm-256color", PATH=str(bindir))
+    result = world.console("static-user", env=env)
+    assert not ran.exists(), ran.read_text()
+    assert_failed_cleanly(result, 1, "browser could not be started")
 
 
 def test_a_browser_that_echoes_the_url_on_stderr_does_not_put_it_on_ours(world, tmp_path):

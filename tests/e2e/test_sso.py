@@ -155,6 +155,16 @@ def test_a_rejected_refresh_token_leads_to_a_new_login(world):
     assert result.returncode == 0, result.stderr
     assert world.idc.authorizations == 2
     assert len(world.browser_urls()) == 2
+    # the user is told why a browser opened again, and where to sign in if it did not
+    assert "signing in: the session could not be renewed" in result.stderr
+    assert world.browser_urls()[-1] in result.stderr
+
+
+def test_the_first_sign_in_says_why_and_shows_the_url(world):
+    result = use(world, "dev")
+    assert result.returncode == 0, result.stderr
+    assert "awsenv: signing in: no sign-in is cached for this session" in result.stderr
+    assert world.browser_urls()[0] in result.stderr
 
 
 def test_ten_concurrent_uses_of_one_session_make_one_authorization(world):

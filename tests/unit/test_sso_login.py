@@ -82,3 +82,28 @@ def test_a_legacy_token_is_used_until_it_expires(home):
 
 def test_no_token_means_a_login(home):
     assert tokens.usable_until(dict(os.environ), SESSION, time.time()) is None
+
+
+@pytest.mark.parametrize("browser", ["/bin/true %s", "/bin/false %s"])
+def test_on_a_terminal_the_sign_in_url_and_code_are_shown_even_when_a_browser_opened(
+    tmp_path, browser
+):
+    # Found on a new user's walk: with a browser started, a terminal showed only "Opened your
+    # browser to sign in." and a spinner; a browser that failed silently was a dead end.
+    from tests.helpers import PYTHON
+    from tests.terminal import run_pty
+
+    url = "https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH"
+    code = (
+        "import os, sys\n"
+        "from awsenv.ui import TerminalLoginUI\n"
+        "ui = TerminalLoginUI(no_browser=False, environ=os.environ)\n"
+        f"ui.open_url({url!r}, user_code='ABCD-EFGH')\n"
+    )
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "BROWSER": browser, "TERM": "xterm"}
+    run = run_pty([PYTHON, "-I", "-c", code], env)
+    assert run.code == 0, run.screen
+    assert url in run.screen
+    assert "ABCD-EFGH" in run.screen
+    opened = "Opened your browser" in run.screen
+    assert opened is (browser == "/bin/true %s"), run.screen
