@@ -324,10 +324,11 @@ def fitted(
         needed = environment_size(after, words) + MARGIN
         if needed > cap and needed - MARGIN > environment_size(environ, words):
             name, value = max(changed, key=lambda item: _entry(*item))
+            what = f"profile {profile!r}" if profile else "this change"
             raise NoRoom(
-                f"refusing to export {_shown(name)} ({_size(value)} bytes) {whose}: the "
-                f"environment would need {needed - MARGIN} bytes, and a new program receives "
-                f"at most {cap - MARGIN} with {MARGIN} kept free for its arguments; "
-                "nothing was changed"
+                f"refusing to export {what}: with {name} ({_size(value)} bytes, the largest "
+                f"value it sets) the environment would need {needed - MARGIN} bytes, and a new "
+                f"program receives at most {cap - MARGIN} with {MARGIN} kept free for its "
+                "arguments; nothing was changed"
             )
     return after
