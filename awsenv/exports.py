@@ -8,11 +8,15 @@ never leaves a stale variable behind and ``unset`` puts the shell back exactly a
 
 from __future__ import annotations
 
+import os
+import sys
+
 from awsenv import log
+from awsenv.errors import AwsenvError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     Plan = list[tuple[str, str | None]]
 
@@ -200,6 +204,131 @@ def plan_unset(environ: Mapping[str, str]) -> Plan:
     return _finish(values, {})
 
 
-def changes(plan: Plan, environ: Mapping[str, str]) -> Plan:
-    """Keep only the steps that change something (the environment already holds the rest)."""
+def changes(plan: Plan, environ: Mapping[str, str], *, argv: Sequence[str] | None = None) -> Plan:
+    """Keep only the steps that change something (the environment already holds the rest).
+
+    Every plan a shell evaluates comes through here, so this is where one that would leave the
+    shell unable to start programs is refused (:func:`fitted`).
+    """
+    fitted(plan, environ, argv=argv)
     return [(name, value) for name, value in plan if environ.get(name) != value]
+
+
+# --- room: what a new program can receive ------------------------------------------------------
+#
+# A shell hands its whole environment to every program it starts, through execve. Linux refuses
+# (E2BIG, "Argument list too long") one string longer than MAX_ARG_STRLEN, 32 pages with its NUL,
+# and argument and environment strings with their pointers past the stack's quarter (what
+# sysconf(_SC_ARG_MAX) says, never more than 6 MiB: _STK_LIM / 4 * 3). A shell that exported
+# either could start no program again, the core (and so `awsenv unset`) included.
+
+# Bytes kept free after the plan for the arguments of the programs the shell starts next.
+MARGIN = 32 * 1024
+_LINUX_CAP = 6 * 1024 * 1024
+_POINTER = 8 if sys.maxsize > 2**32 else 4
+
+
+class NoRoom(AwsenvError):
+    """A plan would leave the shell an environment that no new program could receive."""
+
+
+def string_limit() -> int | None:
+    """Return the longest ``NAME=value`` (NUL included) one environment string may be, or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return 32 * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 32 * 4096
+
+
+def total_limit() -> int | None:
+    """Return how many bytes of arguments and environment a new program can receive, or None."""
+    sysconf = getattr(os, "sysconf", None)
+    if sysconf is None:
+        return None
+    try:
+        cap = int(sysconf("SC_ARG_MAX"))
+    except (OSError, ValueError):
+        return None
+    if cap <= 0:
+        return None
+    return min(cap, _LINUX_CAP) if sys.platform.startswith("linux") else cap
+
+
+def _size(text: str) -> int:
+    try:
+        return len(text.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:
+        return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _entry(name: str, value: str) -> int:
+    """Bytes of ``NAME=value`` and its NUL."""
+    return _size(name) + _size(value) + 2
+
+
+def environment_size(environ: Mapping[str, str], argv: Sequence[str]) -> int:
+    """Return what execve counts for ``argv`` and ``environ``: strings, NULs and pointers."""
+    strings = sum(_entry(n, v) for n, v in environ.items()) + sum(_size(a) + 1 for a in argv)
+    return strings + _POINTER * (len(environ) + max(len(argv), 1))
+
+
+def _own_argv() -> list[str]:
+    """This process's command line: about what the shell needs to start the core again."""
+    orig = getattr(sys, "orig_argv", None)
+    return list(orig) if orig else [sys.executable, *sys.argv]
+
+
+def _shown(name: str) -> str:
+    if name == AWSENV_SAVED:
+        return f"{name} (the values 'awsenv unset' puts back)"
+    return name
+
+
+def fitted(
+    plan: Plan, environ: Mapping[str, str], *, argv: Sequence[str] | None = None
+) -> dict[str, str]:
+    """Return the environment after ``plan``; raise NoRoom if a new program could not receive it.
+
+    Refused: a value that changes and is longer than one environment string may be, and a plan
+    that grows the environment past ARG_MAX less ``argv`` (this process's when None, standing
+    for the next ``awsenv``) and MARGIN. A plan that makes the environment no larger (``unset``,
+    which drops AWSENV_SAVED, twice the size of what it puts back) is never refused for its size.
+    """
+    after = dict(environ)
+    changed: list[tuple[str, str]] = []
+    profile = environ.get(AWSENV_PROFILE)
+    for name, value in plan:
+        if value is None:
+            after.pop(name, None)
+            continue
+        if name == AWSENV_PROFILE:
+            profile = value
+        if environ.get(name) != value:
+            changed.append((name, value))
+        after[name] = value
+    whose = f"for profile {profile!r}" if profile else "for this shell"
+    limit = string_limit()
+    if limit is not None:
+        for name, value in changed:
+            if _entry(name, value) > limit:
+                raise NoRoom(
+                    f"refusing to export {_shown(name)} {whose}: its value is {_size(value)} "
+                    f"bytes, and one environment variable holds at most {limit - _size(name) - 2} "
+                    f"(the kernel's {limit} for NAME=value); nothing was changed"
+                )
+    cap = total_limit()
+    if cap is not None and changed:
+        words = _own_argv() if argv is None else argv
+        needed = environment_size(after, words) + MARGIN
+        if needed > cap and needed - MARGIN > environment_size(environ, words):
+            name, value = max(changed, key=lambda item: _entry(*item))
+            what = f"profile {profile!r}" if profile else "this change"
+            raise NoRoom(
+                f"refusing to export {what}: with {name} ({_size(value)} bytes, the largest "
+                f"value it sets) the environment would need {needed - MARGIN} bytes, and a new "
+                f"program receives at most {cap - MARGIN} with {MARGIN} kept free for its "
+                "arguments; nothing was changed"
+            )
+    return after

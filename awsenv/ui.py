@@ -272,12 +272,19 @@ class TerminalLoginUI(LoginUI):
 
 
 # JSON lets DEL, the C1 controls (0x9b is CSI on 8-bit terminals) and the line separators stand
-# raw inside strings; a hostile profile name would then reach the terminal as a control code.
-_JSON_RAW = {code: f"\\u{code:04x}" for code in [*range(0x7F, 0xA0), 0x2028, 0x2029]}
+# raw inside strings; a hostile profile name would then reach the terminal as a control code. A
+# lone surrogate is a byte that is not text (a path or a variable, surrogateescape): written raw
+# it is that byte (0x9b again), so it is escaped too, as json.dumps escapes it in ASCII mode.
+_JSON_RAW_CODES = (*range(0x7F, 0xA0), 0x2028, 0x2029, *range(0xD800, 0xE000))
 
 
 def json_text(value: object) -> str:
-    """Return ``value`` as indented JSON, non-ASCII kept but every control character escaped."""
+    r"""Return ``value`` as indented JSON, non-ASCII kept but every control character escaped.
+
+    Controls, line separators and undecodable bytes come out as ``\uXXXX`` escapes, so the text
+    is valid UTF-8 with no C0 or C1 control in it, and ``json.loads`` gives ``value`` back.
+    """
     import json
 
-    return json.dumps(value, indent=2, ensure_ascii=False).translate(_JSON_RAW) + "\n"
+    raw = {code: f"\\u{code:04x}" for code in _JSON_RAW_CODES}
+    return json.dumps(value, indent=2, ensure_ascii=False).translate(raw) + "\n"

@@ -79,12 +79,14 @@ function __awsenv_prompt_hook() {
     __awsenv_segment=''
 
     if [[ -n "${name}" ]]; then
-        # A profile name is any string. Control characters (ESC, newline) would
-        # repaint the terminal, so they become `?`. The name itself is never
+        # A profile name is any string. Control characters (ESC, newline, the
+        # 8-bit CSI 0x9b) would repaint the terminal, so everything that is not a
+        # printable character becomes `?`: [[:cntrl:]] would miss a byte that is
+        # not valid in the locale (a lone 0x9b in UTF-8). The name itself is never
         # pasted into PS1: PS1 holds the literal `${__awsenv_segment}`, and bash
         # does not re-expand the result of an expansion, so `$(...)` or
         # backticks in a name stay text.
-        name="${name//[[:cntrl:]]/?}"
+        name="${name//[![:print:]]/?}"
 
         if [[ "${EPOCHSECONDS-}" == [0-9]* ]]; then
             # bash >= 5.0

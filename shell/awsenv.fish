@@ -62,8 +62,10 @@ function __awsenv_prompt_segment --description 'Print the awsenv prompt segment'
     test -n "$AWSENV_PROFILE"; or return 0
 
     # A profile name is any string: control characters (ESC, newline, C1) would
-    # repaint the terminal, so they become `?`.
-    set -l name (string replace -ra -- '[\x00-\x1f\x7f-\x9f\x{2028}\x{2029}]' '?' "$AWSENV_PROFILE")
+    # repaint the terminal, so they become `?`. So does each byte that is not
+    # UTF-8: fish holds byte 0xHH as U+F6HH, and prints it back as the raw byte
+    # (0x9b alone is the 8-bit CSI).
+    set -l name (string replace -ra -- '[\x00-\x1f\x7f-\x9f\x{2028}\x{2029}\x{f680}-\x{f6ff}]' '?' "$AWSENV_PROFILE")
     set -l left
     set -l color 32
 

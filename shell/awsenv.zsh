@@ -75,10 +75,12 @@ function __awsenv_precmd() {
 
     __awsenv_segment=''
     if [[ -n "${name}" ]]; then
-        # A profile name is any string: control characters (ESC, newline) become
-        # `?`, and `%` (and `!` under PROMPT_BANG) are doubled so that prompt
+        # A profile name is any string: whatever is not a printable character
+        # (ESC, newline, C1, and a byte not valid in the locale, which
+        # [[:cntrl:]] misses: a lone 0x9b, the 8-bit CSI) becomes `?`, and `%`
+        # (and `!` under PROMPT_BANG) are doubled so that prompt
         # expansion prints them instead of interpreting them.
-        name="${name//[[:cntrl:]]/?}"
+        name="${name//[![:print:]]/?}"
         name="${name//\%/%%}"
         if ((__awsenv_bang)); then
             name="${name//\!/!!}"

@@ -304,8 +304,6 @@ def render(outcome: Outcome, *, now: float, colour: bool) -> str:
 
 def to_json(outcome: Outcome, now: float) -> str:
     """Return the JSON document (see README: awsenv doctor --json)."""
-    import json
-
     files = outcome.report.files
     legacy = outcome.legacy
     proposed: dict[str, object] | None = None
@@ -329,7 +327,7 @@ def to_json(outcome: Outcome, now: float) -> str:
         "legacy_sso_fix": proposed,
         "applied": outcome.fixes,
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return ui.json_text(document)
 
 
 def run(args: Args, environ: Mapping[str, str]) -> str:

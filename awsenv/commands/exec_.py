@@ -15,7 +15,7 @@ from awsenv.errors import AwsenvError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from typing import NoReturn
 
     from awsenv.clispec import Args
@@ -28,20 +28,24 @@ class CommandNotFound(AwsenvError):
 
 
 def child_environment(
-    environ: Mapping[str, str], name: str, keys: exports.Keys, region: str | None
+    environ: Mapping[str, str],
+    name: str,
+    keys: exports.Keys,
+    region: str | None,
+    command: Sequence[str],
 ) -> dict[str, str]:
-    """Return the environment of the command: the keys, the region, and no stale profile."""
-    env = dict(environ)
-    env.pop("AWSENV_SHELL", None)
-    env.pop("AWSENV_SAVED", None)
-    for step, value in exports.plan_keys(environ, name, keys, region=region):
-        if step == exports.AWSENV_SAVED:
-            continue
-        if value is None:
-            env.pop(step, None)
-        else:
-            env[step] = value
-    return env
+    """Return the environment of the command: the keys, the region, and no stale profile.
+
+    Raises ``exports.NoRoom`` if ``command`` could not be started with it (a value or the whole
+    past what execve takes), before anything runs.
+    """
+    plan: exports.Plan = [
+        (step, value)
+        for step, value in exports.plan_keys(environ, name, keys, region=region)
+        if step != exports.AWSENV_SAVED
+    ]
+    plan += [("AWSENV_SHELL", None), (exports.AWSENV_SAVED, None)]
+    return exports.fitted(plan, environ, argv=command)
 
 
 def run(args: Args, environ: Mapping[str, str]) -> NoReturn:
@@ -61,7 +65,7 @@ def run(args: Args, environ: Mapping[str, str]) -> NoReturn:
     # `--region ""` is a usage error, not "no --region" (it used to export the profile's)
     region = check_region(str(region_arg)) if region_arg is not None else resolved.region
     keys = providers.obtain(files, resolved, provider_context(args, environ))
-    env = child_environment(environ, name, keys, region)
+    env = child_environment(environ, name, keys, region, command)
     try:
         os.execvpe(command[0], command, env)  # noqa: S606 - running the user's command is the point
     except FileNotFoundError:

@@ -314,7 +314,10 @@ def chunks(fields: list[bytes], size: int, count: int) -> list[list[bytes]]:
 
 # --- what every core call must satisfy (T4, T5) ------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# Newline aside, every C0 and C1 control, the two line separators, and the lone surrogates that
+# stand for bytes that are not text (os.environ's surrogateescape): written raw, a 0x9b byte is
+# the 8-bit CSI.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def check_calls(calls: list[CoreCall]) -> None:
@@ -592,6 +595,48 @@ def test_status_shows_hostile_profiles_and_expirations_as_text(world: World) -> 
     FIGURES["paths x strings: status, status --json, list (in-process)"] += checked + len(NAMES)
 
 
+def _clean_json(call: CoreCall) -> object:
+    """Check that a JSON report writes every control and every non-text byte escaped."""
+    assert "unexpected" not in call.stderr, (call.argv, call.stderr)
+    assert not _CONTROL.search(call.stdout.replace("\n", "")), (call.argv, call.stdout)
+    return json.loads(call.stdout)
+
+
+def test_explain_and_doctor_json_escape_hostile_names_and_config_values(world: World) -> None:
+    # Found with U+009B (the 8-bit CSI) in a config value: doctor --json printed it raw, and a
+    # byte that is not UTF-8 in the environment reached explain --json's output as that byte.
+    checked = 0
+    for h in NAMES:
+        _clean_json(run_core(["explain", "--json", "--", h.value], world.env()))
+        checked += 1
+    for h in KEYED:
+        if h.has_nul:
+            continue
+        env = world.env(AWS_CONFIG_FILE=str(world.keys / key_profile(h)))
+        _clean_json(run_core(["explain", "--json", key_profile(h)], env))
+        _clean_json(run_core(["doctor", "--json"], env))
+        checked += 2
+    for h in VALUES:
+        env = world.env(AWS_PROFILE=h.value, AWS_DEFAULT_PROFILE=h.value, AWS_REGION=h.value)
+        _clean_json(run_core(["explain", "--json", PLAIN], env))
+        _clean_json(run_core(["doctor", "--json"], env))
+        checked += 2
+    _clean_json(run_core(["doctor", "--json"], world.env()))
+    # a path is bytes: a config file in a directory whose name is not UTF-8 (and holds a C1)
+    odd = world.tmp / "dir-\udc9b-\x9b-\udcff"
+    odd.mkdir()
+    config = odd / "config"
+    config.write_bytes(world.empty_config.read_bytes())
+    age(config)
+    env = world.env(AWS_CONFIG_FILE=str(config), AWS_SHARED_CREDENTIALS_FILE=str(odd / "creds"))
+    explained = _clean_json(run_core(["explain", "--json", PLAIN], env))
+    doctor = _clean_json(run_core(["doctor", "--json"], env))
+    assert isinstance(doctor, dict)
+    assert doctor["config_file"] == str(config)
+    assert str(config) in json.dumps(explained, ensure_ascii=False)
+    FIGURES["paths x strings: explain --json, doctor --json (in-process)"] += checked + 3
+
+
 def test_hostile_numbers_in_settings_are_ignored_not_fatal() -> None:
     # Found with "\u00b2": str.isdigit() accepts it and float()/int() raise (an unexpected error).
     from awsenv.providers import Context, sso
@@ -606,15 +651,22 @@ def test_hostile_numbers_in_settings_are_ignored_not_fatal() -> None:
 
 # What each shell's segment replaces with `?`: C0 and C1 controls and U+2028/U+2029 (bash and
 # zsh through [[:cntrl:]], which glibc's UTF-8 locales extend to them; fish names them).
+# Each byte that is not UTF-8 (a lone surrogate here) is one character to the shells, shown as `?`.
+# bash and zsh show what the C library's iswprint rejects as `?` (for this corpus: the controls,
+# the line separators and the noncharacters U+FFFE and U+FFFF); fish holds a byte that is not
+# UTF-8 as U+F6xx, so a real U+F600-U+F6FF is `?` for each of its three bytes.
 _SANITIZE = {
-    "fish": re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"),
-    "bash": re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"),
-    "zsh": re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"),
+    "fish": re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\udc80-\udcff]"),
+    "bash": re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\udc80-\udcff\ufffe\uffff]"),
+    "zsh": re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\udc80-\udcff\ufffe\uffff]"),
 }
+_FISH_RESERVED = re.compile(r"[\uf600-\uf6ff]")
 
 
 def shown(shell: str, value: str) -> bytes:
     """Return the profile as the segment prints it: control characters become ``?``."""
+    if shell == "fish":
+        value = _FISH_RESERVED.sub("???", value)
     return expected_bytes(_SANITIZE[shell].sub("?", value))
 
 
@@ -645,6 +697,9 @@ def test_prompt_shows_hostile_profiles_as_text_and_ignores_hostile_expirations(
             assert match, (entry, prompt)
             assert match.group(1) == shown(shell.name, entry.value), (entry, prompt)
             assert not re.search(rb"[\x00-\x1f\x7f]", prompt), (entry, prompt)
+            # no 8-bit control either: the prompt is UTF-8 text with no C1 character in it
+            text = prompt.decode("utf-8", "surrogateescape")
+            assert not _CONTROL.search(text.replace("\n", "")), (entry, prompt)
         digits = re.fullmatch(r"[0-9]{1,15}", entry.value) is not None
         for prompt in rec[count:]:
             if digits:

@@ -100,3 +100,112 @@ def test_a_forged_saved_value_is_ignored():
     assert exports.decode_saved("AWS_PROFILE=zz") is None
     env = {"AWSENV_SAVED": "LD_PRELOAD=2f746d70", "AWS_PROFILE": "p"}
     assert exports.baseline(env)["AWS_PROFILE"] == "p"
+
+
+# --- room in the environment: a value or a plan no new program could receive is refused --------
+
+
+def _apply(plan, environ):
+    env = dict(environ)
+    for name, value in plan:
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def test_the_longest_value_the_kernel_takes_is_exported_and_one_byte_more_is_refused():
+    import os
+    import sys
+
+    import pytest
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("MAX_ARG_STRLEN is Linux's")
+    limit = exports.string_limit()
+    assert limit == 32 * os.sysconf("SC_PAGE_SIZE")  # MAX_ARG_STRLEN, NAME=value and NUL
+    # AWS_DEFAULT_REGION is the longer of the two names that get the region
+    longest = limit - len("AWS_DEFAULT_REGION=") - 1
+    plan = exports.plan_profile({}, "big", region="r" * longest)
+    assert dict(exports.changes(plan, {}, argv=[]))["AWS_DEFAULT_REGION"] == "r" * longest
+    plan = exports.plan_profile({}, "big", region="r" * (longest + 1))
+    with pytest.raises(exports.NoRoom) as raised:
+        exports.changes(plan, {}, argv=[])
+    message = raised.value.message
+    assert "AWS_DEFAULT_REGION" in message
+    assert "'big'" in message
+    assert "\n" not in message
+    assert raised.value.hint is None  # one line
+    # bytes count, not characters
+    plan = exports.plan_profile({}, "big", region="\u00e9" * (longest // 2 + 1))
+    with pytest.raises(exports.NoRoom):
+        exports.changes(plan, {}, argv=[])
+
+
+def _filled(size: int) -> dict[str, str]:
+    """An environment of about ``size`` bytes in variables of 64 KiB or less."""
+    env = {}
+    index = 0
+    while size > 0:
+        chunk = min(size, 64 * 1024)
+        env[f"FILL{index}"] = "f" * chunk
+        size -= chunk
+        index += 1
+    return env
+
+
+def test_a_plan_that_fills_the_environment_to_the_margin_is_accepted_and_one_byte_more_refused():
+    import pytest
+
+    cap = exports.total_limit()
+    if cap is None:
+        pytest.skip("no ARG_MAX here")
+    argv = ["/usr/bin/python3", "-I", "awsenv", "use", "dev"]
+    env = _filled(cap - exports.MARGIN - 16 * 1024)
+    last = list(env)[-1]  # the one shorter than 64 KiB
+    plan = exports.plan_profile(env, "dev", region="eu-west-1")
+    # the filler is no variable awsenv manages, so each byte more in it is a byte more after use
+    env[last] += "f" * (cap - exports.MARGIN - exports.environment_size(_apply(plan, env), argv))
+    exact = exports.plan_profile(env, "dev", region="eu-west-1")
+    assert exports.environment_size(_apply(exact, env), argv) == cap - exports.MARGIN
+    exports.changes(exact, env, argv=argv)
+    env[last] += "f"
+    with pytest.raises(exports.NoRoom) as raised:
+        exports.changes(exports.plan_profile(env, "dev", region="eu-west-1"), env, argv=argv)
+    assert "'dev'" in raised.value.message
+    assert "\n" not in raised.value.message
+    # a plan that makes the environment no larger is never refused: unset frees room
+    full = _apply(exports.plan_profile(env, "dev", region="eu-west-1"), env)
+    exports.changes(exports.plan_unset(full), full, argv=argv)
+
+
+def test_unset_never_needs_more_room_than_it_frees():
+    # the baseline goes into AWSENV_SAVED at the first use; unset drops it and puts the values
+    # back, so the environment after unset is never larger than the one unset runs in
+    for token in ("", "t", "t" * 1000, "\udc9b" * 30_000, "x" * 60_000):
+        base = {"PATH": "/bin", "AWS_SESSION_TOKEN": token, "AWS_REGION": "eu-west-1"}
+        used = _apply(exports.changes(exports.plan_profile(base, "p", region="r"), base), base)
+        unset = exports.changes(exports.plan_unset(used), used, argv=[])
+        after = _apply(unset, used)
+        assert after == base
+        assert exports.environment_size(after, []) <= exports.environment_size(used, [])
+
+
+def test_exec_refuses_a_child_environment_no_program_could_receive():
+    import pytest
+
+    from awsenv.commands import exec_
+
+    if exports.string_limit() is None:
+        pytest.skip("MAX_ARG_STRLEN is Linux's")
+    keys = exports.Keys("AKIA1", "secret", "t" * 200 * 1024)
+    with pytest.raises(exports.NoRoom) as raised:
+        exec_.child_environment({"PATH": "/bin"}, "big", keys, None, ["true"])
+    assert "AWS_SESSION_TOKEN" in raised.value.message
+    assert "'big'" in raised.value.message
+    env = exec_.child_environment(
+        {"PATH": "/bin", "AWSENV_SAVED": "x"}, "ok", exports.Keys("A", "s"), None, ["true"]
+    )
+    assert env["AWS_ACCESS_KEY_ID"] == "A"
+    assert "AWSENV_SAVED" not in env
