@@ -13,7 +13,7 @@ import sys
 
 from awsenv import clispec
 from awsenv.clispec import Args
-from awsenv.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, AwsenvError, UsageError
+from awsenv.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, AwsenvError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -229,22 +229,15 @@ def emit(text: str) -> None:
         raise SystemExit(EXIT_FAILURE) from None
 
 
-def take_debug_flag(arguments: list[str], environ: Mapping[str, str]) -> bool:
+def take_debug_flag(arguments: list[str]) -> bool:
     """Remove every ``--debug`` before ``--`` from ``arguments``; say whether one was there.
 
-    ``--debug`` may stand anywhere, but before an env command the shell wrapper would not see
-    the command and so would not eval its output: that case is refused.
+    ``--debug`` may stand anywhere: the shell functions look past a leading one for the command.
     """
     end = arguments.index("--") if "--" in arguments else len(arguments)
     found = [i for i in range(end) if arguments[i] == "--debug"]
     for index in reversed(found):
         del arguments[index]
-    before_command = found and found[0] == 0 and arguments
-    if before_command and arguments[0] in clispec.ENV_COMMANDS and environ.get("AWSENV_SHELL"):
-        raise UsageError(
-            f"put --debug after the command: awsenv {arguments[0]} --debug ...",
-            hint="the shell function only evals output when the command comes first",
-        )
     return bool(found)
 
 
@@ -253,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     environ = os.environ
     try:
-        if take_debug_flag(arguments, environ) or environ.get("AWSENV_DEBUG"):
+        if take_debug_flag(arguments) or environ.get("AWSENV_DEBUG"):
             from awsenv import log
 
             log.enable()

@@ -23,8 +23,12 @@
 # stdout is captured only for those: `list` keeps its colours and `login` its
 # prompts, and stderr is never captured because it carries errors and progress.
 function awsenv() {
-    \builtin local __awsenv_out __awsenv_status=0
-    case "${1-}" in
+    \builtin local __awsenv_out __awsenv_status=0 __awsenv_command="${1-}"
+    # `awsenv --debug use prod`: the command follows the global option.
+    if [[ "${__awsenv_command}" == --debug ]]; then
+        __awsenv_command="${2-}"
+    fi
+    case "${__awsenv_command}" in
         use | unset | region | refresh)
             # `|| status=$?` keeps a failing core from ending a `set -e` shell.
             __awsenv_out="$(AWSENV_SHELL=bash \command __AWSENV_CORE__ "$@")" ||

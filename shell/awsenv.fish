@@ -22,7 +22,12 @@
 # stdout is captured only for those: `list` keeps its colours and `login` its
 # prompts, and stderr is never captured because it carries errors and progress.
 function awsenv --description 'Switch this shell between AWS profiles'
-    switch "$argv[1]"
+    set -l __awsenv_command $argv[1]
+    # `awsenv --debug use prod`: the command follows the global option.
+    if test "$argv[1]" = --debug
+        set __awsenv_command $argv[2]
+    end
+    switch "$__awsenv_command"
         case use unset region refresh
             # `set` keeps the status of the command substitution.
             set -l __awsenv_out (AWSENV_SHELL=fish command __AWSENV_CORE__ $argv)

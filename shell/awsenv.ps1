@@ -37,7 +37,11 @@ $null = New-Module -Name awsenv -ScriptBlock {
             # back what was there, so plain `python -m awsenv use` outside the
             # wrapper still knows it is not wrapped.
             $env:AWSENV_SHELL = 'powershell'
-            if ($args.Count -gt 0 -and $script:EnvCommands -ccontains $args[0]) {
+            # `awsenv --debug use prod`: the command follows the global option.
+            $command = if ($args.Count -gt 1 -and $args[0] -ceq '--debug') { $args[1] }
+            elseif ($args.Count -gt 0) { $args[0] }
+            else { $null }
+            if ($null -ne $command -and $script:EnvCommands -ccontains $command) {
                 $out = & __AWSENV_CORE__ @args
                 $status = $LASTEXITCODE
                 if ($status -eq 0 -and $null -ne $out) {

@@ -26,8 +26,12 @@
 # prompts, and stderr is never captured because it carries errors and progress.
 function awsenv() {
     \builtin emulate -L zsh
-    \builtin local __awsenv_out __awsenv_status=0
-    case "${1-}" in
+    \builtin local __awsenv_out __awsenv_status=0 __awsenv_command="${1-}"
+    # `awsenv --debug use prod`: the command follows the global option.
+    if [[ "${__awsenv_command}" == --debug ]]; then
+        __awsenv_command="${2-}"
+    fi
+    case "${__awsenv_command}" in
         use | unset | region | refresh)
             __awsenv_out="$(AWSENV_SHELL=zsh \command __AWSENV_CORE__ "$@")" ||
                 __awsenv_status="$?"

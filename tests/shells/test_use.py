@@ -166,6 +166,25 @@ def test_region_without_a_name_says_which_region_and_where_from(prepared, dialec
 
 
 @pytest.mark.parametrize("dialect", ["bash", "zsh", "fish"])
+def test_debug_before_the_command_still_changes_the_shell(prepared, dialect, tmp_path):
+    # `awsenv --debug use prod` (the help lists --debug before the command) used to be refused
+    _, env = prepared
+    spec = SHELLS[dialect]
+    script = (
+        load_init(dialect)
+        + f"awsenv --debug use {shells.quote(dialect, NAMES[2])}\n"
+        + "".join(spec.print_var(v) + "\n" for v in VARS)
+    )
+    result = spec.run(script, env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    values = result.stdout.decode("utf-8").split("\0")[:-1]
+    assert values == [NAMES[2], NAMES[2], f"{REGION}2", f"{REGION}2"]
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert "debug" in stderr
+    assert "s2" not in stderr.split()  # the profile's secret key is never logged
+
+
+@pytest.mark.parametrize("dialect", ["bash", "zsh", "fish"])
 def test_use_without_the_shell_function_fails_and_says_how_to_set_it_up(
     prepared, dialect, tmp_path
 ):
