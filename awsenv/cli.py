@@ -119,7 +119,18 @@ def build_parser(*, to_stderr: bool = False) -> argparse.ArgumentParser:
 
 
 def parse(argv: Sequence[str], environ: Mapping[str, str]) -> Args:
-    """Parse ``argv``: the fast parser when it can, argparse otherwise."""
+    """Parse ``argv``: the fast parser when it can, argparse otherwise.
+
+    ``previous`` is set when a bare ``-`` stands before any ``--`` (``use -``, as ``cd -``);
+    ``use -- -`` names a profile called ``-``.
+    """
+    args = _parse(argv, environ)
+    end = list(argv).index("--") if "--" in argv else len(argv)
+    args.set("previous", "-" in argv[1:end])
+    return args
+
+
+def _parse(argv: Sequence[str], environ: Mapping[str, str]) -> Args:
     fast = fast_parse(argv)
     if fast is not None:
         return fast

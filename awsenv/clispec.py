@@ -138,9 +138,12 @@ COMMANDS: tuple[Command, ...] = (
         description=(
             "Make this shell act as PROFILE. Exports AWS_PROFILE when every SDK can resolve the "
             "profile on its own, temporary keys otherwise; sets AWS_REGION/AWS_DEFAULT_REGION "
-            "from the profile (or --region) and AWSENV_PROFILE/AWSENV_EXPIRATION for the prompt."
+            "from the profile (or --region) and AWSENV_PROFILE/AWSENV_EXPIRATION for the prompt. "
+            "'awsenv use -' goes back to the profile used before, in its mode and region."
         ),
-        positionals=(Positional("profile", "profile name", complete="profiles"),),
+        positionals=(
+            Positional("profile", "profile name, or - for the previous one", complete="profiles"),
+        ),
         options=(
             Option(("--keys",), "export temporary keys instead of AWS_PROFILE"),
             Option(
@@ -451,3 +454,7 @@ class Args:
     def get(self, name: str, default: object = None) -> object:
         """Return an argument by name."""
         return self.__dict__.get(name, default)
+
+    def set(self, name: str, value: object) -> None:
+        """Record what the parser learned beyond the options (``previous`` for ``use -``)."""
+        self.__dict__[name] = value

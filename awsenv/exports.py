@@ -39,7 +39,10 @@ AWSENV_SAVED = "AWSENV_SAVED"
 # second clock).
 AWSENV_RENEWABLE = "AWSENV_RENEWABLE"
 ALWAYS = "always"
-OWN = (AWSENV_PROFILE, AWSENV_EXPIRATION, AWSENV_RENEWABLE, AWSENV_SAVED)
+# The profile this shell used before the current one, for ``awsenv use -`` (see
+# :func:`encode_previous`).
+AWSENV_PREVIOUS = "AWSENV_PREVIOUS"
+OWN = (AWSENV_PROFILE, AWSENV_EXPIRATION, AWSENV_RENEWABLE, AWSENV_PREVIOUS, AWSENV_SAVED)
 
 
 class Keys:
@@ -117,11 +120,13 @@ def plan_profile(
     *,
     region: str | None,
     expiration: int | None = None,
+    previous: str | None = None,
 ) -> Plan:
     """Plan for exporting ``AWS_PROFILE``: clears keys and AWS_DEFAULT_PROFILE, which beat it.
 
     ``expiration`` is when the SDKs will stop finding credentials through the profile by
-    themselves (for SSO, the end of what the session can renew).
+    themselves (for SSO, the end of what the session can renew). ``previous`` replaces what
+    ``use -`` goes back to (else it is kept).
     """
     values, saved = _start(environ)
     for name in KEY_VARS:
@@ -135,6 +140,7 @@ def plan_profile(
         {
             AWSENV_PROFILE: profile,
             AWSENV_EXPIRATION: str(expiration) if expiration is not None else None,
+            AWSENV_PREVIOUS: previous or environ.get(AWSENV_PREVIOUS),
             AWSENV_SAVED: saved,
         },
     )
@@ -147,11 +153,13 @@ def plan_keys(
     *,
     region: str | None,
     renewable: int | str | None = None,
+    previous: str | None = None,
 ) -> Plan:
     """Plan for exporting keys: clears AWS_PROFILE, AWS_DEFAULT_PROFILE and AWS_SECURITY_TOKEN.
 
     ``renewable``: until when ``awsenv refresh`` renews these keys silently (epoch seconds or
-    ``ALWAYS``), None if renewing needs a browser or a prompt.
+    ``ALWAYS``), None if renewing needs a browser or a prompt. ``previous`` as for
+    :func:`plan_profile`.
     """
     import time
 
@@ -175,6 +183,7 @@ def plan_keys(
             AWSENV_PROFILE: profile,
             AWSENV_EXPIRATION: str(keys.expiration) if keys.expiration is not None else None,
             AWSENV_RENEWABLE: str(renewable) if renewable is not None else None,
+            AWSENV_PREVIOUS: previous or environ.get(AWSENV_PREVIOUS),
             AWSENV_SAVED: saved,
         },
     )
@@ -193,9 +202,41 @@ def plan_region(environ: Mapping[str, str], region: str) -> Plan:
             AWSENV_PROFILE: environ.get(AWSENV_PROFILE),
             AWSENV_EXPIRATION: environ.get(AWSENV_EXPIRATION),
             AWSENV_RENEWABLE: environ.get(AWSENV_RENEWABLE),
+            AWSENV_PREVIOUS: environ.get(AWSENV_PREVIOUS),
             AWSENV_SAVED: saved,
         },
     )
+
+
+def encode_previous(environ: Mapping[str, str]) -> str | None:
+    """Describe what the shell uses now, for ``use -``: ``MODE,REGION,PROFILE`` (hex), or None.
+
+    MODE is ``keys`` when the shell holds exported keys and no AWS_PROFILE, else ``profile``.
+    """
+    profile = environ.get(AWSENV_PROFILE)
+    if not profile:
+        return None
+    keys = bool(environ.get("AWS_ACCESS_KEY_ID")) and not environ.get("AWS_PROFILE")
+    region = environ.get("AWS_REGION") or ""
+
+    def hexed(text: str) -> str:
+        return text.encode("utf-8", "surrogateescape").hex()
+
+    return f"{'keys' if keys else 'profile'},{hexed(region)},{hexed(profile)}"
+
+
+def decode_previous(text: str) -> tuple[str, bool, str | None] | None:
+    """Return (profile, keys mode, region or None) from :func:`encode_previous`, else None."""
+    mode, _, rest = text.partition(",")
+    region_hex, _, profile_hex = rest.partition(",")
+    try:
+        region = bytes.fromhex(region_hex).decode("utf-8", "surrogateescape")
+        profile = bytes.fromhex(profile_hex).decode("utf-8", "surrogateescape")
+    except ValueError:
+        return None
+    if mode not in ("keys", "profile") or not profile:
+        return None
+    return profile, mode == "keys", region or None
 
 
 def plan_unset(environ: Mapping[str, str]) -> Plan:

@@ -56,11 +56,13 @@ def shell_code(
     keys: bool = False,
     write: bool = False,
     region: str | None = None,
+    previous: str | None = None,
 ) -> str:
     """Return the shell code that makes the shell act as profile ``name``.
 
     ``region`` replaces the profile's own; ``keys`` exports keys, ``write`` also writes them to
-    the credentials file (``use --keys``, ``--write-credentials``).
+    the credentials file (``use --keys``, ``--write-credentials``); ``previous`` is what
+    ``use -`` will go back to (``exports.encode_previous``; None keeps the shell's).
     """
     from awsenv.config import ConfigFiles
 
@@ -82,11 +84,15 @@ def shell_code(
             write_credentials(files, name, obtained)
     if obtained is not None and decision.mode == plan.KEYS:
         until = providers.renewable(files, resolved, environ)
-        steps = exports.plan_keys(environ, name, obtained, region=region, renewable=until)
+        steps = exports.plan_keys(
+            environ, name, obtained, region=region, renewable=until, previous=previous
+        )
     elif obtained is not None:
         # a credential_process (one that calls awsenv, for SAML and Okta) lets every SDK get
         # the keys itself, so the profile is exported, with their clock
-        steps = exports.plan_profile(environ, name, region=region, expiration=obtained.expiration)
+        steps = exports.plan_profile(
+            environ, name, region=region, expiration=obtained.expiration, previous=previous
+        )
     else:
         if resolved.kind == profiles.NONE:
             from awsenv import ui
@@ -96,5 +102,7 @@ def shell_code(
                 "(environment, instance role)"
             )
         ready = providers.ensure(files, resolved, ctx)
-        steps = exports.plan_profile(environ, name, region=region, expiration=ready.expiration)
+        steps = exports.plan_profile(
+            environ, name, region=region, expiration=ready.expiration, previous=previous
+        )
     return shells.render(exports.changes(steps, environ), dialect)

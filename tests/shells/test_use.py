@@ -185,6 +185,39 @@ def test_debug_before_the_command_still_changes_the_shell(prepared, dialect, tmp
 
 
 @pytest.mark.parametrize("dialect", ["bash", "zsh", "fish"])
+def test_use_dash_goes_back_and_forth_with_mode_and_region(prepared, dialect, tmp_path):
+    _, env = prepared
+    spec = SHELLS[dialect]
+    status = "$status" if dialect == "fish" else "$?"
+    show = "".join(spec.print_var(v) + "\n" for v in (*VARS, "AWS_ACCESS_KEY_ID"))
+    script = (
+        load_init(dialect)
+        + "awsenv use -\n"  # nothing to go back to yet
+        + f"printf '%s\\0' {status}\n"
+        + f"awsenv use {shells.quote(dialect, NAMES[1])}\n"
+        + f"awsenv use {shells.quote(dialect, NAMES[2])} --keys --region eu-north-1\n"
+        + "awsenv use -\n"
+        + show
+        + "awsenv use -\n"
+        + show
+        + "awsenv unset\n"
+        + spec.print_var("AWSENV_PREVIOUS")
+        + "\n"
+    )
+    result = spec.run(script, env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    values = result.stdout.decode("utf-8").split("\0")[:-1]
+    assert values[0] == "2"
+    assert "not used another profile" in result.stderr.decode()
+    # back to NAMES[1]: AWS_PROFILE, its own region, no keys
+    assert values[1:6] == [NAMES[1], NAMES[1], f"{REGION}1", f"{REGION}1", "<unset>"]
+    # and forth to NAMES[2] as it was: keys, --region eu-north-1
+    assert values[6:10] == ["<unset>", NAMES[2], "eu-north-1", "eu-north-1"]
+    assert values[10] == "AKIA0000000000000002"
+    assert values[11:] == ["<unset>"]  # unset forgets the previous profile too
+
+
+@pytest.mark.parametrize("dialect", ["bash", "zsh", "fish"])
 def test_use_without_the_shell_function_fails_and_says_how_to_set_it_up(
     prepared, dialect, tmp_path
 ):
