@@ -707,6 +707,55 @@ def test_hostile_portal_answers_in_process(world, monkeypatch, body, needle):
     assert "BODY-MARKER" not in caught.value.message
 
 
+ROLE_ANSWER = (
+    '{"roleCredentials": {"accessKeyId": "ASIAABSURD", "secretAccessKey": "s-CANARY-absurd",'
+    ' "sessionToken": "t-CANARY-absurd", "expiration": %s}}'
+)
+
+
+@pytest.mark.parametrize(
+    "expiration",
+    [
+        "1e30",
+        "-1",
+        "NaN",
+        "Infinity",
+        "1e400",
+        '"tomorrow"',
+        '"1700000000000"',
+        "1000",
+        "253402300800000",
+    ],
+    ids=[
+        "1e30",
+        "minus-1",
+        "nan",
+        "infinity",
+        "1e400",
+        "text",
+        "past-as-text",
+        "past",
+        "year-10000",
+    ],
+)
+def test_an_absurd_role_credentials_expiry_is_one_line_and_nothing_is_cached(world, expiration):
+    """Finding 16.4: an expiry no credentials can have is an unusable answer, not a bug."""
+    seed_token(world, expires_in=8 * 3600)
+    world.idc.script(
+        "GetRoleCredentials", [("raw", 200, ROLE_ANSWER % expiration, "application/json")]
+    )
+    run = world.run("use", "dev", "--keys")
+    assert_one_line_failure(
+        run, f"IAM Identity Center at 127.0.0.1:{urlsplit(world.idc.base_url).port}"
+    )
+    assert "bug in awsenv" not in run.err
+    assert len(error_lines(run).splitlines()) <= 2  # the line and at most a hint
+    assert "CANARY" not in run.err
+    cached = list((world.home / ".aws" / "cli" / "cache").glob("*.json"))
+    assert cached == []
+    assert world.idc.calls.get("GetRoleCredentials") == 1
+
+
 def test_an_absurd_token_lifetime_is_taken_as_a_year(in_process, world):
     answer = '{"accessToken": "a-CANARY", "expiresIn": 99999999999999999}'
     world.idc.script("CreateToken", [("raw", 200, answer, "application/json")])
