@@ -15,10 +15,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -178,75 +175,14 @@ region = us-east-1
 """
 
 
-class CountingSts(ThreadingHTTPServer):
-    """An STS that answers every AssumeRole with fresh one-hour credentials and counts them."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _StsHandler)
-        self.assume_role_calls = 0
-        self.counting = threading.Lock()
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
-
-
-class _StsHandler(BaseHTTPRequestHandler):
-    server: CountingSts
-
-    def do_POST(self) -> None:
-        form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode())
-        with self.server.counting:
-            self.server.assume_role_calls += 1
-            n = self.server.assume_role_calls
-        expires = datetime.fromtimestamp(time.time() + 3600, timezone.utc)
-        body = (
-            '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
-            "<AssumeRoleResult><Credentials>"
-            f"<AccessKeyId>ASIACOUNTED{n:08d}</AccessKeyId>"
-            f"<SecretAccessKey>counted-secret-{n}</SecretAccessKey>"
-            f"<SessionToken>counted-token-{n}</SessionToken>"
-            f"<Expiration>{expires.strftime('%Y-%m-%dT%H:%M:%SZ')}</Expiration>"
-            "</Credentials><AssumedRoleUser>"
-            f"<Arn>{form['RoleArn'][0]}/ci</Arn><AssumedRoleId>AROA:ci</AssumedRoleId>"
-            "</AssumedRoleUser></AssumeRoleResult>"
-            "<ResponseMetadata><RequestId>0</RequestId></ResponseMetadata></AssumeRoleResponse>"
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def sts(world: World) -> Iterator[CountingSts]:
-    server = CountingSts()
-    world.env["AWS_ENDPOINT_URL_STS"] = server.url
-    write_config(world.home, SSO_CONFIG + ROLE_PROFILES)
-    yield server
-    server.stop()
-
-
 @pytest.mark.parametrize("keys", [True, False], ids=["keys", "profile"])
-def test_concurrent_uses_of_one_role_make_one_assume_role(
-    world: World, sts: CountingSts, keys: bool
-) -> None:
+def test_concurrent_uses_of_one_role_make_one_assume_role(world: World, keys: bool) -> None:
     """T14c: N shells assuming one role over one source at once: one AssumeRole."""
+    write_config(world.home, SSO_CONFIG + ROLE_PROFILES)  # STS: the stand-in's
     args = ("deploy", "--keys") if keys else ("deploy",)
     results = finish(start_uses(world, PARALLEL, *args))
     assert [r[0] for r in results] == [0] * PARALLEL, [r[2] for r in results if r[0]][:3]
-    assert sts.assume_role_calls == 1
+    assert world.idc.sts_calls("AssumeRole") == 1
     assert all("Traceback" not in err for _, _, err in results)
     print(f"T14c x{PARALLEL} ({'keys' if keys else 'profile'}): 1 AssumeRole")
 
