@@ -72,6 +72,10 @@ class InvalidProfile(AwsenvError):
         self.name = name
 
 
+class ProfileChainTooDeep(InvalidProfile):
+    """A ``source_profile`` chain holds more profiles than awsenv follows (not a cycle)."""
+
+
 class NotSupported(AwsenvError):
     """A feature that this version of awsenv does not have yet."""
 

@@ -541,7 +541,8 @@ def _from_parser(exc: BaseException) -> bool:
     """Return True if ``exc`` was raised while botocore parsed an answer."""
     if type(exc).__name__ == "ResponseParserError":
         return True
-    if not isinstance(exc, (TypeError, ValueError, AttributeError, KeyError)):
+    # OverflowError: int() of an infinite number where the model wants a whole one
+    if not isinstance(exc, (TypeError, ValueError, AttributeError, KeyError, OverflowError)):
         return False
     tb = exc.__traceback__
     while tb is not None:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from awsenv.errors import AwsenvError, InvalidProfile, ProfileCycle, ProfileNotFound
+from awsenv.errors import (
+    AwsenvError,
+    InvalidProfile,
+    ProfileChainTooDeep,
+    ProfileCycle,
+    ProfileNotFound,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,7 +45,7 @@ KINDS = (STATIC, SSO, ASSUME_ROLE, WEB_IDENTITY, PROCESS, SAML, OKTA, LOGIN, NON
 SDK_RESOLVABLE = frozenset({STATIC, ASSUME_ROLE, WEB_IDENTITY, PROCESS, SSO, LOGIN, NONE})
 
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
-_MAX_CHAIN = 64
+MAX_CHAIN = 64  # profiles in one source_profile chain, the first included
 
 
 def _text(section: Section, key: str) -> str | None:
@@ -161,6 +167,7 @@ INVALID_PROFILE = "invalid-profile"
 MISSING_SOURCE_PROFILE = "missing-source-profile"
 MISSING_SSO_SESSION = "missing-sso-session"
 SOURCE_PROFILE_CYCLE = "source-profile-cycle"
+SOURCE_PROFILE_CHAIN_TOO_DEEP = "source-profile-chain-too-deep"
 LEGACY_SSO = "legacy-sso"
 MISSING_TOKEN_FILE = "missing-web-identity-token-file"
 
@@ -206,6 +213,8 @@ class Issue:
         """Return the exception ``resolve`` raises for it."""
         if self.id == SOURCE_PROFILE_CYCLE:
             return ProfileCycle(self.chain)
+        if self.id == SOURCE_PROFILE_CHAIN_TOO_DEEP:
+            return ProfileChainTooDeep(self.profile, self.what, hint=self.hint)
         return InvalidProfile(self.profile, self.what, hint=self.hint)
 
 
@@ -447,16 +456,8 @@ def walk(files: ProfileFiles, name: str, section: Section) -> Walk:
             )
             return result
         visited.append(source)
-        if len(visited) > _MAX_CHAIN:
-            result.issues.append(
-                Issue(
-                    SOURCE_PROFILE_CYCLE,
-                    source,
-                    "source_profile cycle",
-                    hint=f"a chain may hold at most {_MAX_CHAIN} profiles",
-                    chain=tuple(visited),
-                )
-            )
+        if len(visited) > MAX_CHAIN:
+            result.issues.append(_too_deep(files, visited))
             return result
         if has_static_keys(source_section) or not is_assume_role(source_section):
             source_kind = STATIC if has_static_keys(source_section) else classify(source_section)
@@ -481,6 +482,55 @@ def walk(files: ProfileFiles, name: str, section: Section) -> Walk:
                 return result
         result.nodes.append((source, ASSUME_ROLE, source_section))
         current_name, current = source, source_section
+
+
+_SHOWN_ENDS = 3  # names shown at each end of a chain too deep to show whole
+_SHOWN_NAME = 40  # characters of one name shown
+
+
+def _shown(name: str) -> str:
+    return repr(name if len(name) <= _SHOWN_NAME else name[: _SHOWN_NAME - 3] + "...")
+
+
+def _too_deep(files: ProfileFiles, visited: list[str]) -> Issue:
+    """Say a chain is deeper than MAX_CHAIN: how deep, its first and last few names.
+
+    The rest of the chain is followed by name alone (a set of names seen, so it ends: at its
+    root, at a missing profile, or where it comes back to a name, which is then said too).
+    """
+    walked = list(visited)
+    seen = set(walked)
+    looped = False
+    section = files.profile(walked[-1])
+    while section is not None and is_assume_role(section) and not has_static_keys(section):
+        source = _text(section, "source_profile")
+        if source is None or _text(section, "credential_source") is not None:
+            break
+        walked.append(source)
+        if source in seen:
+            looped = True
+            break
+        seen.add(source)
+        section = files.profile(source)
+    ends = _SHOWN_ENDS
+    names = [*walked[:ends], "...", *walked[-ends:]] if len(walked) > 2 * ends else walked
+    shown = " -> ".join(n if n == "..." and i == ends else _shown(n) for i, n in enumerate(names))
+    if looped:
+        what = f"its source_profile chain is deeper than the limit of {MAX_CHAIN} profiles"
+        what += f" and ends in a cycle: {shown}"
+    else:
+        what = (
+            f"its source_profile chain holds {len(walked)} profiles, "
+            f"more than the limit of {MAX_CHAIN}: {shown}"
+        )
+    return Issue(
+        SOURCE_PROFILE_CHAIN_TOO_DEEP,
+        visited[0],
+        what,
+        hint=f"awsenv follows at most {MAX_CHAIN} profiles: let a profile nearer the start get "
+        "its credentials another way (keys, SSO, a process) or skip some hops",
+        chain=tuple(walked[:ends] + walked[-ends:]),
+    )
 
 
 def validate(files: ProfileFiles, name: str) -> list[Issue]:

@@ -131,6 +131,30 @@ def _fallback(text: str) -> int | None:
     return delta.days * 86400 + delta.seconds
 
 
+# The longest any credentials awsenv obtains may last: STS sessions end within 36 hours, IAM
+# Identity Center role credentials within 12 (sso/oidc.py takes a longer token lifetime as a year).
+LONGEST_CREDENTIALS = 366 * 86400
+
+
+def checked_expiry(value: object, now: float, *, unit: int = 1) -> int | None:
+    """Return a server's expiry as whole epoch seconds, or None if no credentials can have it.
+
+    ``value`` is epoch seconds (``unit=1000``: milliseconds, as IAM Identity Center sends them).
+    Sane means a real, finite number after ``now`` and at most :data:`LONGEST_CREDENTIALS`
+    later: text, booleans, NaN, infinities, the past and ``1e30`` are all None, so every place
+    an expiry enters (the portal, STS through botocore, SAML, federation) treats it as an
+    unusable answer instead of failing later in date arithmetic.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if value != value:  # NaN
+        return None
+    if not now * unit < value <= (now + LONGEST_CREDENTIALS) * unit:
+        return None  # infinities and 1e30 too: compared, never converted
+    seconds = int(value // unit)
+    return seconds if seconds > now else None
+
+
 def _fields(epoch: int) -> tuple[int, int, int, int, int, int]:
     epoch = int(epoch // 1)  # floats: drop the fraction towards the past, as strftime does
     days, seconds = divmod(epoch, 86400)

@@ -9,7 +9,10 @@
    unparseable reads, and how long the followers waited beside when the token was saved.
 2. The same N on a token inside the refresh window (the stand-in rotates refresh tokens):
    refresh calls and reuses of a spent refresh token.
-3. ``--kills N`` writers (a token file, ~/.aws/credentials and ~/.aws/config, in a loop) killed
+3. The same N asking for keys: ``use dev --keys`` on a signed-in session and on one inside the
+   refresh window (GetRoleCredentials and refresh calls), and ``use deploy --keys``, a role over
+   static keys (AssumeRole calls, answered by the stand-in's STS).
+4. ``--kills N`` writers (a token file, ~/.aws/credentials and ~/.aws/config, in a loop) killed
    with SIGKILL after a random delay: torn files, temporary files left, copies left in TMPDIR.
 
 Not a test: it prints and exits 0; tests/faults/test_locks.py and test_files.py assert (20
@@ -142,6 +145,60 @@ def parallel_uses(count: int, *, refresh: bool) -> None:
         )
 
 
+ROLE_PROFILES = """
+[profile base]
+aws_access_key_id = AKIABENCH000000000
+aws_secret_access_key = bench-secret
+
+[profile deploy]
+role_arn = arn:aws:iam::111111111111:role/deploy
+source_profile = base
+role_session_name = bench
+region = us-east-1
+"""
+
+
+def parallel_keys(count: int, *, refresh: bool) -> None:
+    """Run ``count`` concurrent ``use dev --keys`` and ``use deploy --keys``; count the calls."""
+    with tempfile.TemporaryDirectory() as tmp, IdentityCenterStandIn() as idc:
+        home, env = sso_home(Path(tmp))
+        env.update(idc.environ(sts=True))
+        with open(home / ".aws" / "config", "a") as config:
+            config.write(ROLE_PROFILES)
+        seed(idc, env, expires_in=300 if refresh else 8 * 3600, refresh=True)
+        label = "in the refresh window" if refresh else "signed in"
+        for profile, calls in (
+            ("dev", lambda: idc.calls.get("GetRoleCredentials", 0)),
+            ("deploy", lambda: idc.sts_calls("AssumeRole")),
+        ):
+            if profile == "deploy" and refresh:
+                continue  # the session plays no part in a role over static keys
+            started = time.monotonic()
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-I", "-m", "awsenv", "use", profile, "--keys"],
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for _ in range(count)
+            ]
+            outputs = [proc.communicate() for proc in procs]
+            took = time.monotonic() - started
+            successes = sum(
+                proc.returncode == 0 and "export AWS_ACCESS_KEY_ID=" in out
+                for proc, (out, _err) in zip(procs, outputs)
+            )
+            what = "GetRoleCredentials" if profile == "dev" else "AssumeRole"
+            print(f"[keys] {count} concurrent `awsenv use {profile} --keys` ({label})")
+            print(f"  successes            {successes}/{count}")
+            print(f"  {what + ' calls':<20} {calls()}")
+            if profile == "dev":
+                print(f"  refresh calls        {idc.grant_calls('refresh_token')}")
+            print(f"  took                 {took:.1f}s")
+
+
 # --- writers killed at random ------------------------------------------------------------------
 
 PAD_TOKEN, PAD_INI = 997, 701
@@ -262,6 +319,8 @@ def main() -> None:
     if options.uses:
         parallel_uses(options.uses, refresh=False)
         parallel_uses(options.uses, refresh=True)
+        parallel_keys(options.uses, refresh=False)
+        parallel_keys(options.uses, refresh=True)
     if options.kills:
         killed_writers(options.kills, options.seed, options.max_delay)
 

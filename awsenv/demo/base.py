@@ -29,7 +29,7 @@ class Request(NamedTuple):
     operation: str
     method: str
     path: str
-    grant: str | None  # token requests only: the grant's short name
+    grant: str | None  # CreateToken: the grant's short name; Sts: the action
     at: float  # time.monotonic() on arrival
 
 

@@ -77,7 +77,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/assignment/accounts"): "ListAccounts",
     ("GET", "/assignment/roles"): "ListAccountRoles",
     ("POST", "/logout"): "Logout",
-    # STS's query protocol (only GetCallerIdentity, for keys minted here without moto)
+    # STS's query protocol (GetCallerIdentity for keys minted here without moto; AssumeRole)
     ("POST", "/"): "Sts",
 }
 PORTAL_OPERATIONS = frozenset({"GetRoleCredentials", "ListAccounts", "ListAccountRoles", "Logout"})
@@ -310,6 +310,11 @@ class IdentityCenterStandIn(LoopbackStandIn):
                 1 for r in self._requests if r.operation == "CreateToken" and r.grant == grant
             )
 
+    def sts_calls(self, action: str) -> int:
+        """Return how many STS requests asked for ``action`` (``AssumeRole``...)."""
+        with self._lock:
+            return sum(1 for r in self._requests if r.operation == "Sts" and r.grant == action)
+
     @property
     def refresh_token_reuses(self) -> int:
         """Return how many refreshes presented a refresh token an earlier refresh had spent."""
@@ -396,6 +401,8 @@ class IdentityCenterStandIn(LoopbackStandIn):
         if operation == "CreateToken" and isinstance(body, dict):
             value = body.get("grantType")
             grant = _GRANT_NAMES.get(value, value) if isinstance(value, str) else None
+        elif operation == "Sts":  # which STS action, for sts_calls()
+            grant = parse_qs(raw.decode("utf-8", "replace")).get("Action", [None])[0]
         step = self._arrive(operation, handler, url.path, grant)
         if step is not None:
             if self._play(handler, step):
@@ -768,6 +775,8 @@ class IdentityCenterStandIn(LoopbackStandIn):
     def _sts_answer(self, handler: _Handler, raw: bytes) -> Reply:
         """Answer STS GetCallerIdentity (query protocol, XML) for keys this stand-in minted.
 
+        AssumeRole is answered too (:meth:`_assume_role`).
+
         ``awsenv demo`` runs without moto, so ``aws sts get-caller-identity`` after
         ``awsenv use`` is answered here: the caller is found by the access key id in the SigV4
         ``Credential=`` of the Authorization header (the signature itself is not checked).
@@ -778,8 +787,12 @@ class IdentityCenterStandIn(LoopbackStandIn):
         with self._lock:
             caller = self._minted.get(access_key)
         namespace = "https://sts.amazonaws.com/doc/2011-06-15/"
+        if form.get("Action") == "AssumeRole":
+            return self._assume_role(form, namespace)
         if form.get("Action") != "GetCallerIdentity":
-            return _sts_error(400, "InvalidAction", "the stand-in answers only GetCallerIdentity")
+            return _sts_error(
+                400, "InvalidAction", "the stand-in answers only GetCallerIdentity and AssumeRole"
+            )
         if caller is None:
             return _sts_error(403, "InvalidClientTokenId", "The security token is not valid.")
         account, role = caller
@@ -790,6 +803,35 @@ class IdentityCenterStandIn(LoopbackStandIn):
             "</GetCallerIdentityResult><ResponseMetadata>"
             f"<RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
             "</GetCallerIdentityResponse>"
+        ).encode()
+        return Reply(200, body, (("Content-Type", "text/xml"),))
+
+    def _assume_role(self, form: dict[str, str], namespace: str) -> Reply:
+        """Answer AssumeRole of any ``arn:aws:iam::ACCOUNT:role/NAME`` with fresh keys.
+
+        Any caller may assume any role (the signature is not checked): enough to count the calls
+        many shells make for one role (tests/faults/test_locks.py, bench/stress.py).
+        """
+        arn = form.get("RoleArn", "")
+        account, _, role = arn.removeprefix("arn:aws:iam::").partition(":role/")
+        if not (account.isdigit() and role):
+            return _sts_error(400, "ValidationError", "RoleArn is not a role ARN")
+        lifetime = form.get("DurationSeconds", "")
+        seconds = int(lifetime) if lifetime.isdigit() else 3600
+        session = form.get("RoleSessionName", self.user_name)
+        with self._lock:
+            access_key = "ASIA" + secrets.token_hex(8).upper()
+            self._minted[access_key] = (account, role)
+            secret, token = self._secret("secretaccesskey"), self._secret("sessiontoken")
+        expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock() + seconds))
+        body = (
+            f'<AssumeRoleResponse xmlns="{namespace}"><AssumeRoleResult><Credentials>'
+            f"<AccessKeyId>{access_key}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey>"
+            f"<SessionToken>{token}</SessionToken><Expiration>{expires}</Expiration>"
+            f"</Credentials><AssumedRoleUser><Arn>arn:aws:sts::{account}:assumed-role/{role}/"
+            f"{session}</Arn><AssumedRoleId>AROA{account}:{session}</AssumedRoleId>"
+            "</AssumedRoleUser></AssumeRoleResult><ResponseMetadata>"
+            f"<RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata></AssumeRoleResponse>"
         ).encode()
         return Reply(200, body, (("Content-Type", "text/xml"),))
 

@@ -32,6 +32,7 @@ from awsenv.diagnose.model import (
     REFRESH,
     RUN_PROCESS,
     SDK,
+    SOURCE_PROFILE_CHAIN_TOO_DEEP,
     SOURCE_PROFILE_CYCLE,
     USE_CACHE,
     WARNING,
@@ -95,6 +96,8 @@ def problem(files: Files, issue: profiles.Issue) -> Problem:
         return _cycle_problem(files, issue)
     named = issue.id in (MISSING_SOURCE_PROFILE, LEGACY_SSO)
     origin = files.origin(issue.profile) if named else None
+    # a chain too deep is the same problem from each of its profiles: doctor shows it once
+    deep = issue.id == SOURCE_PROFILE_CHAIN_TOO_DEEP
     return Problem(
         issue.id,
         issue.severity,
@@ -102,6 +105,7 @@ def problem(files: Files, issue: profiles.Issue) -> Problem:
         profile=issue.profile,
         path=issue.path,
         hint=issue.hint,
+        same_as=" -> ".join(chain[len(chain) // 2 :]) if deep else None,
     )
 
 

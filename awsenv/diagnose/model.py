@@ -15,6 +15,7 @@ from awsenv.profiles import LEGACY_SSO as LEGACY_SSO
 from awsenv.profiles import MISSING_SOURCE_PROFILE as MISSING_SOURCE_PROFILE
 from awsenv.profiles import MISSING_SSO_SESSION as MISSING_SSO_SESSION
 from awsenv.profiles import MISSING_TOKEN_FILE as MISSING_TOKEN_FILE
+from awsenv.profiles import SOURCE_PROFILE_CHAIN_TOO_DEEP as SOURCE_PROFILE_CHAIN_TOO_DEEP
 from awsenv.profiles import SOURCE_PROFILE_CYCLE as SOURCE_PROFILE_CYCLE
 from awsenv.profiles import WARNING as WARNING
 from awsenv.providers.cached import CacheFile as CacheFile
@@ -37,6 +38,7 @@ PROBLEM_IDS = (
     MISSING_SOURCE_PROFILE,
     MISSING_SSO_SESSION,
     SOURCE_PROFILE_CYCLE,
+    SOURCE_PROFILE_CHAIN_TOO_DEEP,
     INVALID_PROFILE,
     LEGACY_SSO,
     MISSING_TOKEN_FILE,
@@ -83,10 +85,14 @@ class Problem:
     fixable: bool = False
     fixed: bool = False
     chmod: int | None = None  # wrong-file-mode: the mode --fix gives the file
+    # One chain too deep, seen from each of its first profiles: its last names, shared by all.
+    same_as: str | None = None
 
     @property
     def key(self) -> tuple[str, str | None, str | None, str]:
         """Identity for de-duplication (the same problem seen from two profiles)."""
+        if self.same_as is not None:
+            return self.id, None, None, self.same_as
         return self.id, self.profile, self.path, self.message
 
     def to_json(self) -> dict[str, object]:

@@ -16,6 +16,8 @@ from awsenv import cache
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from awsenv.exports import Keys
 
 REUSE_WINDOW = 15 * 60
@@ -85,3 +87,30 @@ def entry(keys: Keys, provider_type: str, *, account_id: str | None = None) -> d
 def save(path: str, keys: Keys, provider_type: str, *, account_id: str | None = None) -> None:
     """Write the entry atomically, 0600 in a 0700 directory."""
     cache.write_json(path, entry(keys, provider_type, account_id=account_id))
+
+
+def fetch_once(
+    environ: Mapping[str, str],
+    lock: str,
+    load: Callable[[], Keys | None],
+    fetch: Callable[[], Keys],
+    *,
+    timeout: float = 120.0,
+) -> Keys:
+    """Return ``load()`` if it has keys, else ``fetch()``: one call for every process at once.
+
+    The sign-in's rule (``sso/login.py``) for every credential call: a process that finds
+    nothing cached takes the machine-wide lock ``lock`` (``cache.lock_path``), looks again, and
+    only then calls; ``fetch`` saves what it got where ``load`` reads. So N shells asking for
+    one role together make one GetRoleCredentials or AssumeRole, and the rest read its entry.
+    ``timeout`` is how long a waiter waits (``AWSENV_LOCK_TIMEOUT`` replaces it): longer than
+    ``fetch`` may take, which for an SSO role includes a sign-in.
+    """
+    keys = load()
+    if keys is not None:
+        return keys
+    with cache.FileLock(cache.lock_path(environ, lock), timeout=timeout):
+        keys = load()  # the holder before us may have saved it
+        if keys is not None:
+            return keys
+        return fetch()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from awsenv import cache, paths
+from awsenv import paths
 from awsenv.errors import AwsenvError, InvalidProfile, ProfileCycle, ProfileNotFound
 from awsenv.providers import (
     CredentialProcessFailed,
@@ -25,6 +25,7 @@ from awsenv.providers import (
     MfaRequired,
     RoleDenied,
     WrongMfaCode,
+    entry,
     rolecache,
 )
 
@@ -291,8 +292,14 @@ def _obtain(
         lock_name = _lock_name(section)
         if lock_name is None:
             return _resolve(session)
-        with cache.FileLock(cache.lock_path(environ, lock_name)):
-            return _resolve(session)
+        # N processes assuming this role together: one AssumeRole, the others read its entry
+        # (the profile's section as botocore holds it, duration override included).
+        return entry.fetch_once(
+            environ,
+            lock_name,
+            lambda: rolecache.cached_role_credentials(environ, section),
+            lambda: _resolve(session),
+        )
     except AwsenvError:
         raise
     except Exception as exc:

@@ -11,6 +11,9 @@ botocore is imported inside functions only (ruff TID253).
 
 from __future__ import annotations
 
+import time
+
+from awsenv import timefmt
 from awsenv.errors import AwsenvError
 from awsenv.providers import CredentialsUnavailable, EndpointUnreachable, mfa
 from awsenv.providers.mfa import TTY_PATH
@@ -207,11 +210,19 @@ def assume_role_with_saml(
         raise SamlAssumeFailed(
             f"STS returned no credentials for role {role.role_arn}", role.role_arn
         )
+    expiration = _expiry(credentials.get("Expiration"))
+    if expiration is not None and timefmt.checked_expiry(expiration, time.time()) is None:
+        raise SamlAssumeFailed(
+            f"{endpoint} answered AssumeRoleWithSAML for role {role.role_arn} with an "
+            "expiration no credentials can have (already past or more than a year away)",
+            role.role_arn,
+            hint="check AWS_ENDPOINT_URL_STS and the profile's endpoint settings, and the clock",
+        )
     return Keys(
         str(access_key),
         str(secret_key),
         str(credentials.get("SessionToken") or "") or None,
-        _expiry(credentials.get("Expiration")),
+        expiration,
     )
 
 

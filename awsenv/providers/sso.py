@@ -192,24 +192,39 @@ def ensure(files: ConfigFiles, name: str, section: Section, ctx: Context) -> tup
 
 def obtain(files: ConfigFiles, name: str, section: Section, ctx: Context) -> Keys:
     """Return role credentials for an SSO profile: from the AWS CLI's cache, else the portal."""
+    import os
+
     from awsenv import log
+    from awsenv.providers import entry
     from awsenv.sso import portal, tokens
 
     environ = ctx.environ
     sess = session_of(files, name, section, resolved=True)
     account, role = str(section["sso_account_id"]), str(section["sso_role_name"])
-    if not ctx.force_login:
+
+    def load() -> Keys | None:
+        if ctx.force_login:  # a new sign-in was asked for: fresh credentials too
+            return None
         cached = tokens.load_role_credentials(environ, sess, account, role)
         if cached is not None:
             log.debug("profile %r: role credentials from ~/.aws/cli/cache", name)
-            return cached
-    log.debug("profile %r: asking the portal for %s/%s credentials", name, account, role)
-    keys = with_token(
-        files,
-        sess,
-        lambda token: portal.role_credentials(environ, sess, token, account, role, profile=name),
-        profile=name,
-        ctx=ctx,
-    )
-    tokens.save_role_credentials(environ, sess, account, role, keys)
-    return keys
+        return cached
+
+    def fetch() -> Keys:
+        log.debug("profile %r: asking the portal for %s/%s credentials", name, account, role)
+        keys = with_token(
+            files,
+            sess,
+            lambda token: portal.role_credentials(
+                environ, sess, token, account, role, profile=name
+            ),
+            profile=name,
+            ctx=ctx,
+        )
+        tokens.save_role_credentials(environ, sess, account, role, keys)
+        return keys
+
+    path = tokens.role_credentials_path(environ, sess, account, role)
+    lock = "sso-role-" + os.path.basename(path).rsplit(".", 1)[0]
+    # a waiter may wait through the holder's sign-in (a browser), as the login lock's do
+    return entry.fetch_once(environ, lock, load, fetch, timeout=login_options(ctx).timeout + 60)

@@ -6,7 +6,9 @@ access token and the role credentials are registered as secrets for the debug lo
 
 from __future__ import annotations
 
-from awsenv import log, net
+import time
+
+from awsenv import log, net, timefmt
 from awsenv.exports import Keys
 from awsenv.sso.oidc import LoginFailed, aws_errors, client, error_code, network_error
 
@@ -86,10 +88,18 @@ def role_credentials(
         raise _bad(environ, sess, "GetRoleCredentials without keys")
     if session_token is not None and not isinstance(session_token, str):
         raise _bad(environ, sess, "GetRoleCredentials with a sessionToken that is not text")
-    if isinstance(expiration, bool) or not isinstance(expiration, int) or expiration <= 0:
+    if expiration is None:
         raise _bad(environ, sess, "GetRoleCredentials without a valid expiration")
-    log.debug("role credentials for %s/%s until %s", account_id, role_name, expiration // 1000)
-    return Keys(access_key, secret_key, session_token or None, expiration // 1000)
+    until = timefmt.checked_expiry(expiration, time.time(), unit=1000)
+    if until is None:
+        raise _bad(
+            environ,
+            sess,
+            "GetRoleCredentials with an expiration no credentials can have "
+            "(already past, more than a year away, or not a number)",
+        )
+    log.debug("role credentials for %s/%s until %s", account_id, role_name, until)
+    return Keys(access_key, secret_key, session_token or None, until)
 
 
 def accounts_and_roles(

@@ -24,7 +24,8 @@ from awsenv.sso import tokens
 from tests.faults.test_files import CORP, World, assert_exported, leaked
 from tests.faults.test_files import idc as idc  # the fixture, by name
 from tests.faults.test_files import world as world  # the fixture, by name
-from tests.helpers import PYTHON
+from tests.helpers import PYTHON, write_config
+from tests.worlds import SSO_CONFIG
 
 pytestmark = [
     pytest.mark.faults,
@@ -143,6 +144,47 @@ def test_concurrent_refresh_with_rotation_refreshes_once(world: World) -> None:
     assert token.refresh_token not in (None, seeded.refresh_token)  # rotated and saved
     assert token.expires_at > time.time() + 7 * 3600
     print(f"T15 x{PARALLEL}: 1 refresh, 0 reuses, {counts}")
+
+
+# --- one portal or STS call for many shells (finding 16.3) -----------------------------------
+
+
+def test_concurrent_keys_of_one_sso_role_make_one_get_role_credentials(world: World) -> None:
+    """T14b: N shells asking for one account and role's keys at once: one GetRoleCredentials."""
+    world.seed_token()  # signed in, eight hours left; no role credentials cached
+    results = finish(start_uses(world, PARALLEL, "dev", "--keys"))
+    ok = [r for r in results if r[0] == 0 and "export AWS_ACCESS_KEY_ID=" in r[1]]
+    assert len(ok) == PARALLEL, [r[2] for r in results if r not in ok][:3]
+    assert world.idc.calls.get("GetRoleCredentials") == 1
+    assert len({r[1] for r in ok}) == 1  # every shell got the one answer
+    assert world.role_path().exists()
+    assert all("Traceback" not in err and not leaked(err, world) for _, _, err in results)
+    print(f"T14b x{PARALLEL}: {len(ok)} ok, 1 GetRoleCredentials")
+
+
+ROLE_PROFILES = """
+[profile base]
+aws_access_key_id = AKIABASE0000000000
+aws_secret_access_key = base-secret-CANARY-0123
+
+[profile deploy]
+role_arn = arn:aws:iam::111111111111:role/deploy
+source_profile = base
+role_session_name = ci
+region = us-east-1
+"""
+
+
+@pytest.mark.parametrize("keys", [True, False], ids=["keys", "profile"])
+def test_concurrent_uses_of_one_role_make_one_assume_role(world: World, keys: bool) -> None:
+    """T14c: N shells assuming one role over one source at once: one AssumeRole."""
+    write_config(world.home, SSO_CONFIG + ROLE_PROFILES)  # STS: the stand-in's
+    args = ("deploy", "--keys") if keys else ("deploy",)
+    results = finish(start_uses(world, PARALLEL, *args))
+    assert [r[0] for r in results] == [0] * PARALLEL, [r[2] for r in results if r[0]][:3]
+    assert world.idc.sts_calls("AssumeRole") == 1
+    assert all("Traceback" not in err for _, _, err in results)
+    print(f"T14c x{PARALLEL} ({'keys' if keys else 'profile'}): 1 AssumeRole")
 
 
 # --- T16: dead and stuck lock holders ------------------------------------------------------------

@@ -413,6 +413,34 @@ def test_sts_failing_for_a_saml_profile(world, steps, needle, calls):
     assert network_time(world, run, "Sts") <= BOUND
 
 
+def _sts_credentials(action: str, expiration: str) -> str:
+    return (
+        f'<{action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><{action}Result>'
+        "<Credentials><AccessKeyId>ASIAABSURD</AccessKeyId>"
+        "<SecretAccessKey>s-CANARY-sts-absurd</SecretAccessKey>"
+        "<SessionToken>t-CANARY-sts-absurd</SessionToken>"
+        f"<Expiration>{expiration}</Expiration></Credentials>"
+        f"<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/OktaAdmin/x</Arn>"
+        "<AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser>"
+        f"</{action}Result></{action}Response>"
+    )
+
+
+STS_EXPIRATIONS = ["1000-01-01T00:00:00Z", "2001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"]
+
+
+@pytest.mark.parametrize("expiration", STS_EXPIRATIONS, ids=["year-1000", "past", "year-9999"])
+def test_an_absurd_sts_expiry_for_a_saml_profile_is_one_line(world, expiration):
+    """Finding 16.4 for STS: the same check as GetRoleCredentials', nothing cached."""
+    answer = _sts_credentials("AssumeRoleWithSAML", expiration)
+    world.idc.script("Sts", [("raw", 200, answer, "text/xml")])
+    run = world.run("use", "corp-saml", "--keys")
+    assert_one_line_failure(run, "STS at http://127.0.0.1:", "expiration")
+    assert "bug in awsenv" not in run.err
+    assert "CANARY" not in run.err
+    assert not list((world.home / ".cache").rglob("saml/*.json"))
+
+
 # --- T19: servers that answer one byte at a time -------------------------------------------------
 
 ASSUMED_ROLE = """
@@ -705,6 +733,55 @@ def test_hostile_portal_answers_in_process(world, monkeypatch, body, needle):
     assert needle in caught.value.message
     assert "CANARY" not in caught.value.message
     assert "BODY-MARKER" not in caught.value.message
+
+
+ROLE_ANSWER = (
+    '{"roleCredentials": {"accessKeyId": "ASIAABSURD", "secretAccessKey": "s-CANARY-absurd",'
+    ' "sessionToken": "t-CANARY-absurd", "expiration": %s}}'
+)
+
+
+@pytest.mark.parametrize(
+    "expiration",
+    [
+        "1e30",
+        "-1",
+        "NaN",
+        "Infinity",
+        "1e400",
+        '"tomorrow"',
+        '"1700000000000"',
+        "1000",
+        "253402300800000",
+    ],
+    ids=[
+        "1e30",
+        "minus-1",
+        "nan",
+        "infinity",
+        "1e400",
+        "text",
+        "past-as-text",
+        "past",
+        "year-10000",
+    ],
+)
+def test_an_absurd_role_credentials_expiry_is_one_line_and_nothing_is_cached(world, expiration):
+    """Finding 16.4: an expiry no credentials can have is an unusable answer, not a bug."""
+    seed_token(world, expires_in=8 * 3600)
+    world.idc.script(
+        "GetRoleCredentials", [("raw", 200, ROLE_ANSWER % expiration, "application/json")]
+    )
+    run = world.run("use", "dev", "--keys")
+    assert_one_line_failure(
+        run, f"IAM Identity Center at 127.0.0.1:{urlsplit(world.idc.base_url).port}"
+    )
+    assert "bug in awsenv" not in run.err
+    assert len(error_lines(run).splitlines()) <= 2  # the line and at most a hint
+    assert "CANARY" not in run.err
+    cached = list((world.home / ".aws" / "cli" / "cache").glob("*.json"))
+    assert cached == []
+    assert world.idc.calls.get("GetRoleCredentials") == 1
 
 
 def test_an_absurd_token_lifetime_is_taken_as_a_year(in_process, world):

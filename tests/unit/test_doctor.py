@@ -98,6 +98,17 @@ def _cycle(home: Path, env: dict[str, str]) -> None:
     )
 
 
+def _too_deep(home: Path, env: dict[str, str]) -> None:
+    config(
+        home,
+        "".join(
+            f"[profile p{i}]\nrole_arn = arn:aws:iam::1:role/p\nsource_profile = p{i + 1}\n"
+            for i in range(99)
+        )
+        + "[profile p99]\naws_access_key_id = AKIAEXAMPLEKEY1234\naws_secret_access_key = s\n",
+    )
+
+
 def _invalid(home: Path, env: dict[str, str]) -> None:
     config(home, "[profile a]\naws_access_key_id = AKIAEXAMPLEKEY1234\n")
 
@@ -161,6 +172,7 @@ CASES: dict[str, tuple[Callable[[Path, dict[str, str]], None], str, str]] = {
     "missing_source": (_missing_source, "missing-source-profile", "'gone'"),
     "missing_session": (_missing_session, "missing-sso-session", "[sso-session gone]"),
     "cycle": (_cycle, "source-profile-cycle", "'a' -> 'b' -> 'c' -> 'a'"),
+    "too_deep": (_too_deep, "source-profile-chain-too-deep", "100 profiles, more than the limit"),
     "invalid": (_invalid, "invalid-profile", "no aws_secret_access_key"),
     "legacy": (_legacy, "legacy-sso", "profile 'old'"),
     "web_identity": (_web_identity, "missing-web-identity-token-file", "'/no'"),

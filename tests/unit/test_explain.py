@@ -519,6 +519,36 @@ def test_cycle_is_explained_from_any_member(env: dict[str, str], home: Path) -> 
     assert "'a' -> 'b' -> 'a'" in first[0].message
 
 
+@pytest.mark.parametrize("length", [100, 200, 1000])
+def test_a_chain_deeper_than_the_limit_is_one_short_line_in_use_and_explain(
+    env: dict[str, str], home: Path, length: int
+) -> None:
+    """Finding 16.5: not a cycle; the limit, the length, the first and last names."""
+    text = "".join(
+        f"[profile p{i}]\nrole_arn = {ROLE}\nsource_profile = p{i + 1}\n" for i in range(length - 1)
+    )
+    write_config(
+        home,
+        text + f"[profile p{length - 1}]\naws_access_key_id = AKIAX\n"
+        "aws_secret_access_key = static-secret-canary\n",
+    )
+    use = run_awsenv(["use", "p0"], {**env, "AWSENV_SHELL": "bash"})
+    assert use.returncode == 1
+    assert use.stdout == ""
+    said = use.stderr.splitlines()
+    assert said[0].startswith("awsenv: ")
+    assert len(said) <= 2, use.stderr  # the line and its hint
+    assert "cycle" not in use.stderr
+    for needle in ("limit of 64", f"{length} profiles", "'p0'", f"'p{length - 1}'"):
+        assert needle in said[0]
+    assert len(use.stderr) < 600
+    shown = run_awsenv(["explain", "p0", "--json"], env)
+    found = json.loads(shown.stdout)["problems"]
+    assert [p["id"] for p in found] == ["source-profile-chain-too-deep"]
+    assert found[0]["message"] in said[0]
+    assert len(found[0]["message"]) < 300
+
+
 def test_missing_sso_session_is_explained(env: dict[str, str], home: Path) -> None:
     write_config(home, "[profile s]\nsso_session = nope\nsso_account_id = 1\nsso_role_name = R\n")
     item = explained(env, "s")

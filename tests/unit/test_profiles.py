@@ -441,3 +441,59 @@ def test_suggestions_are_at_most_three_and_case_matches_first() -> None:
     found = profiles.suggestions("Prod", names)
     assert len(found) <= 3
     assert found[:2] == ["prod", "PROD"]
+
+
+# --- a chain deeper than the limit (finding 16.5) -----------------------------------------------
+
+
+def _deep_chain(home: Path, length: int) -> None:
+    """p0 -> p1 -> ... -> p{length - 1}, the last one with keys: ``length`` profiles in all."""
+    text = "".join(
+        f"[profile p{i}]\nrole_arn = {ROLE}\nsource_profile = p{i + 1}\n" for i in range(length - 1)
+    )
+    write_config(home, text + f"[profile p{length - 1}]\n{STATIC_KEYS}")
+
+
+@pytest.mark.parametrize("length", [100, 200, 1000])
+def test_a_chain_deeper_than_the_limit_is_not_a_cycle(home: Path, length: int) -> None:
+    _deep_chain(home, length)
+    issues = profiles.validate(ConfigFiles(os.environ), "p0")
+    assert [i.id for i in issues] == [profiles.SOURCE_PROFILE_CHAIN_TOO_DEEP]
+    message = issues[0].message()
+    assert "cycle" not in message
+    assert str(profiles.MAX_CHAIN) in message
+    assert f"{length} profiles" in message
+    for name in ("'p0'", "'p1'", f"'p{length - 2}'", f"'p{length - 1}'"):
+        assert name in message
+    assert "'p30'" not in message  # the middle is left out
+    assert len(message) < 300
+    with pytest.raises(profiles.ProfileChainTooDeep) as caught:
+        _resolve("p0")
+    assert caught.value.message == message
+
+
+def test_a_chain_of_exactly_the_limit_resolves(home: Path) -> None:
+    _deep_chain(home, profiles.MAX_CHAIN)
+    assert len(_resolve("p0").chain) == profiles.MAX_CHAIN
+
+
+def test_a_deep_chain_that_ends_in_a_cycle_says_both(home: Path) -> None:
+    text = "".join(
+        f"[profile p{i}]\nrole_arn = {ROLE}\nsource_profile = p{i + 1}\n" for i in range(150)
+    )
+    write_config(home, text + f"[profile p150]\nrole_arn = {ROLE}\nsource_profile = p149\n")
+    issues = profiles.validate(ConfigFiles(os.environ), "p0")
+    assert [i.id for i in issues] == [profiles.SOURCE_PROFILE_CHAIN_TOO_DEEP]
+    assert "ends in a cycle" in issues[0].message()
+    assert len(issues[0].message()) < 300
+
+
+def test_a_deep_chain_of_very_long_names_stays_short(home: Path) -> None:
+    names = [f"{'n' * 5000}{i}" for i in range(100)]
+    text = "".join(
+        f"[profile {names[i]}]\nrole_arn = {ROLE}\nsource_profile = {names[i + 1]}\n"
+        for i in range(99)
+    )
+    write_config(home, text + f"[profile {names[99]}]\n{STATIC_KEYS}")
+    issues = profiles.validate(ConfigFiles(os.environ), names[0])
+    assert len(issues[0].message()) < len(names[0]) + 400  # the profile asked for, then short

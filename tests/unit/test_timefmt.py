@@ -157,3 +157,53 @@ def test_parsing_common_forms_does_not_import_datetime():
         [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# --- the one check of an expiry a server sends (finding 16.4) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (BASE + 3600, 1, BASE + 3600),
+        ((BASE + 3600) * 1000 + 999, 1000, BASE + 3600),  # milliseconds, fraction dropped
+        (BASE + 3600.75, 1, BASE + 3600),
+        (BASE + timefmt.LONGEST_CREDENTIALS, 1, BASE + timefmt.LONGEST_CREDENTIALS),
+    ],
+)
+def test_a_sane_expiry_is_whole_seconds(value, unit, expected):
+    assert timefmt.checked_expiry(value, BASE, unit=unit) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        1e30,
+        10**40,
+        -1,
+        0,
+        BASE,  # already over when it arrives
+        BASE - 3600,
+        BASE + timefmt.LONGEST_CREDENTIALS + 1,
+        float("nan"),
+        float("inf"),
+        float("-inf"),
+        True,
+        "2030-01-01T00:00:00Z",
+        str(BASE + 3600),
+        None,
+        [BASE + 3600],
+    ],
+)
+def test_an_absurd_expiry_is_none(value):
+    assert timefmt.checked_expiry(value, BASE) is None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        assert timefmt.checked_expiry(value * 1000, BASE, unit=1000) is None
+
+
+@given(st.one_of(st.integers(), st.floats(allow_nan=True, allow_infinity=True)))
+def test_checked_expiry_never_raises_and_stays_in_range(value):
+    got = timefmt.checked_expiry(value, BASE)
+    assert got is None or BASE < got <= BASE + timefmt.LONGEST_CREDENTIALS
+    if got is not None:
+        assert timefmt.parse_timestamp(timefmt.format_z(got)) == got
