@@ -462,7 +462,16 @@ _MEMO_FORMAT = 1
 _RACY_NS = 2_000_000_000
 _MISS = object()
 # This process's answers, by kind and file identity: a changed file has another identity.
-_SEEN: dict[tuple[str, tuple[str, int, int, int, int]], object] = {}
+_SEEN: dict[tuple[str, tuple[str, int, int, int, int, int]], object] = {}
+
+
+def file_stamp(path: str, st: os.stat_result) -> tuple[str, int, int, int, int, int]:
+    """A file's identity for memos: path, device, inode, size, ctime, mtime.
+
+    The ctime catches what the rest misses: an edit of the same length with the mtime put back
+    (``cp -p``, ``touch -r``, ``rsync --inplace -t``, tar); ``utime`` cannot set it.
+    """
+    return (path, st.st_dev, st.st_ino, st.st_size, st.st_ctime_ns, st.st_mtime_ns)
 
 
 def sha1_hex(text: str) -> str:
@@ -481,7 +490,7 @@ def sha1_hex(text: str) -> str:
 def memoized_summary(
     environ: Mapping[str, str], path: str, kind: str, compute: Callable[[str], object]
 ) -> object:
-    """Return ``compute(path)``, remembered per file identity (path, dev, ino, size, mtime).
+    """Return ``compute(path)``, remembered per file identity (:func:`file_stamp`).
 
     An unchanged file is answered from a small marshal memo in awsenv's cache directory, so
     the hot path reads a few bytes and never imports ``json``; None when the file is missing,
@@ -493,7 +502,7 @@ def memoized_summary(
         return None
     if st.st_mode & _FORMAT_BITS != _REGULAR or foreign(st):
         return None  # what read_bytes would refuse (chown leaves the mtime as it was)
-    stamp = (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    stamp = file_stamp(path, st)
     seen = _SEEN.get((kind, stamp), _MISS)
     if seen is not _MISS:  # asked twice in one call: the memo file is read once
         return seen

@@ -561,6 +561,40 @@ def test_a_token_file_chowned_after_its_status_was_memoised_is_a_miss(home: Path
     assert tokens.usable_until(environ, CORP, time.time()) is None
 
 
+def test_a_token_edited_in_place_with_its_mtime_put_back_is_not_answered_from_the_memo(
+    home: Path,
+) -> None:
+    """Finding 16.2: same inode, size and mtime after an edit; the ctime is in the memo's key."""
+    environ = dict(os.environ)
+    json_kinds(environ)
+    path = Path(tokens.token_path(environ, CORP))
+    os.utime(path, (time.time() - 60, time.time() - 60))  # old enough to be memoised
+    status = tokens.token_status(environ, CORP)
+    assert status is not None
+    assert status.expires_at > time.time()
+    assert _memo_path(environ, "sso-status", str(path)).exists()
+    before = os.stat(path)
+    data = path.read_bytes()
+    valid = json.loads(data)["expiresAt"]
+    expired = datetime.fromtimestamp(time.time() - 7200, timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+    assert len(expired) == len(valid)
+    with path.open("r+b") as handle:  # in place, as `rsync --inplace -t` or an editor would
+        handle.seek(data.index(valid.encode()))
+        handle.write(expired.encode())
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (
+        before.st_ino,
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    status = tokens.token_status(environ, CORP)
+    assert status is not None
+    assert status.expires_at < time.time(), "served from the stale memo"
+
+
 def _memo_path(environ: dict[str, str], kind: str, path: str) -> Path:
     return Path(paths.cache_dir(environ), kind, cache.sha1_hex(path) + ".marshal")
 
@@ -586,7 +620,7 @@ def test_every_prefix_and_garbage_in_the_status_memos_gives_the_true_answer(home
     for source, kind in ((token_file, "sso-status"), (role_file, "role-status")):
         memo = _memo_path(environ, kind, source)
         st = os.stat(source)
-        stamp = (source, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        stamp = cache.file_stamp(source, st)
         wrong = [
             b"",
             b"garbage",
@@ -620,7 +654,7 @@ def test_a_foreign_memo_is_not_trusted(home: Path) -> None:
     tokens.save_token(environ, CORP, expired)
     os.utime(token_file, (time.time() - 60, time.time() - 60))
     st = os.stat(token_file)
-    stamp = (token_file, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    stamp = cache.file_stamp(token_file, st)
     memo = _memo_path(environ, "sso-status", token_file)
     memo.parent.mkdir(parents=True, exist_ok=True)
     memo.write_bytes(marshal.dumps((1, stamp, (int(time.time()) + 86400, True, None))))
