@@ -44,7 +44,7 @@ from awsenv.errors import CacheError
 from awsenv.exports import Keys
 from awsenv.providers import rolecache, saml_keys
 from awsenv.sso import tokens
-from tests.helpers import PYTHON, write_config
+from tests.helpers import PYTHON, minimal_env, run_awsenv, write_config
 from tests.worlds import ACCOUNTS, BROWSER, SSO_CONFIG, SsoWorld
 
 pytestmark = [
@@ -1225,6 +1225,35 @@ def test_stale_temps_of_live_writers_are_kept_and_of_dead_ones_removed(tmp_path:
         assert left == sorted(
             [names["live"], names["mine"], names["botocore"], names["other"], "t.json"]
         )
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_a_dead_writers_copy_of_the_config_backup_is_gone_after_one_use(home: Path) -> None:
+    """Finding 16.9: the next `use` reaps it, not only the next write into ~/.aws."""
+    config = write_config(home, "[profile dev]\nregion = eu-west-1\n")
+    aws = config.parent
+    env = minimal_env(home, AWSENV_SHELL="bash")
+    past = time.time() - 3600
+    for path in (config, aws):
+        os.utime(path, (past, past))
+    first = run_awsenv(["use", "dev"], env)
+    assert first.returncode == 0, first.stderr
+    dead = subprocess.run(
+        [PYTHON, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    live = subprocess.Popen([PYTHON, "-c", "import time; time.sleep(60)"])
+    try:
+        dead_copy = aws / f".config.awsenv-backup.awsenv-{int(dead.stdout)}-0123456789ab.tmp"
+        live_copy = aws / f".credentials.awsenv-{live.pid}-0123456789ab.tmp"
+        for planted in (dead_copy, live_copy):
+            planted.write_bytes(config.read_bytes())  # a full copy of the config, as left
+        for _ in range(2):
+            result = run_awsenv(["use", "dev"], env)
+            assert result.returncode == 0, result.stderr
+            assert not dead_copy.exists(), "the dead writer's temporary file survived a use"
+            assert live_copy.exists(), "a running writer's temporary file was taken"
     finally:
         live.kill()
         live.wait()
