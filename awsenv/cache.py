@@ -11,7 +11,8 @@ Temporary files are named ``.<target>.awsenv-<pid>-<random>.tmp``. A writer kill
 creating one and renaming it leaves it behind; the next successful write in that directory
 removes every awsenv temporary file whose writer is no longer running (or that is older than
 :data:`STALE_TEMP_SECONDS`, which covers homes shared between machines or pid namespaces, where
-the pid says nothing). Other tools' temporary files (botocore's ``tmp*.tmp``) are left alone.
+the pid says nothing), and so does :func:`reap_temps`, which ``use`` calls for ``~/.aws``. Other
+tools' temporary files (botocore's ``tmp*.tmp``) are left alone.
 
 ``AWSENV_LOCK_TIMEOUT`` (seconds, from the process environment) replaces the time every
 :class:`FileLock` waits for another process before giving up; without it each caller's own
