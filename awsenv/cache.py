@@ -11,7 +11,8 @@ Temporary files are named ``.<target>.awsenv-<pid>-<random>.tmp``. A writer kill
 creating one and renaming it leaves it behind; the next successful write in that directory
 removes every awsenv temporary file whose writer is no longer running (or that is older than
 :data:`STALE_TEMP_SECONDS`, which covers homes shared between machines or pid namespaces, where
-the pid says nothing). Other tools' temporary files (botocore's ``tmp*.tmp``) are left alone.
+the pid says nothing), and so does :func:`reap_temps`, which ``use`` calls for ``~/.aws``. Other
+tools' temporary files (botocore's ``tmp*.tmp``) are left alone.
 
 ``AWSENV_LOCK_TIMEOUT`` (seconds, from the process environment) replaces the time every
 :class:`FileLock` waits for another process before giving up; without it each caller's own
@@ -249,11 +250,16 @@ def remove_stale_temps(directory: str, target: str | None = None, *, every: bool
     ``target`` limits the sweep to one file's temporaries; ``every`` removes them whoever wrote
     them (logout: a token's leftovers must go). Never raises.
     """
+    return _sweep(directory, target, every=every)[0]
+
+
+def _sweep(directory: str, target: str | None = None, *, every: bool = False) -> tuple[int, int]:
+    """Return (temporary files removed, awsenv temporary files kept) in ``directory``."""
     try:
         names = os.listdir(directory)
     except OSError:
-        return 0
-    removed = 0
+        return 0, 1  # unknown: as if one were kept
+    removed = kept = 0
     now = time.time()
     me = os.getpid()
     for name in names:
@@ -268,12 +274,52 @@ def remove_stale_temps(directory: str, target: str | None = None, *, every: bool
                 continue
             pid = owner[1]
             if age < STALE_TEMP_SECONDS and (pid == me or _running(pid)):
+                kept += 1
                 continue
         try:
             os.unlink(path)
         except OSError:
+            kept += 1
             continue
         removed += 1
+    return removed, kept
+
+
+def reap_temps(environ: Mapping[str, str], directory: str) -> int:
+    """Sweep ``directory`` (``~/.aws``) of dead writers' temporaries if it changed; return how many.
+
+    For the commands that read the files there without writing: a writer killed there (the
+    backup of ``~/.aws/config`` is a full copy of it) must not leave its copy until the next
+    write. The hot path pays two ``stat`` calls: the directory's mtime is compared with that of
+    a marker under awsenv's cache, set to it after a sweep that left no awsenv temporary file;
+    only a directory that changed since (an entry added, removed or renamed) is listed, once.
+    A directory changed within the racy window (:data:`_RACY_NS`) is listed on every call, so
+    a temporary created in the same timestamp tick as the sweep is not missed. Never raises.
+    """
+    try:
+        changed = os.stat(directory).st_mtime_ns  # before the listing: a later entry changes it
+    except (OSError, ValueError):
+        return 0
+    marker = os.path.join(paths.cache_dir(environ), "swept", sha1_hex(directory))
+    try:
+        st = os.stat(marker)
+    except (OSError, ValueError):
+        pass
+    else:
+        if st.st_mtime_ns == changed and not foreign(st):
+            return 0
+    removed, kept = _sweep(directory)
+    if kept or time.time_ns() - changed < _RACY_NS:
+        return removed  # a live writer's file may still be orphaned: look again next time
+    try:
+        paths.ensure_private_dir(os.path.dirname(marker))
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | _O_CLOEXEC | _O_NOFOLLOW, 0o600)
+        try:
+            os.utime(fd if os.utime in os.supports_fd else marker, ns=(changed, changed))
+        finally:
+            os.close(fd)
+    except OSError:
+        pass  # a read-only cache: the directory is listed again next time, nothing worse
     return removed
 
 
@@ -462,7 +508,16 @@ _MEMO_FORMAT = 1
 _RACY_NS = 2_000_000_000
 _MISS = object()
 # This process's answers, by kind and file identity: a changed file has another identity.
-_SEEN: dict[tuple[str, tuple[str, int, int, int, int]], object] = {}
+_SEEN: dict[tuple[str, tuple[str, int, int, int, int, int]], object] = {}
+
+
+def file_stamp(path: str, st: os.stat_result) -> tuple[str, int, int, int, int, int]:
+    """A file's identity for memos: path, device, inode, size, ctime, mtime.
+
+    The ctime catches what the rest misses: an edit of the same length with the mtime put back
+    (``cp -p``, ``touch -r``, ``rsync --inplace -t``, tar); ``utime`` cannot set it.
+    """
+    return (path, st.st_dev, st.st_ino, st.st_size, st.st_ctime_ns, st.st_mtime_ns)
 
 
 def sha1_hex(text: str) -> str:
@@ -481,7 +536,7 @@ def sha1_hex(text: str) -> str:
 def memoized_summary(
     environ: Mapping[str, str], path: str, kind: str, compute: Callable[[str], object]
 ) -> object:
-    """Return ``compute(path)``, remembered per file identity (path, dev, ino, size, mtime).
+    """Return ``compute(path)``, remembered per file identity (:func:`file_stamp`).
 
     An unchanged file is answered from a small marshal memo in awsenv's cache directory, so
     the hot path reads a few bytes and never imports ``json``; None when the file is missing,
@@ -493,7 +548,7 @@ def memoized_summary(
         return None
     if st.st_mode & _FORMAT_BITS != _REGULAR or foreign(st):
         return None  # what read_bytes would refuse (chown leaves the mtime as it was)
-    stamp = (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    stamp = file_stamp(path, st)
     seen = _SEEN.get((kind, stamp), _MISS)
     if seen is not _MISS:  # asked twice in one call: the memo file is read once
         return seen

@@ -47,6 +47,18 @@ def write_credentials(files: ConfigFiles, name: str, keys: exports.Keys) -> None
     ui.info(f"wrote [{name}] to {files.credentials_path} (previous file: {edit.backup_path})")
 
 
+def _reap_temps(environ: Mapping[str, str], files: ConfigFiles) -> None:
+    """Remove what writers killed in the files' directories left (the backup is a full copy).
+
+    Two stats per directory when nothing changed there (``cache.reap_temps``).
+    """
+    from awsenv import cache
+
+    directories = {os.path.dirname(files.config_path), os.path.dirname(files.credentials_path)}
+    for directory in sorted(directories):
+        cache.reap_temps(environ, directory)
+
+
 def shell_code(
     environ: Mapping[str, str],
     name: str,
@@ -67,6 +79,7 @@ def shell_code(
     from awsenv.config import ConfigFiles
 
     files = ConfigFiles(environ)
+    _reap_temps(environ, files)
     resolved = profiles.resolve(files, name)
     log.debug(
         "profile %r: %s, chain %s",

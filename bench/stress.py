@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Stress awsenv's locks and writers, and print counts (docs/reliability.md T13-T15, section 4).
 
-    .venv/bin/python bench/stress.py                  # 100 uses, 100 refreshes, 1000 kills
-    .venv/bin/python bench/stress.py --uses 10 --kills 0
+    .venv/bin/python bench/stress.py     # 100 uses, 100 refreshes, 1000 kills, 44 appends
+    .venv/bin/python bench/stress.py --uses 10 --kills 0 --appends 0
+    .venv/bin/python bench/stress.py --uses 0 --kills 0   # the appends beside writers alone
 
 1. ``--uses N`` concurrent ``awsenv use`` of one expired sso-session (PKCE, a browser that signs
    in by itself), with a process polling the token file: sign-ins, CreateToken calls, successes,
@@ -14,6 +15,9 @@
    static keys (AssumeRole calls, answered by the stand-in's STS).
 4. ``--kills N`` writers (a token file, ~/.aws/credentials and ~/.aws/config, in a loop) killed
    with SIGKILL after a random delay: torn files, temporary files left, copies left in TMPDIR.
+4. ``--appends N`` sections appended to ~/.aws/credentials (one ``write`` with O_APPEND, as
+   ``>>`` does, every ``--append-interval`` s) while ``--append-writers`` processes replace their
+   own section in a loop, as ``use --write-credentials`` does: writes, refusals, sections lost.
 
 Not a test: it prints and exits 0; tests/faults/test_locks.py and test_files.py assert (20
 processes there, on two CI cores).
@@ -308,6 +312,73 @@ def killed_writers(rounds: int, seed: int, max_delay: float) -> None:
         print(f"  took                 {time.monotonic() - started:.1f}s")
 
 
+CREDENTIALS_WRITER = textwrap.dedent(
+    """
+    import json, os, sys
+    from awsenv import cache
+    from awsenv.config import edit as configwrite
+    from awsenv.errors import AwsenvError
+    path, stop, name = sys.argv[1], sys.argv[2], sys.argv[3]
+    counts = {"written": 0, "refused": 0}
+    n = 0
+    while not os.path.exists(stop):
+        n += 1
+        section = configwrite.NewSection(
+            name, [("aws_access_key_id", f"ASIA{n:012d}"), ("aws_secret_access_key", "s" * 40)]
+        )
+        try:
+            edit = configwrite.plan_replace(path, section, comment="stress")
+            edit.commit(lock=cache.lock_path(os.environ, "aws-credentials"))
+            counts["written"] += 1
+        except AwsenvError:
+            counts["refused"] += 1
+    print(json.dumps(counts))
+    """
+)
+
+
+def appends_beside_writers(writers: int, appends: int, interval: float) -> None:
+    """Append ``appends`` sections while ``writers`` processes replace theirs; count the lost."""
+    with tempfile.TemporaryDirectory() as tmp:
+        home, env = sso_home(Path(tmp))
+        path = home / ".aws" / "credentials"
+        path.write_text("[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = d\n")
+        path.chmod(0o600)
+        stop = home / "stop-writing"
+        env = {**os.environ, **env}
+        started = time.monotonic()
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", CREDENTIALS_WRITER, str(path), str(stop), f"w{index}"],
+                env=env,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for index in range(writers)
+        ]
+        try:
+            for n in range(appends):
+                time.sleep(interval)
+                with path.open("ab") as handle:
+                    handle.write(f"\n[appended-{n}]\naws_access_key_id = AKIA{n:012d}\n".encode())
+        finally:
+            stop.write_text("")
+        totals = {"written": 0, "refused": 0}
+        for proc in procs:
+            for name, value in json.loads(proc.communicate()[0]).items():
+                totals[name] += value
+        text = path.read_text()
+        lost = sum(f"[appended-{n}]\n" not in text for n in range(appends))
+        print(
+            f"[appends] {appends} sections appended {interval * 1000:g} ms apart beside "
+            f"{writers} writers of their own section"
+        )
+        print(f"  writes               {totals['written']}")
+        print(f"  refused              {totals['refused']}")
+        print(f"  appended lost        {lost}")
+        print(f"  took                 {time.monotonic() - started:.1f}s")
+
+
 def main() -> None:
     """Parse the options and run each part."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -315,6 +386,11 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=1000, help="writers to kill (1000)")
     parser.add_argument("--seed", type=int, default=13, help="random seed of the kill delays")
     parser.add_argument("--max-delay", type=float, default=0.012, help="kill within (s)")
+    parser.add_argument("--appends", type=int, default=44, help="sections appended (44)")
+    parser.add_argument("--append-writers", type=int, default=30, help="writers beside (30)")
+    parser.add_argument(
+        "--append-interval", type=float, default=0.15, help="seconds between appends (0.15)"
+    )
     options = parser.parse_args()
     if options.uses:
         parallel_uses(options.uses, refresh=False)
@@ -323,6 +399,8 @@ def main() -> None:
         parallel_keys(options.uses, refresh=True)
     if options.kills:
         killed_writers(options.kills, options.seed, options.max_delay)
+    if options.appends:
+        appends_beside_writers(options.append_writers, options.appends, options.append_interval)
 
 
 if __name__ == "__main__":

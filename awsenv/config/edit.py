@@ -13,9 +13,12 @@ the previous content is kept in ``<file>.awsenv-backup`` (0600, one generation, 
 next write). A symlinked file (dotfile managers) is written through to its target, so the link
 stays a link; a file kept read-only is refused, and so is a file owned by another user (replacing
 it would make it ours). Another write between planning and committing is detected (the file is
-read again under awsenv's lock) and nothing is written. The candidate texts are parsed from memory
-files on Linux, so a SIGKILL leaves no copy of the credentials in TMPDIR; a failed write (disk
-full, ``ulimit -f``, read-only) leaves the file byte for byte as it was.
+read again under awsenv's lock) and nothing is written. A program that appends without the lock
+while the file is being replaced does not lose its bytes: the replaced file is read back through
+a descriptor kept open on it, and what was appended is taken in with the edit redone (bounded),
+or kept with the edit refused (:meth:`Plan._write` names the window left). The candidate texts
+are parsed from memory files on Linux, so a SIGKILL leaves no copy of the credentials in TMPDIR;
+a failed write (disk full, ``ulimit -f``, read-only) leaves the file byte for byte as it was.
 
 :func:`slug` is the naming rule for what awsenv writes (profiles from ``sso sync``, sessions from
 ``doctor --fix``).
@@ -32,7 +35,7 @@ from awsenv.errors import AwsenvError, CacheError, ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from awsenv.config.read import Section
 
@@ -373,9 +376,15 @@ def _redact_line(line: str) -> str:
 
 
 class Plan:
-    """A checked edit of one file: the bytes it has now and the bytes it will have."""
+    """A checked edit of one file: the bytes it has now and the bytes it will have.
 
-    __slots__ = ("added", "mode", "new", "old", "path", "target")
+    ``replan`` makes the same edit on other bytes (checked as the first one was, raising
+    ConfigWriteError if it does not hold): with it, bytes another program appends while the
+    file is replaced are taken in and the edit redone; without it (an edit shown as a diff
+    first) they are kept and the edit is refused.
+    """
+
+    __slots__ = ("added", "mode", "new", "old", "path", "replan", "target")
 
     def __init__(
         self,
@@ -385,6 +394,8 @@ class Plan:
         new: bytes,
         mode: int | None,
         added: Sequence[NewSection],
+        *,
+        replan: Callable[[bytes], bytes] | None = None,
     ) -> None:
         self.path = path  # as configured (AWS_CONFIG_FILE); messages and the backup use it
         self.target = target  # the file actually replaced (a symlink's target)
@@ -392,6 +403,7 @@ class Plan:
         self.new = new
         self.mode = mode  # None: the file does not exist yet
         self.added = tuple(added)
+        self.replan = replan
 
     @property
     def changed(self) -> bool:
@@ -433,7 +445,10 @@ class Plan:
         """Write the new content (backup first); False if there was nothing to write.
 
         Under ``lock`` (awsenv's lock file for this config), the file is read again first: if it
-        changed since the plan was made (another tool, an editor), nothing is written.
+        changed since the plan was made (another tool, an editor), nothing is written. After the
+        rename, the file replaced is read again through the descriptor kept open on it: bytes
+        another program appended to it meanwhile (it does not take awsenv's lock) are put back,
+        with the edit redone on them (:attr:`replan`) or refused; see :meth:`_write`.
         """
         if not self.changed:
             return False
@@ -445,19 +460,150 @@ class Plan:
         return True
 
     def _write(self) -> None:
-        now, _mode = _read(self.target)
-        if now != self.old:
-            raise ConfigWriteError(
-                self.path,
-                "changed while awsenv was preparing its edit; nothing was written",
-                hint="run the command again",
-            )
+        """Replace the file, then take in what was appended to the one replaced (bounded).
+
+        The window left: a program that opened the file before the rename and writes to it
+        after the last read-back (microseconds after the rename) writes into the replaced file,
+        which nothing reads any more; so does one that creates the file when there was none.
+        """
+        fd, data = _open_current(self.path, self.target)
+        held = [fd]  # the descriptor open now, closed on the way out whatever happens
+        try:
+            if data != self.old:
+                raise ConfigWriteError(
+                    self.path,
+                    "changed while awsenv was preparing its edit; nothing was written",
+                    hint="run the command again",
+                )
+            self._replace(held, data)
+        finally:
+            if held[0] is not None:
+                os.close(held[0])
+
+    def _replace(self, held: list[int | None], data: bytes) -> None:
+        mode = 0o600 if self.mode is None else self.mode
         try:
             if self.mode is not None:
                 cache.write_bytes(self.backup_path, self.old)
-            cache.write_bytes(self.target, self.new, mode=0o600 if self.mode is None else self.mode)
+            cache.write_bytes(self.target, self.new, mode=mode)
         except CacheError as exc:  # disk full, ulimit -f, read-only: the old file is intact
             raise CacheError(f"{self.path} was not changed: {exc.message}") from None
+        base, new = self.old, self.new  # the file without the edit, and with it
+        refused: str | None = None
+        for attempt in range(_REWRITES + 1):
+            fd = held[0]
+            if fd is None:
+                return  # there was no file: nothing could be appended to it
+            full = _contents(fd)
+            if full == data:
+                break  # the file replaced did not change after it was read
+            held[0] = None
+            os.close(fd)
+            held[0], now = _open_current(self.path, self.target)
+            if held[0] is None or not now.startswith(new):
+                self._keep(base + full[len(data) :] if full.startswith(data) else full)
+                raise ConfigWriteError(
+                    self.path,
+                    "another program replaced it while awsenv wrote it; what that program "
+                    f"appended to the previous file is kept in {self.backup_path}",
+                    hint="merge it by hand if it is needed",
+                )
+            if not full.startswith(data):
+                refused = "another program rewrote it while awsenv replaced it"
+                base = full + now[len(new) :]
+            else:
+                base = base + full[len(data) :] + now[len(new) :]
+            data = now
+            if attempt == _REWRITES:
+                self._keep(base)
+                raise ConfigWriteError(
+                    self.path,
+                    f"another program kept appending to it while awsenv replaced it; "
+                    f"the file without awsenv's edit, with what it appended, is kept in "
+                    f"{self.backup_path}",
+                    hint="run the command again",
+                )
+            if refused is None and self.replan is not None and attempt < _REWRITES // 2:
+                try:
+                    new = self.replan(base)
+                except AwsenvError as exc:  # ConfigError too: what was appended does not parse
+                    refused = (
+                        "another program appended to it while awsenv replaced it, and the edit "
+                        f"does not hold on what it appended ({exc.message})"
+                    )
+            elif refused is None:
+                refused = "another program appended to it while awsenv replaced it"
+            if refused is not None:
+                new = base
+            try:
+                if new != base and self.mode is not None:
+                    cache.write_bytes(self.backup_path, base)
+                cache.write_bytes(self.target, new, mode=mode)
+            except CacheError as exc:
+                self._keep(base)
+                raise CacheError(
+                    f"{self.path}: {exc.message}; what another program appended to it while "
+                    f"awsenv replaced it is kept in {self.backup_path}"
+                ) from None
+        if refused is not None:
+            raise ConfigWriteError(
+                self.path,
+                f"{refused}; its bytes are kept and awsenv's edit is not written",
+                hint="run the command again",
+            )
+
+    def _keep(self, data: bytes) -> None:
+        """Save bytes that could not go back into the file where the backup goes (best effort)."""
+        try:  # noqa: SIM105
+            cache.write_bytes(self.backup_path, data)
+        except CacheError:
+            pass
+
+
+# How many times the file is replaced at most in one commit: the edit, redone up to half as many
+# times on bytes appended meanwhile, then the appended bytes kept without the edit.
+_REWRITES = 6
+
+
+def _open_current(path: str, target: str) -> tuple[int | None, bytes]:
+    """Open ``target`` and return the descriptor and its bytes; (None, b"") if there is none.
+
+    The descriptor stays on this file after a rename replaces it, so what is appended to it
+    afterwards can be read back (:func:`_contents`). Refuses as :func:`_read` does.
+    """
+    import stat
+
+    try:
+        fd = os.open(
+            target, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+        )
+    except FileNotFoundError:
+        return None, b""
+    except OSError as exc:
+        raise ConfigWriteError(path, f"cannot read it: {exc.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        data = _contents(fd)
+    except OSError as exc:
+        os.close(fd)
+        raise ConfigWriteError(path, f"cannot read it: {exc.strerror}") from None
+    if not stat.S_ISREG(st.st_mode) or cache.foreign(st) or len(data) > MAX_BYTES:
+        os.close(fd)
+        raise ConfigWriteError(path, "is no longer a regular file of yours under the size limit")
+    return fd, data
+
+
+def _contents(fd: int) -> bytes:
+    """Every byte of the open file, from its start (at most MAX_BYTES + 1)."""
+    chunks = []
+    total = 0
+    while total <= MAX_BYTES:
+        chunk = os.pread(fd, min(1 << 20, MAX_BYTES + 1 - total), total)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def plan(path: str, sections: Sequence[NewSection], *, comment: str) -> Plan:
@@ -475,12 +621,16 @@ def plan(path: str, sections: Sequence[NewSection], *, comment: str) -> Plan:
         )
     if not sections:
         return Plan(path, target, old, old, mode, ())
-    try:
-        new = render(old, sections, comment, path)
-    except ValueError as exc:
-        raise ConfigWriteError(path, f"refusing to write: {exc}") from None
-    verify(path, old, new, sections)
-    return Plan(path, target, old, new, mode, sections)
+
+    def append(base: bytes) -> bytes:
+        try:
+            new = render(base, sections, comment, path)
+        except ValueError as exc:
+            raise ConfigWriteError(path, f"refusing to write: {exc}") from None
+        verify(path, base, new, sections)
+        return new
+
+    return Plan(path, target, old, append(old), mode, sections, replan=append)
 
 
 # --- replacing one section (awsenv use --write-credentials) -----------------------------------
@@ -511,12 +661,26 @@ def plan_replace(path: str, section: NewSection, *, comment: str) -> Plan:
             check_item(key, value)
     except ValueError as exc:
         raise ConfigWriteError(path, f"refusing to write: {exc}") from None
+
+    def replace(base: bytes) -> bytes:
+        return _replaced(path, base, section, comment)
+
+    return Plan(path, target, old, replace(old), mode, [section], replan=replace)
+
+
+def _replaced(path: str, old: bytes, section: NewSection, comment: str) -> bytes:
+    """Return ``old`` with ``section`` written over its lines, or appended; checked as botocore."""
     encoding = paths.file_encoding()
     # undecodable bytes do not hide a header; the parse below reports them with their line
     scanned = ini_lines.scan(old, encoding, "surrogateescape")
     found = _section_span(scanned, section.header)
     if found is None:
-        return plan(path, [section], comment=comment)
+        try:
+            new = render(old, [section], comment, path)
+        except ValueError as exc:
+            raise ConfigWriteError(path, f"refusing to write: {exc}") from None
+        verify(path, old, new, [section])
+        return new
     lines = [line.raw for line in scanned]
     nl = newline_of(old)
     block = [f"[{section.header}]".encode(encoding) + nl] + [
@@ -543,4 +707,4 @@ def plan_replace(path: str, section: NewSection, *, comment: str) -> Plan:
     written = new_sections.get(section.header, {})
     if any(written.get(key) != value for key, value in section.items):
         raise ConfigWriteError(path, f"refusing to write: [{section.header}] would not read back")
-    return Plan(path, target, old, new, mode, [section])
+    return new

@@ -2,8 +2,8 @@
 
 Parsing (``read``) costs far more than a cached ``awsenv use`` may spend, so the result is kept in
 an index under awsenv's cache directory, addressed by the two files' identity (path, device,
-inode, size, mtime) and the encoding they are read with. A call whose files are unchanged reads
-one small bucket for the profile it needs and never parses (``read`` is not even imported).
+inode, size, ctime, mtime) and the encoding they are read with. A call whose files are unchanged
+reads one small bucket for the profile it needs and never parses (``read`` is not even imported).
 Secret values are not copied into the index: a record keeps only that they are present.
 """
 
@@ -30,21 +30,27 @@ SECRET_PLACEHOLDER = "\x00secret"
 _INDEX_FORMAT = 1
 _BUCKETS = 256
 # A file modified this recently may change again within the filesystem's timestamp granularity
-# without its stamp changing, so it is parsed but not indexed (git's "racy" rule).
+# without its stamp changing, so it is parsed but not indexed (git's "racy" rule, on the mtime).
 _RACY_NS = 2_000_000_000
 
 ORIGIN = "__origin__"  # key in each profile record: "path:line" of the section that defined it
 _MISSING = object()  # what _read returns for an index file that does not exist
 
 
-def _stamp(path: str) -> tuple[str, int, int, int, int] | tuple[str]:
+def _stamp(path: str) -> tuple[str, int, int, int, int, int] | tuple[str]:
+    """The file's identity: path, device, inode, size, ctime and mtime (last: the racy rule).
+
+    The ctime is there for edits that keep the rest: ``cp -p``, ``touch -r``, ``rsync --inplace
+    -t`` and tar put the mtime back after writing, but nothing but the kernel sets the ctime
+    (git keys its index on it for the same reason).
+    """
     try:
         st = os.stat(path)
     except OSError:
         return (path,)
     if st.st_mode & 0o170000 != 0o100000:  # not a regular file: botocore ignores it
         return (path,)
-    return (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    return (path, st.st_dev, st.st_ino, st.st_size, st.st_ctime_ns, st.st_mtime_ns)
 
 
 def _bucket(name: str) -> str:

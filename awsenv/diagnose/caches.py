@@ -1,4 +1,8 @@
-"""Cache files that hold tokens or keys: torn, unreadable or readable by others (for doctor)."""
+"""Cache files and directories doctor checks: torn, unreadable, readable or writable by others.
+
+Files that hold tokens or keys must be whole, readable and private; the directories holding
+them, the AWS files and awsenv's locks must not be writable by others.
+"""
 
 from __future__ import annotations
 
@@ -54,6 +58,79 @@ def cache_dirs(environ: Mapping[str, str]) -> list[str]:
         os.path.join(own, "okta"),
         os.path.join(own, "saml"),
     ]
+
+
+def watched_dirs(environ: Mapping[str, str]) -> list[tuple[str, str, bool]]:
+    """Return (directory, what it holds, awsenv's own) for every directory whose entries matter.
+
+    The AWS files' directory, the token and credential caches, awsenv's cache (its locks, index
+    and memos) and, for each, the directories between it and the home directory: whoever can
+    rename a parent can put a directory of their own in its place.
+    """
+    own = paths.cache_dir(environ)
+    config = os.path.dirname(paths.config_file(environ))
+    credentials = os.path.dirname(paths.credentials_file(environ))
+    named = [
+        (config, "the config file" if config != credentials else "the AWS files", False),
+        (credentials, "the credentials file", False),
+        (tokens.sso_cache_dir(environ), "the SSO tokens", False),
+        (tokens.cli_cache_dir(environ), "the cached credentials", False),
+        (own, "awsenv's locks, index and memos", True),
+        (os.path.join(own, "locks"), "awsenv's locks", True),
+        (os.path.join(own, "okta"), "Okta tokens", True),
+        (os.path.join(own, "saml"), "SAML role keys", True),
+    ]
+    home = os.path.abspath(paths.home(environ))
+    found: dict[str, tuple[str, str, bool]] = {}
+    for directory, what, mine in named:
+        directory = os.path.abspath(directory)
+        found.setdefault(directory, (directory, what, mine))
+        parent = os.path.dirname(directory)
+        while parent.startswith(home + os.sep) and parent not in found:
+            found[parent] = (parent, f"the directories in it ({what})", False)
+            parent = os.path.dirname(parent)
+    return sorted(found.values())
+
+
+def directory_problems(environ: Mapping[str, str]) -> list[Problem]:
+    """Find those directories that others may write to (``--fix`` removes the write bits).
+
+    Without the sticky bit another user can delete or rename what is in them (a token, a lock:
+    two awsenv processes then hold different locks); with it they can still create files at the
+    names awsenv and the AWS CLI use. awsenv's own directories should be 0700, the others
+    at least not writable by group and others.
+    """
+    if os.name == "nt":
+        return []
+    found: list[Problem] = []
+    for directory, what, mine in watched_dirs(environ):
+        try:
+            st = os.stat(directory)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            continue
+        mode = stat.S_IMODE(st.st_mode)
+        if not mode & 0o022:
+            continue
+        want = mode & ~(0o077 if mine else 0o022)
+        who = "other users" if mode & 0o002 else "members of its group"
+        if mode & stat.S_ISVTX:
+            harm = f"{who} can create files in it under the names awsenv and the AWS CLI use"
+        else:
+            harm = f"{who} can delete or rename {what} in it"
+        found.append(
+            Problem(
+                WRONG_FILE_MODE,
+                ERROR,
+                f"directory {directory} has mode {mode:04o}: {harm}",
+                path=directory,
+                hint=f"chmod {want:o} {directory} ('awsenv doctor --fix' does it)",
+                fixable=True,
+                chmod=want,
+            )
+        )
+    return found
 
 
 def cache_problems(environ: Mapping[str, str]) -> list[Problem]:

@@ -8,7 +8,12 @@ from dataclasses import dataclass
 
 from awsenv import config, exports, shells
 from awsenv.config.read import Files, load_files
-from awsenv.diagnose.caches import cache_problems, mode_problem, wanted_mode
+from awsenv.diagnose.caches import (
+    cache_problems,
+    directory_problems,
+    mode_problem,
+    wanted_mode,
+)
 from awsenv.diagnose.explain import dedupe, explain
 from awsenv.diagnose.model import (
     CONFIG_UNPARSABLE,
@@ -166,6 +171,7 @@ def check(environ: Mapping[str, str], *, now: float) -> Report:
     found: list[Problem] = config_problems(files)
     for item in explained:
         found += item.problems
+    found += directory_problems(environ)
     found += cache_problems(environ)
     found += environment_problems(environ, files)
     return Report(files, explained, tuple(dedupe(found)))

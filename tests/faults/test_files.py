@@ -44,7 +44,7 @@ from awsenv.errors import CacheError
 from awsenv.exports import Keys
 from awsenv.providers import rolecache, saml_keys
 from awsenv.sso import tokens
-from tests.helpers import PYTHON, write_config
+from tests.helpers import PYTHON, minimal_env, run_awsenv, write_config
 from tests.worlds import ACCOUNTS, BROWSER, SSO_CONFIG, SsoWorld
 
 pytestmark = [
@@ -561,6 +561,40 @@ def test_a_token_file_chowned_after_its_status_was_memoised_is_a_miss(home: Path
     assert tokens.usable_until(environ, CORP, time.time()) is None
 
 
+def test_a_token_edited_in_place_with_its_mtime_put_back_is_not_answered_from_the_memo(
+    home: Path,
+) -> None:
+    """Finding 16.2: same inode, size and mtime after an edit; the ctime is in the memo's key."""
+    environ = dict(os.environ)
+    json_kinds(environ)
+    path = Path(tokens.token_path(environ, CORP))
+    os.utime(path, (time.time() - 60, time.time() - 60))  # old enough to be memoised
+    status = tokens.token_status(environ, CORP)
+    assert status is not None
+    assert status.expires_at > time.time()
+    assert _memo_path(environ, "sso-status", str(path)).exists()
+    before = os.stat(path)
+    data = path.read_bytes()
+    valid = json.loads(data)["expiresAt"]
+    expired = datetime.fromtimestamp(time.time() - 7200, timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+    assert len(expired) == len(valid)
+    with path.open("r+b") as handle:  # in place, as `rsync --inplace -t` or an editor would
+        handle.seek(data.index(valid.encode()))
+        handle.write(expired.encode())
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (
+        before.st_ino,
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    status = tokens.token_status(environ, CORP)
+    assert status is not None
+    assert status.expires_at < time.time(), "served from the stale memo"
+
+
 def _memo_path(environ: dict[str, str], kind: str, path: str) -> Path:
     return Path(paths.cache_dir(environ), kind, cache.sha1_hex(path) + ".marshal")
 
@@ -586,7 +620,7 @@ def test_every_prefix_and_garbage_in_the_status_memos_gives_the_true_answer(home
     for source, kind in ((token_file, "sso-status"), (role_file, "role-status")):
         memo = _memo_path(environ, kind, source)
         st = os.stat(source)
-        stamp = (source, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        stamp = cache.file_stamp(source, st)
         wrong = [
             b"",
             b"garbage",
@@ -620,7 +654,7 @@ def test_a_foreign_memo_is_not_trusted(home: Path) -> None:
     tokens.save_token(environ, CORP, expired)
     os.utime(token_file, (time.time() - 60, time.time() - 60))
     st = os.stat(token_file)
-    stamp = (token_file, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    stamp = cache.file_stamp(token_file, st)
     memo = _memo_path(environ, "sso-status", token_file)
     memo.parent.mkdir(parents=True, exist_ok=True)
     memo.write_bytes(marshal.dumps((1, stamp, (int(time.time()) + 86400, True, None))))
@@ -1191,6 +1225,35 @@ def test_stale_temps_of_live_writers_are_kept_and_of_dead_ones_removed(tmp_path:
         assert left == sorted(
             [names["live"], names["mine"], names["botocore"], names["other"], "t.json"]
         )
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_a_dead_writers_copy_of_the_config_backup_is_gone_after_one_use(home: Path) -> None:
+    """Finding 16.9: the next `use` reaps it, not only the next write into ~/.aws."""
+    config = write_config(home, "[profile dev]\nregion = eu-west-1\n")
+    aws = config.parent
+    env = minimal_env(home, AWSENV_SHELL="bash")
+    past = time.time() - 3600
+    for path in (config, aws):
+        os.utime(path, (past, past))
+    first = run_awsenv(["use", "dev"], env)
+    assert first.returncode == 0, first.stderr
+    dead = subprocess.run(
+        [PYTHON, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    live = subprocess.Popen([PYTHON, "-c", "import time; time.sleep(60)"])
+    try:
+        dead_copy = aws / f".config.awsenv-backup.awsenv-{int(dead.stdout)}-0123456789ab.tmp"
+        live_copy = aws / f".credentials.awsenv-{live.pid}-0123456789ab.tmp"
+        for planted in (dead_copy, live_copy):
+            planted.write_bytes(config.read_bytes())  # a full copy of the config, as left
+        for _ in range(2):
+            result = run_awsenv(["use", "dev"], env)
+            assert result.returncode == 0, result.stderr
+            assert not dead_copy.exists(), "the dead writer's temporary file survived a use"
+            assert live_copy.exists(), "a running writer's temporary file was taken"
     finally:
         live.kill()
         live.wait()

@@ -388,3 +388,87 @@ def test_awsenv_readers_survive_the_aws_clis_in_place_writes(world: World) -> No
     assert totals["reads"] == totals["hits"] + totals["misses"]
     # and the CLI itself, on whatever the last write left
     assert_exported(world.use("dev"), world, "export AWS_PROFILE=dev")
+
+
+# --- finding 16.6: --write-credentials beside a program that appends without the lock ----------
+
+# Replaces its own section of the credentials file, as `use --write-credentials` does, until
+# told to stop; prints how many writes went through and how many were refused.
+CREDENTIALS_WRITER = textwrap.dedent(
+    """
+    import json, os, sys
+    from awsenv import cache
+    from awsenv.config import edit as configwrite
+    from awsenv.errors import AwsenvError
+    path, stop, name = sys.argv[1], sys.argv[2], sys.argv[3]
+    counts = {"written": 0, "refused": 0}
+    n = 0
+    while not os.path.exists(stop):
+        n += 1
+        section = configwrite.NewSection(
+            name, [("aws_access_key_id", f"ASIA{n:012d}"), ("aws_secret_access_key", "s" * 40)]
+        )
+        try:
+            edit = configwrite.plan_replace(path, section, comment="stress")
+            edit.commit(lock=cache.lock_path(os.environ, "aws-credentials"))
+            counts["written"] += 1
+        except AwsenvError:
+            counts["refused"] += 1
+    print(json.dumps(counts))
+    """
+)
+
+
+def appends_beside_writers(
+    home: Path, env: dict[str, str], *, writers: int, appends: int, interval: float
+) -> dict[str, int]:
+    """Run ``writers`` credential writers while this process appends ``appends`` sections.
+
+    Each append is one ``write`` on a file opened with O_APPEND (as ``>>`` does), then the
+    file is closed. Returns the writers' counts and how many appended sections the file lost.
+    """
+    path = home / ".aws" / "credentials"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = d\n")
+    path.chmod(0o600)
+    stop = home / "stop-writing"
+    procs = [
+        subprocess.Popen(
+            [PYTHON, "-c", CREDENTIALS_WRITER, str(path), str(stop), f"writer-{index}"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for index in range(writers)
+    ]
+    try:
+        for n in range(appends):
+            time.sleep(interval)  # the pace of the other program, not a wait for awsenv
+            with path.open("ab") as handle:
+                handle.write(f"\n[appended-{n}]\naws_access_key_id = AKIA{n:012d}\n".encode())
+    finally:
+        stop.write_text("")
+    totals = {"written": 0, "refused": 0}
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        for name, value in json.loads(out).items():
+            totals[name] += value
+    text = path.read_text()
+    totals["appended"] = appends
+    totals["lost"] = sum(f"[appended-{n}]\n" not in text for n in range(appends))
+    return totals
+
+
+def test_write_credentials_keeps_every_section_another_program_appends(home: Path) -> None:
+    """Finding 16.6: concurrent writers beside an appender lose none of its sections.
+
+    Before the fix about two thirds of the 60 were lost (41 in one run): each was appended to
+    the file a writer had read under its lock and then renamed a new file over.
+    """
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    totals = appends_beside_writers(home, env, writers=10, appends=60, interval=0.04)
+    print(f"16.6: 10 writers, 60 appends 40 ms apart: {totals}")
+    assert totals["written"] > 0
+    assert totals["lost"] == 0

@@ -17,7 +17,7 @@ from pathlib import Path
 import botocore.configloader
 import pytest
 
-from awsenv import diagnose
+from awsenv import diagnose, paths
 from awsenv.commands import doctor
 from awsenv.exports import encode_saved
 from tests.helpers import minimal_env, run_awsenv, write_config
@@ -137,6 +137,12 @@ def _mode_cache(home: Path, env: dict[str, str]) -> None:
     cached.chmod(0o644)
 
 
+def _open_cache_dir(home: Path, env: dict[str, str]) -> None:
+    directory = home / ".aws" / "sso" / "cache"
+    directory.mkdir(parents=True)
+    directory.chmod(0o777)
+
+
 def _torn(home: Path, env: dict[str, str]) -> None:
     torn = home / ".aws" / "sso" / "cache" / "abc.json"
     torn.parent.mkdir(parents=True)
@@ -179,6 +185,7 @@ CASES: dict[str, tuple[Callable[[Path, dict[str, str]], None], str, str]] = {
     "mode_credentials": (_mode_credentials, "wrong-file-mode", "credentials has mode 0644"),
     "mode_config": (_mode_config_writable, "wrong-file-mode", "config has mode 0666"),
     "mode_cache": (_mode_cache, "wrong-file-mode", "entry.json has mode 0644"),
+    "open_cache_dir": (_open_cache_dir, "wrong-file-mode", "sso/cache has mode 0777"),
     "torn": (_torn, "torn-cache-file", "abc.json is torn"),
     "unreadable": (_unreadable, "unreadable-cache-file", "dir.json cannot be read"),
     "env_keys": (_env_keys, "env-credentials", "AWS_ACCESS_KEY_ID (...5678)"),
@@ -295,6 +302,58 @@ def test_config_without_secrets_may_be_world_readable(env: dict[str, str], home:
 
 
 # --- the legacy fix ----------------------------------------------------------------------------
+
+
+def _open_directories(home: Path, env: dict[str, str]) -> list[Path]:
+    """The three directories of finding 16.8, made 0777 without the sticky bit."""
+    made = [
+        home / ".aws" / "sso" / "cache",
+        home / ".aws" / "cli" / "cache",
+        Path(paths.cache_dir(env)),  # awsenv's own: its locks live there
+    ]
+    for directory in made:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "entry.json").write_text("{}")
+        (directory / "entry.json").chmod(0o600)
+        directory.chmod(0o777)
+    return made
+
+
+def test_world_writable_cache_directories_are_reported(env: dict[str, str], home: Path) -> None:
+    """Finding 16.8: another user could delete or rename the tokens and locks in them."""
+    made = _open_directories(home, env)
+    found = {p.path: p for p in problems(env, "wrong-file-mode")}
+    for directory in made:
+        problem = found.get(str(directory))
+        assert problem is not None, (directory, found)
+        assert "mode 0777" in problem.message
+        assert "delete or rename" in problem.message
+        assert problem.fixable
+        assert problem.hint is not None
+        assert "chmod" in problem.hint
+
+
+def test_a_sticky_open_directory_is_reported_for_what_others_can_still_do(
+    env: dict[str, str], home: Path
+) -> None:
+    directory = home / ".aws" / "sso" / "cache"
+    directory.mkdir(parents=True)
+    directory.chmod(0o1777)
+    found = [p for p in problems(env, "wrong-file-mode") if p.path == str(directory)]
+    assert len(found) == 1
+    assert "mode 1777" in found[0].message
+    assert "delete or rename" not in found[0].message  # the sticky bit prevents that
+    assert "create" in found[0].message
+
+
+def test_fix_tightens_world_writable_cache_directories(env: dict[str, str], home: Path) -> None:
+    made = _open_directories(home, env)
+    outcome = doctor.examine(env, fix=True, now=NOW, today=TODAY)
+    assert outcome.remaining == [], outcome.remaining
+    modes = {d: stat.S_IMODE(d.stat().st_mode) for d in made}
+    assert modes == {made[0]: 0o755, made[1]: 0o755, made[2]: 0o700}
+    assert all(p.fixed for p in outcome.problems)
+    assert ids(env) == []
 
 
 def test_legacy_profile_fix_is_shown_as_a_diff_and_nothing_is_written(

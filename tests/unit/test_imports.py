@@ -108,6 +108,9 @@ def env(home):
     )
     past = time.time() - 60
     os.utime(config, (past, past))
+    # ~/.aws itself too: a directory changed within 2 s is listed for dead writers' temporary
+    # files on every use (cache.reap_temps), as a file changed within 2 s is parsed every time
+    os.utime(home / ".aws", (past, past))
     env = minimal_env(home, AWSENV_SHELL="bash")
     assert run_awsenv(["list"], env).returncode == 0  # builds the index and the token memo
     for entry in (home / ".aws" / "cli" / "cache").glob("*.json"):

@@ -168,6 +168,54 @@ def test_replaced_file_with_same_size_and_mtime_is_seen(home: Path) -> None:
         keep_old_inode_busy.close()
 
 
+def _edit_in_place_keeping_the_mtime(path: Path, old: bytes, new: bytes) -> None:
+    """Rewrite bytes of ``path`` in place (same inode, same size), then put the mtime back.
+
+    What ``cp -p``, ``touch -r``, ``rsync --inplace -t`` and tar leave: device, inode, size and
+    mtime as before; only the ctime (which ``utime`` cannot set) tells the change apart.
+    """
+    before = os.stat(path)
+    data = path.read_bytes()
+    assert len(old) == len(new)
+    assert data.count(old) == 1
+    with path.open("r+b") as handle:
+        handle.seek(data.index(old))
+        handle.write(new)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_dev, after.st_ino, after.st_size, after.st_mtime_ns) == (
+        before.st_dev,
+        before.st_ino,
+        before.st_size,
+        before.st_mtime_ns,
+    )
+
+
+def test_a_same_length_edit_with_the_mtime_put_back_is_seen_by_use(home: Path) -> None:
+    """Finding 16.2: the index is keyed on the ctime too (git does), so the new value is used."""
+    config_path = write_config(home, "[profile dev]\nregion = eu-west-1\n")
+    _age(home)
+    env = minimal_env(home)
+    first = run_awsenv(["use", "dev"], env | {"AWSENV_SHELL": "bash"})
+    assert first.returncode == 0, first.stderr
+    assert "eu-west-1" in first.stdout
+    assert os.listdir(_cache(home) / "index"), "the first use did not index the files"
+    _edit_in_place_keeping_the_mtime(config_path, b"eu-west-1", b"us-east-2")
+    second = run_awsenv(["use", "dev"], env | {"AWSENV_SHELL": "bash"})
+    assert second.returncode == 0, second.stderr
+    assert "us-east-2" in second.stdout, second.stdout
+    assert "eu-west-1" not in second.stdout
+
+
+def test_a_same_length_credentials_edit_with_the_mtime_put_back_is_seen(home: Path) -> None:
+    write_config(home, "[profile dev]\nregion = aa\n", credentials="[dev]\nregion = cc\n")
+    _age(home)
+    _build(home)
+    assert _region() == "cc"
+    _edit_in_place_keeping_the_mtime(home / ".aws" / "credentials", b"cc", b"dd")
+    assert _region() == "dd"
+
+
 def test_touching_only_the_mtime_makes_a_new_index(home: Path) -> None:
     write_config(home, "[profile dev]\nregion = aa\n")
     _age(home)

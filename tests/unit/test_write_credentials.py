@@ -158,3 +158,90 @@ def test_a_header_with_text_after_its_bracket_is_the_section(tmp_path):
     old = b"[default]\nx = 1\n[okta-prod] old\naws_access_key_id = OLD\n[prod]\nx = 1\n"
     new = old.replace(b"[okta-prod] old", b"[okta-prod]").replace(b"OLD", b"ASIANEW")
     assert _replace(tmp_path, old) == new
+
+
+# --- another program appends while awsenv replaces the file (finding 16.6) ---------------------
+
+
+def _appending_during_replace(monkeypatch, path, appended: list[bytes]):
+    """Append each of ``appended`` to ``path`` just before awsenv's next rename over it.
+
+    As a program that appends without awsenv's lock (a shell's ``>>``, another tool) would,
+    in the window between awsenv reading the file under its lock and replacing it.
+    """
+    from awsenv import cache
+
+    real = cache.write_bytes
+    pending = list(appended)
+
+    def write_bytes(target, data, **kwargs):
+        if pending and target == str(path):
+            with open(target, "ab") as handle:
+                handle.write(pending.pop(0))
+        return real(target, data, **kwargs)
+
+    monkeypatch.setattr(cache, "write_bytes", write_bytes)
+    return pending
+
+
+def _sections(path) -> dict:
+    import botocore.configloader
+
+    return botocore.configloader.raw_config_parse(str(path))
+
+
+def test_a_section_appended_while_the_file_is_replaced_is_kept_and_the_edit_redone(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "credentials"
+    write(path, ORIGINAL)
+    first = b"\r\n[appended-1]\r\naws_access_key_id = AKIAONE\r\n"
+    second = b"[appended-2]\r\naws_access_key_id = AKIATWO\r\n"
+    left = _appending_during_replace(monkeypatch, path, [first, second])
+    assert configwrite.plan_replace(str(path), NEW, comment="c").commit()
+    assert not left  # both appends happened, each in the window
+    sections = _sections(path)
+    assert sections["appended-1"] == {"aws_access_key_id": "AKIAONE"}
+    assert sections["appended-2"] == {"aws_access_key_id": "AKIATWO"}
+    assert sections["okta-prod"]["aws_access_key_id"] == "ASIANEW"
+    assert sections["prod"]["aws_secret_access_key"] == "prod-secret"
+    text = path.read_bytes()
+    assert text.endswith(first + second)
+    assert (tmp_path / "credentials.awsenv-backup").read_bytes() == ORIGINAL.encode() + first + (
+        second
+    )
+
+
+def test_appended_bytes_the_edit_cannot_take_are_kept_and_the_edit_refused(tmp_path, monkeypatch):
+    path = tmp_path / "credentials"
+    write(path, ORIGINAL)
+    clash = b"\r\n[okta-prod]\r\naws_access_key_id = ASIATHEIRS\r\n"  # a duplicate section
+    _appending_during_replace(monkeypatch, path, [clash])
+    with pytest.raises(configwrite.ConfigWriteError, match="appended"):
+        configwrite.plan_replace(str(path), NEW, comment="c").commit()
+    assert path.read_bytes() == ORIGINAL.encode() + clash  # their bytes, not awsenv's edit
+
+
+def test_a_file_rewritten_in_place_while_it_is_replaced_keeps_the_other_programs_version(
+    tmp_path, monkeypatch
+):
+    from awsenv import cache
+
+    path = tmp_path / "credentials"
+    write(path, ORIGINAL)
+    theirs = b"[default]\naws_access_key_id = AKIATHEIRS\naws_secret_access_key = t\n"
+    real = cache.write_bytes
+    done = []
+
+    def write_bytes(target, data, **kwargs):
+        if not done and target == str(path):
+            done.append(True)
+            with open(target, "r+b") as handle:  # as `aws configure set` rewrites it
+                handle.truncate(0)
+                handle.write(theirs)
+        return real(target, data, **kwargs)
+
+    monkeypatch.setattr(cache, "write_bytes", write_bytes)
+    with pytest.raises(configwrite.ConfigWriteError, match="rewrote"):
+        configwrite.plan_replace(str(path), NEW, comment="c").commit()
+    assert path.read_bytes() == theirs
