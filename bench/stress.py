@@ -45,6 +45,7 @@ from awsenv.sso import tokens
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fixtures import SSO_SESSION, sso_home
+from tests.worlds import CREDENTIALS_WRITER
 
 POLLER = textwrap.dedent(
     """
@@ -310,31 +311,6 @@ def killed_writers(rounds: int, seed: int, max_delay: float) -> None:
         print(f"  temps after next run {leftover_temps(home)}")
         print(f"  torn after next run  {len(torn(environ, home))}")
         print(f"  took                 {time.monotonic() - started:.1f}s")
-
-
-CREDENTIALS_WRITER = textwrap.dedent(
-    """
-    import json, os, sys
-    from awsenv import cache
-    from awsenv.config import edit as configwrite
-    from awsenv.errors import AwsenvError
-    path, stop, name = sys.argv[1], sys.argv[2], sys.argv[3]
-    counts = {"written": 0, "refused": 0}
-    n = 0
-    while not os.path.exists(stop):
-        n += 1
-        section = configwrite.NewSection(
-            name, [("aws_access_key_id", f"ASIA{n:012d}"), ("aws_secret_access_key", "s" * 40)]
-        )
-        try:
-            edit = configwrite.plan_replace(path, section, comment="stress")
-            edit.commit(lock=cache.lock_path(os.environ, "aws-credentials"))
-            counts["written"] += 1
-        except AwsenvError:
-            counts["refused"] += 1
-    print(json.dumps(counts))
-    """
-)
 
 
 def appends_beside_writers(writers: int, appends: int, interval: float) -> None:

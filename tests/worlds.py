@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -180,3 +181,30 @@ def refusing_sts() -> Iterator[str]:
     yield endpoint
     server.shutdown()
     server.server_close()
+
+
+# Replaces its own section of the credentials file, as `use --write-credentials` does, until
+# told to stop; prints how many writes went through and how many were refused.
+CREDENTIALS_WRITER = textwrap.dedent(
+    """
+    import json, os, sys
+    from awsenv import cache
+    from awsenv.config import edit as configwrite
+    from awsenv.errors import AwsenvError
+    path, stop, name = sys.argv[1], sys.argv[2], sys.argv[3]
+    counts = {"written": 0, "refused": 0}
+    n = 0
+    while not os.path.exists(stop):
+        n += 1
+        section = configwrite.NewSection(
+            name, [("aws_access_key_id", f"ASIA{n:012d}"), ("aws_secret_access_key", "s" * 40)]
+        )
+        try:
+            edit = configwrite.plan_replace(path, section, comment="stress")
+            edit.commit(lock=cache.lock_path(os.environ, "aws-credentials"))
+            counts["written"] += 1
+        except AwsenvError:
+            counts["refused"] += 1
+    print(json.dumps(counts))
+    """
+)

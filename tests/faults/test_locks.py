@@ -25,7 +25,7 @@ from tests.faults.test_files import CORP, World, assert_exported, leaked
 from tests.faults.test_files import idc as idc  # the fixture, by name
 from tests.faults.test_files import world as world  # the fixture, by name
 from tests.helpers import PYTHON, write_config
-from tests.worlds import SSO_CONFIG
+from tests.worlds import CREDENTIALS_WRITER, SSO_CONFIG
 
 pytestmark = [
     pytest.mark.faults,
@@ -391,32 +391,6 @@ def test_awsenv_readers_survive_the_aws_clis_in_place_writes(world: World) -> No
 
 
 # --- finding 16.6: --write-credentials beside a program that appends without the lock ----------
-
-# Replaces its own section of the credentials file, as `use --write-credentials` does, until
-# told to stop; prints how many writes went through and how many were refused.
-CREDENTIALS_WRITER = textwrap.dedent(
-    """
-    import json, os, sys
-    from awsenv import cache
-    from awsenv.config import edit as configwrite
-    from awsenv.errors import AwsenvError
-    path, stop, name = sys.argv[1], sys.argv[2], sys.argv[3]
-    counts = {"written": 0, "refused": 0}
-    n = 0
-    while not os.path.exists(stop):
-        n += 1
-        section = configwrite.NewSection(
-            name, [("aws_access_key_id", f"ASIA{n:012d}"), ("aws_secret_access_key", "s" * 40)]
-        )
-        try:
-            edit = configwrite.plan_replace(path, section, comment="stress")
-            edit.commit(lock=cache.lock_path(os.environ, "aws-credentials"))
-            counts["written"] += 1
-        except AwsenvError:
-            counts["refused"] += 1
-    print(json.dumps(counts))
-    """
-)
 
 
 def appends_beside_writers(
