@@ -10,6 +10,7 @@ The caller holds its own lock around every call.
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
@@ -163,3 +164,35 @@ class DeviceCodes:
         device.state = "approved" if approve else "denied"
         if approve:
             self.on_approve()
+
+
+class DeviceCodeControls:
+    """What tests do to a stand-in's device codes: approve, deny, list, expire.
+
+    Mixed into a ``LoopbackStandIn`` that keeps its codes in ``_device_codes`` and its state
+    under ``_lock``.
+    """
+
+    _device_codes: DeviceCodes
+    _lock: threading.RLock
+    clock: Callable[[], float]
+
+    def approve_device(self, user_code: str) -> None:
+        """Approve a device authorization, whatever ``deny`` says (KeyError if unknown)."""
+        with self._lock:
+            self._device_codes.decide(user_code, approve=True)
+
+    def deny_device(self, user_code: str) -> None:
+        """Deny a device authorization (KeyError if unknown)."""
+        with self._lock:
+            self._device_codes.decide(user_code, approve=False)
+
+    def user_codes(self) -> list[str]:
+        """Return the user codes of device authorizations still pending approval."""
+        with self._lock:
+            return self._device_codes.pending_user_codes()
+
+    def expire_devices(self) -> None:
+        """Make every device code issued so far expired (``expired_token`` from now on)."""
+        with self._lock:
+            self._device_codes.expire(self.clock())

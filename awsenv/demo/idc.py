@@ -30,7 +30,7 @@ from awsenv.demo.base import (
     Reply,
     Step,
 )
-from awsenv.demo.device import DeviceCodes, OAuthError, Page, Wording
+from awsenv.demo.device import DeviceCodeControls, DeviceCodes, OAuthError, Page, Wording
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 CODE_GRANT = "authorization_code"
@@ -231,7 +231,7 @@ class _Handler(QuietHandler):
     server_version = "IdentityCenterStandIn"
 
 
-class IdentityCenterStandIn(LoopbackStandIn):
+class IdentityCenterStandIn(DeviceCodeControls, LoopbackStandIn):
     """IAM Identity Center's sso-oidc and sso portal APIs, served on ``127.0.0.1`` only.
 
     Options are public attributes and may be changed while it runs (``deny``,
@@ -333,21 +333,6 @@ class IdentityCenterStandIn(LoopbackStandIn):
         super().script(operation, steps)
 
     # -- what tests do -----------------------------------------------------------------------
-
-    def approve_device(self, user_code: str) -> None:
-        """Approve a device authorization, whatever ``deny`` says (KeyError if unknown)."""
-        with self._lock:
-            self._device_codes.decide(user_code, approve=True)
-
-    def deny_device(self, user_code: str) -> None:
-        """Deny a device authorization (KeyError if unknown)."""
-        with self._lock:
-            self._device_codes.decide(user_code, approve=False)
-
-    def user_codes(self) -> list[str]:
-        """Return the user codes of device authorizations still pending approval."""
-        with self._lock:
-            return self._device_codes.pending_user_codes()
 
     def expire_access_tokens(self) -> None:
         """Make every access token issued so far expired (the portal answers 401 from now on)."""

@@ -27,7 +27,7 @@ from awsenv.demo.base import (
     Reply,
     Step,
 )
-from awsenv.demo.device import DeviceCodes, OAuthError, Page, Wording
+from awsenv.demo.device import DeviceCodeControls, DeviceCodes, OAuthError, Page, Wording
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 REFRESH_GRANT = "refresh_token"
@@ -135,7 +135,7 @@ class _Handler(QuietHandler):
     server_version = "OktaStandIn"
 
 
-class OktaStandIn(LoopbackStandIn):
+class OktaStandIn(DeviceCodeControls, LoopbackStandIn):
     """An Okta org (OIE) serving okta-aws-cli's ``web`` flow on ``127.0.0.1`` only.
 
     Options are public attributes and may be changed while it runs (``deny``, ``roles``,
@@ -241,11 +241,6 @@ class OktaStandIn(LoopbackStandIn):
         with self._lock:
             return sum(1 for r in self._requests if r.operation == "Token" and r.grant == grant)
 
-    def user_codes(self) -> list[str]:
-        """Return the user codes of device authorizations still pending."""
-        with self._lock:
-            return self._device_codes.pending_user_codes()
-
     def script(self, operation: str, steps: list[Step]) -> None:
         """Queue faults for ``operation``; each request to it consumes one step, in order.
 
@@ -260,19 +255,8 @@ class OktaStandIn(LoopbackStandIn):
     # -- what tests do -----------------------------------------------------------------------
 
     def approve(self, user_code: str) -> None:
-        """Approve a device authorization, whatever ``deny`` says (KeyError if unknown)."""
-        with self._lock:
-            self._device_codes.decide(user_code, approve=True)
-
-    def deny_device(self, user_code: str) -> None:
-        """Deny a device authorization (KeyError if unknown)."""
-        with self._lock:
-            self._device_codes.decide(user_code, approve=False)
-
-    def expire_devices(self) -> None:
-        """Make every device code issued so far expired (``expired_token`` from now on)."""
-        with self._lock:
-            self._device_codes.expire(self.clock())
+        """Approve a device authorization (the name Okta's tests use)."""
+        self.approve_device(user_code)
 
     def expire_access_tokens(self) -> None:
         """Make every access and id token issued so far expired."""
