@@ -208,15 +208,22 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "exec",
-        "run one command with a profile's credentials; the shell is untouched",
+        "run a command, or a shell, with a profile's credentials; this shell is untouched",
         description=(
             "Obtain temporary keys for PROFILE (logging in when needed) and run CMD with them "
             "and the profile's region in its environment. awsenv becomes CMD, so its exit "
-            "status and signals are CMD's. Example: awsenv exec prod -- aws s3 ls"
+            "status and signals are CMD's. Without CMD, start your shell ($SHELL, else the "
+            "shell that ran awsenv, else /bin/sh) that way, marked AWSENV_EXEC=PROFILE: its "
+            "prompt shows aws:PROFILE(exec) and 'awsenv status' says so; exit returns here. "
+            "Examples: awsenv exec prod -- aws s3 ls; awsenv exec prod"
         ),
         positionals=(
             Positional("profile", "profile name", complete="profiles"),
-            Positional("cmd", "the command and its arguments, after --", remainder=True),
+            Positional(
+                "cmd",
+                "the command and its arguments, after -- (none: start your shell)",
+                remainder=True,
+            ),
         ),
         options=(
             Option(

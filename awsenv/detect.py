@@ -19,8 +19,8 @@ def _shell_name(executable_name: str) -> str | None:
     return shell.name if shell else None
 
 
-def parent_shell(environ: Mapping[str, str]) -> str | None:
-    """Return the dialect of the nearest shell among this process's ancestors, else $SHELL's."""
+def _nearest_shell() -> tuple[str, str | None] | None:
+    """Return (dialect, executable or None) of the nearest shell among our ancestors."""
     try:
         import psutil
 
@@ -30,9 +30,27 @@ def parent_shell(environ: Mapping[str, str]) -> str | None:
                 break
             found = _shell_name(process.name())
             if found:
-                return found
+                try:
+                    executable = process.exe() or None
+                except Exception:  # noqa: BLE001 - e.g. AccessDenied: the dialect still counts
+                    executable = None
+                return found, executable
             process = process.parent()
-    except Exception:  # noqa: BLE001, S110 - best effort; $SHELL is the fallback
+    except Exception:  # noqa: BLE001, S110 - best effort; the callers have a fallback
         pass
+    return None
+
+
+def parent_shell(environ: Mapping[str, str]) -> str | None:
+    """Return the dialect of the nearest shell among this process's ancestors, else $SHELL's."""
+    nearest = _nearest_shell()
+    if nearest is not None:
+        return nearest[0]
     shell = environ.get("SHELL")
     return _shell_name(shell) if shell else None
+
+
+def parent_shell_executable() -> str | None:
+    """Return the program file of the nearest shell among this process's ancestors, if known."""
+    nearest = _nearest_shell()
+    return nearest[1] if nearest is not None else None

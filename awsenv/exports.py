@@ -42,6 +42,10 @@ ALWAYS = "always"
 # The profile this shell used before the current one, for ``awsenv use -`` (see
 # :func:`encode_previous`).
 AWSENV_PREVIOUS = "AWSENV_PREVIOUS"
+# Set by ``awsenv exec PROFILE`` (no command) in the shell it starts: that shell is an exec
+# subshell of PROFILE until it exits. No plan sets or clears it: a ``use`` or ``unset`` inside
+# changes what the shell exports, not what the shell is (the prompt and ``status`` show it).
+AWSENV_EXEC = "AWSENV_EXEC"
 OWN = (AWSENV_PROFILE, AWSENV_EXPIRATION, AWSENV_RENEWABLE, AWSENV_PREVIOUS, AWSENV_SAVED)
 
 

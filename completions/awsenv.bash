@@ -124,7 +124,7 @@ function __awsenv_complete() {
             __awsenv_complete_words "${cur}" --device-code --no-browser -h --help --debug
             ;;
         exec)
-            # exec [options] PROFILE -- COMMAND...: the profile is the first word after
+            # exec [options] PROFILE [-- COMMAND...]: the profile is the first word after
             # `exec` that is neither an option nor an option's value.
             \builtin local profile_at=0
             for ((i = i + 1; i < COMP_CWORD; i++)); do

@@ -84,7 +84,7 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             @('--device-code', '--no-browser', '-h', '--help', '--debug')
         }
         'exec' {
-            # exec [options] PROFILE -- COMMAND...: the profile is the first word after `exec`
+            # exec [options] PROFILE [-- COMMAND...]: the profile is the first word after `exec`
             # that is neither an option nor an option's value.
             $state = 'subcommand'
             foreach ($word in ($words | Select-Object -Skip 1)) {

@@ -46,7 +46,7 @@ function __awsenv_subcommand_is --description 'awsenv: is the subcommand one of 
 end
 
 function __awsenv_exec_at --argument-names where --description 'awsenv: where the cursor is in exec'
-    # exec [options] PROFILE -- COMMAND...: succeed if the subcommand is exec and the word
+    # exec [options] PROFILE [-- COMMAND...]: succeed if the subcommand is exec and the word
     # being completed is the profile (or an option before it), the word right after the
     # profile (dashdash) or part of the command (command).
     set -l state subcommand
@@ -97,7 +97,7 @@ complete -c awsenv -n '__awsenv_subcommand_is -' -a use -d 'switch this shell to
 complete -c awsenv -n '__awsenv_subcommand_is -' -a unset -d 'remove everything awsenv exported'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a region -d 'change the region of this shell'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a refresh -d 'renew the credentials this shell uses'
-complete -c awsenv -n '__awsenv_subcommand_is -' -a exec -d 'run one command with a profile'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a exec -d 'run a command or a shell with a profile'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a credential-process -d 'credentials as credential_process JSON'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a whoami -d 'show the AWS identity in use'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a login -d 'log in to an SSO session'
@@ -131,7 +131,7 @@ complete -c awsenv -n '__awsenv_subcommand_is region' -a "$__awsenv_regions"
 complete -c awsenv -n '__awsenv_subcommand_is refresh' -l device-code -d 'SSO: log in with the device-code flow'
 complete -c awsenv -n '__awsenv_subcommand_is refresh' -l no-browser -d 'never open a browser'
 
-# exec PROFILE -- COMMAND... (after `--`, only fish's default completion: see above)
+# exec PROFILE [-- COMMAND...] (no command: a shell; after `--`, only fish's default completion: see above)
 complete -c awsenv -n '__awsenv_exec_at profile' -a '(__awsenv_complete_profiles)'
 complete -c awsenv -n '__awsenv_exec_at profile' -l region -x -a "$__awsenv_regions" -d 'run with this region'
 complete -c awsenv -n '__awsenv_exec_at profile' -l mfa-code -x -d 'MFA code for AssumeRole'

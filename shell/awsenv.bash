@@ -153,7 +153,8 @@ function __awsenv_prompt_hook() {
             fi
         fi
 
-        __awsenv_segment="aws:${name}${mark:+ ${mark}}${left:+ ${left}}"
+        # `(exec)`: a shell that `awsenv exec PROFILE` started (exit leaves it).
+        __awsenv_segment="aws:${name}${AWSENV_EXEC:+(exec)}${mark:+ ${mark}}${left:+ ${left}}"
         if [[ -z "${NO_COLOR-}" ]]; then
             # \001 and \002 are what `\[` and `\]` become: they tell readline that
             # the escape sequence takes no columns, so long lines wrap correctly.

@@ -122,6 +122,10 @@ function __awsenv_prompt_segment --description 'Print the awsenv prompt segment'
     end
 
     set -l text "aws:$name"
+    # `(exec)`: a shell that `awsenv exec PROFILE` started (exit leaves it).
+    if set -q AWSENV_EXEC[1]; and test -n "$AWSENV_EXEC"
+        set text "$text"'(exec)'
+    end
     if set -q mark[1]
         set text "$text $mark"
     end

@@ -89,6 +89,10 @@ $null = New-Module -Name awsenv -ScriptBlock {
         # repaint the terminal, so they become `?`.
         $name = $name -replace '\p{Cc}', '?'
         $text = 'aws:' + $name
+        # '(exec)': a shell that `awsenv exec PROFILE` started (exit leaves it).
+        if (-not [string]::IsNullOrEmpty($env:AWSENV_EXEC)) {
+            $text = $text + '(exec)'
+        }
         $color = 32
 
         # Two clocks (as in the bash hook): AWSENV_EXPIRATION is when the exports

@@ -134,7 +134,8 @@ function __awsenv_precmd() {
             fi
         fi
 
-        __awsenv_segment="aws:${name}${mark:+ ${mark}}${left:+ ${left}}"
+        # `(exec)`: a shell that `awsenv exec PROFILE` started (exit leaves it).
+        __awsenv_segment="aws:${name}${AWSENV_EXEC:+(exec)}${mark:+ ${mark}}${left:+ ${left}}"
         if [[ -z "${NO_COLOR-}" ]]; then
             # %{...%}: the escape sequence takes no columns.
             __awsenv_segment="%{"$'\e['"${color}m%}${__awsenv_segment}%{"$'\e[0m'"%}"

@@ -6,7 +6,7 @@ import sys
 import time
 
 from awsenv import ui
-from awsenv.exports import AWSENV_EXPIRATION, AWSENV_PROFILE
+from awsenv.exports import AWSENV_EXEC, AWSENV_EXPIRATION, AWSENV_PROFILE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ def facts(environ: Mapping[str, str]) -> dict[str, object]:
         "region": environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION"),
         "expiration": expiration,
         "seconds_left": expiration - int(time.time()) if expiration is not None else None,
+        # this shell was started by `awsenv exec PROFILE` (no command): that PROFILE
+        "exec": environ.get(AWSENV_EXEC) or None,
     }
 
 
@@ -51,8 +53,15 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         state["identity"] = identity(environ)
     if args.get("json"):
         return ui.json_text(state)
+    exec_of = state["exec"]
+    subshell = (
+        f"subshell of {ui.printable(str(exec_of))} (awsenv exec; exit to leave it)"
+        if exec_of
+        else None
+    )
     if not state["active"]:
-        return "no profile is active in this shell (awsenv use PROFILE)\n"
+        text = "no profile is active in this shell (awsenv use PROFILE)\n"
+        return text + (f"exec     {subshell}\n" if subshell else "")
     colour = ui.use_colour(sys.stdout, environ)
     left = state["seconds_left"]
     when = "does not expire"
@@ -67,6 +76,8 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         f"region   {state['region'] or '-'}",
         f"time     {when}",
     ]
+    if subshell:
+        lines.append(f"exec     {subshell}")
     found = state.get("identity")
     if isinstance(found, dict):
         lines += [f"account  {found.get('Account', '-')}", f"arn      {found.get('Arn', '-')}"]

@@ -49,7 +49,13 @@ def _shell_argv(
 
 
 def run_interactive(
-    shell: str, renders: int, home: Path, tmp_path: Path, *, prompt: str = "'> '"
+    shell: str,
+    renders: int,
+    home: Path,
+    tmp_path: Path,
+    *,
+    prompt: str = "'> '",
+    **extra: str,
 ) -> tuple[int, bytes]:
     """Return (process-creating calls, terminal output) for ``renders`` empty command lines."""
     strace = require_tool("strace")
@@ -61,6 +67,7 @@ def run_interactive(
         # both clocks: expired exports of a session that still renews (the longest path)
         AWSENV_EXPIRATION=str(int(time.time()) - 60),
         AWSENV_RENEWABLE=str(int(time.time()) + 3930),
+        **extra,
     )
     result = run_awsenv(["init", shell, "--no-completion"], env)
     assert result.returncode == 0, result.stderr
@@ -96,6 +103,17 @@ def test_prompt_segment_forks_no_process_per_render(shell, home, tmp_path) -> No
     many, many_output = run_interactive(shell, MANY, home, tmp_path)
     # The segment was drawn at every prompt (fish may draw a prompt more than once).
     segment = "aws:dev \u21bb 1h0".encode()
+    assert few_output.count(segment) >= FEW + 1, few_output[-500:]
+    assert many_output.count(segment) >= MANY + 1, many_output[-500:]
+    assert many - few == 0
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_the_exec_subshell_mark_forks_no_process_per_render(shell, home, tmp_path) -> None:
+    # a shell that `awsenv exec dev` started (AWSENV_EXEC) shows the mark, forking nothing more
+    few, few_output = run_interactive(shell, FEW, home, tmp_path, AWSENV_EXEC="dev")
+    many, many_output = run_interactive(shell, MANY, home, tmp_path, AWSENV_EXEC="dev")
+    segment = "aws:dev(exec) \u21bb 1h0".encode()
     assert few_output.count(segment) >= FEW + 1, few_output[-500:]
     assert many_output.count(segment) >= MANY + 1, many_output[-500:]
     assert many - few == 0
