@@ -48,9 +48,11 @@ def child_environment(
     past what execve takes), before anything runs; for a shell, if the programs it starts
     (``awsenv`` among them) could not be.
     """
+    # in the subshell, `use -` goes back to what the shell that ran exec used
+    previous = exports.encode_previous(environ) if subshell else None
     plan: exports.Plan = [
         (step, value)
-        for step, value in exports.plan_keys(environ, name, keys, region=region)
+        for step, value in exports.plan_keys(environ, name, keys, region=region, previous=previous)
         if subshell or step != exports.AWSENV_SAVED
     ]
     plan.append(("AWSENV_SHELL", None))

@@ -199,3 +199,14 @@ def test_use_and_unset_work_inside_an_exec_shell(dialect, home, tmp_path) -> Non
         screen
     ), screen[-2000:]
     assert parent_line(screen) == UNCHANGED
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_use_dash_in_an_exec_shell_goes_back_to_what_the_parent_used(
+    dialect, home, tmp_path
+) -> None:
+    show = 'printf \'{}=%s/%s/%s\\n\' "$AWS_PROFILE" "$AWS_ACCESS_KEY_ID" "$AWSENV_EXEC"'
+    screen = run_exec(dialect, home, tmp_path, ["awsenv use -", show.format("B"), "exit"])
+    # the parent used ops (AWS_PROFILE) when it ran `awsenv exec dev`
+    assert "B=ops//dev\n" in screen, screen[-2000:]
+    assert parent_line(screen) == UNCHANGED
