@@ -8,6 +8,7 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from typing import Any
 
 _SGR = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "dim": "2", "bold": "1"}
 
@@ -193,6 +194,42 @@ def open_browser(url: str, environ: Mapping[str, str] | None = None) -> bool:
     finally:
         if term is not None:
             os.environ["TERM"] = term
+
+
+class Progress:
+    """One status line redrawn in place on stderr, on a terminal only (nothing elsewhere).
+
+    ``show`` redraws at most every ``interval`` seconds (always with ``force``); ``done``
+    clears the line. Call it from one thread.
+    """
+
+    def __init__(self, stream: object = None, *, interval: float = 0.1) -> None:
+        import time
+
+        self._stream: Any = sys.stderr if stream is None else stream
+        isatty = getattr(self._stream, "isatty", None)
+        self.live = bool(callable(isatty) and isatty())
+        self._interval = interval
+        self._clock = time.monotonic
+        self._drawn_at: float | None = None
+
+    def show(self, text: str, *, force: bool = False) -> None:
+        """Draw ``awsenv: text`` over the previous line."""
+        if not self.live:
+            return
+        now = self._clock()
+        if not force and self._drawn_at is not None and now - self._drawn_at < self._interval:
+            return
+        self._drawn_at = now
+        self._stream.write(f"\rawsenv: {printable(text)}\x1b[K")
+        self._stream.flush()
+
+    def done(self) -> None:
+        """Clear the line."""
+        if self.live and self._drawn_at is not None:
+            self._stream.write("\r\x1b[K")
+            self._stream.flush()
+            self._drawn_at = None
 
 
 class LoginUI:

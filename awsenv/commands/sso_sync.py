@@ -146,19 +146,36 @@ def _only_session(environ: Mapping[str, str]) -> str:
 def _list_roles(
     args: Args, environ: Mapping[str, str], sess: tokens.SsoSession
 ) -> list[tuple[str, str, str]]:
-    """Log in if needed (as ``awsenv login --sso-session``), then list accounts and roles."""
+    """Log in if needed (as ``awsenv login --sso-session``), then list accounts and roles.
+
+    On a terminal a line on stderr counts the accounts listed (stdout may carry the diff).
+    """
+    from awsenv import ui
     from awsenv.commands import provider_context
     from awsenv.config import ConfigFiles
     from awsenv.providers import sso
     from awsenv.sso import portal
 
-    return sso.with_token(
-        ConfigFiles(environ),
-        sess,
-        lambda token: portal.accounts_and_roles(environ, sess, token, profile=None),
-        profile=None,
-        ctx=provider_context(args, environ),
-    )
+    line = ui.Progress()
+
+    def progress(done: int, total: int | None) -> None:
+        if total is None:
+            line.show(f"listing accounts: {done} so far")
+        else:
+            line.show(f"listed {done}/{total} accounts", force=done == total)
+
+    try:
+        return sso.with_token(
+            ConfigFiles(environ),
+            sess,
+            lambda token: portal.accounts_and_roles(
+                environ, sess, token, profile=None, progress=progress
+            ),
+            profile=None,
+            ctx=provider_context(args, environ),
+        )
+    finally:
+        line.done()
 
 
 def run(args: Args, environ: Mapping[str, str]) -> str:

@@ -40,6 +40,22 @@ DEFAULT_ACCOUNTS: dict[str, tuple[str, list[str]]] = {
     "222222222222": ("Prod", ["ReadOnly"]),
     "333333333333": ("Sandbox", ["Admin", "Developer", "ReadOnly"]),
 }
+ORGANISATION_ROLES = ("Admin", "Developer", "ReadOnly")
+
+
+def organisation(
+    count: int, roles: tuple[str, ...] = ORGANISATION_ROLES
+) -> dict[str, tuple[str, list[str]]]:
+    """Return ``count`` accounts (``100000000001``..., "Workload 0001"...) with ``roles`` each.
+
+    What a large organisation's portal lists: ``IdentityCenterStandIn(accounts=organisation(1000),
+    page_size=100, portal_rate=...)`` is the 1 000-account one of ``bench/sso_sync.py``.
+    """
+    return {
+        f"{100_000_000_000 + n:012d}": (f"Workload {n:04d}", list(roles))
+        for n in range(1, count + 1)
+    }
+
 
 # error value → (x-amzn-ErrorType shape, HTTP status), from the sso-oidc model.
 OIDC_ERRORS: dict[str, tuple[str, int]] = {
@@ -237,6 +253,15 @@ class IdentityCenterStandIn(DeviceCodeControls, LoopbackStandIn):
     Options are public attributes and may be changed while it runs (``deny``,
     ``refresh_tokens_enabled``, ``auto_approve_device_after_polls``...). ``clock`` (epoch seconds)
     drives every expiry, so tests can move time instead of sleeping.
+
+    The portal pages its lists (``maxResults``, at most ``page_size`` a page) and, with
+    ``portal_rate`` set, throttles as the real one does: a token bucket of ``portal_burst``
+    requests refilled at ``portal_rate`` a second (real time, not ``clock``) is shared by every
+    portal operation, and a request that finds it empty is answered HTTP 429
+    ``TooManyRequestsException`` (the shape botocore's sso model lists, and one botocore's retry
+    handler counts as throttling). ``portal_latency`` seconds pass before each portal answer, as
+    over a real network. ``portal_peak`` is the most portal requests it ever had in flight at once,
+    ``throttled(op)`` how many it refused.
     """
 
     handler_class = _Handler
@@ -260,6 +285,9 @@ class IdentityCenterStandIn(DeviceCodeControls, LoopbackStandIn):
         role_credentials_lifetime: int = 3600,
         sts_endpoint: str | None = None,
         user_name: str = "standin-user",
+        portal_rate: float | None = None,
+        portal_burst: float | None = None,
+        portal_latency: float = 0.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(port=port)
@@ -277,7 +305,15 @@ class IdentityCenterStandIn(DeviceCodeControls, LoopbackStandIn):
         self.role_credentials_lifetime = role_credentials_lifetime
         self.sts_endpoint = sts_endpoint
         self.user_name = user_name
+        self.portal_rate = portal_rate
+        self.portal_burst = portal_burst
+        self.portal_latency = portal_latency
         self.clock = clock
+
+        self._bucket: tuple[float, float] | None = None  # (tokens left, when counted)
+        self._in_flight = 0
+        self._peak = 0
+        self._throttled: dict[str, int] = {}
 
         self._sts: Any = None
 
@@ -314,6 +350,19 @@ class IdentityCenterStandIn(DeviceCodeControls, LoopbackStandIn):
         """Return how many STS requests asked for ``action`` (``AssumeRole``...)."""
         with self._lock:
             return sum(1 for r in self._requests if r.operation == "Sts" and r.grant == action)
+
+    def throttled(self, operation: str | None = None) -> int:
+        """Return how many portal requests (of ``operation``, or all) got 429 for the rate."""
+        with self._lock:
+            if operation is None:
+                return sum(self._throttled.values())
+            return self._throttled.get(operation, 0)
+
+    @property
+    def portal_peak(self) -> int:
+        """Return the most portal requests that were ever in flight at the same time."""
+        with self._lock:
+            return self._peak
 
     @property
     def refresh_token_reuses(self) -> int:
@@ -388,14 +437,51 @@ class IdentityCenterStandIn(DeviceCodeControls, LoopbackStandIn):
             grant = _GRANT_NAMES.get(value, value) if isinstance(value, str) else None
         elif operation == "Sts":  # which STS action, for sts_calls()
             grant = parse_qs(raw.decode("utf-8", "replace")).get("Action", [None])[0]
-        step = self._arrive(operation, handler, url.path, grant)
+        if operation not in PORTAL_OPERATIONS:
+            reply = self._serve(operation, handler, url.path, grant, raw, body)
+            if reply is not None:
+                handler.send(reply)
+            return
+        with self._lock:
+            self._in_flight += 1
+            self._peak = max(self._peak, self._in_flight)
+        try:
+            reply = self._serve(operation, handler, url.path, grant, raw, body)
+        finally:
+            with self._lock:  # before the answer goes out: the client's next call may follow it
+                self._in_flight -= 1
+        if reply is not None:
+            handler.send(reply)
+
+    def _serve(
+        self,
+        operation: str,
+        handler: _Handler,
+        path: str,
+        grant: str | None,
+        raw: bytes,
+        body: object,
+    ) -> Reply | None:
+        """Return the answer to send (None when the connection was answered or dropped)."""
+        step = self._arrive(operation, handler, path, grant)
+        if step is None and operation in PORTAL_OPERATIONS:  # a scripted step comes first
+            allowed = self._take_token()
+            if self.portal_latency > 0 and self._stopping.wait(self.portal_latency):
+                handler.reset()
+                return None
+            if not allowed:
+                with self._lock:
+                    self._throttled[operation] = self._throttled.get(operation, 0) + 1
+                return _portal_error_reply("TooManyRequestsException", "Rate exceeded")
         if step is not None:
             if self._play(handler, step):
-                return
+                return None
             if step[0] != "delay":
-                handler.send(self._fault(operation, step))
-                return
-        query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+                return self._fault(operation, step)
+        query = {
+            k: v[0]
+            for k, v in parse_qs(urlsplit(handler.path).query, keep_blank_values=True).items()
+        }
         try:
             reply = self._answer(operation, handler, query, raw, body)
         except Exception as exc:  # noqa: BLE001 - a stand-in bug (or moto gone) answers 500
@@ -404,7 +490,23 @@ class IdentityCenterStandIn(DeviceCodeControls, LoopbackStandIn):
                 reply = _json_reply(500, {"message": message})
             else:
                 reply = _oidc_error_reply("server_error", message)
-        handler.send(reply)
+        return reply
+
+    def _take_token(self) -> bool:
+        """Take one request from the portal's token bucket; False when it is empty (429)."""
+        rate = self.portal_rate
+        if rate is None:
+            return True
+        burst = max(1.0, self.portal_burst if self.portal_burst is not None else rate)
+        with self._lock:
+            now = time.monotonic()
+            left, counted = self._bucket if self._bucket is not None else (burst, now)
+            left = min(burst, left + (now - counted) * rate)
+            if left < 1:
+                self._bucket = (left, now)
+                return False
+            self._bucket = (left - 1, now)
+            return True
 
     def _fault(self, operation: str, step: Step) -> Reply:
         kind = step[0]

@@ -10,11 +10,20 @@ import time
 
 from awsenv import log, net, timefmt
 from awsenv.exports import Keys
-from awsenv.sso.oidc import LoginFailed, aws_errors, client, error_code, network_error
+from awsenv.sso.oidc import (
+    LoginFailed,
+    ServiceUnavailable,
+    aws_errors,
+    client,
+    error_code,
+    network_error,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    import threading
+    from collections.abc import Callable, Iterator, Mapping
+    from typing import Any
 
     from awsenv.sso import tokens
 
@@ -102,32 +111,260 @@ def role_credentials(
     return Keys(access_key, secret_key, session_token or None, until)
 
 
+WORKERS = 8  # ListAccountRoles calls in flight at once, at most (botocore pools 10 connections)
+PAGE_SIZE = 100  # maxResults: the most the sso model allows a page
+THROTTLE_ROUNDS = 4  # a call still throttled after botocore's own tries is made again this often
+MAX_PAGES = 10_000  # pages of one list, at most: a portal handing out tokens forever is stopped
+
+
+class _Stopped(Exception):
+    """The listing was given up (another call failed, or Ctrl-C): this thread stops too."""
+
+
+class _StillThrottled(Exception):
+    """A call was throttled through every round: the portal stays busy."""
+
+    def __init__(self, operation: str, tries: int) -> None:
+        super().__init__(operation)
+        self.operation = operation
+        self.tries = tries
+
+
+class Pace:
+    """How fast the workers may call the portal, shared by them: adaptive, as TCP's window.
+
+    Unpaced until the portal first answers 429 (``TooManyRequestsException``); then at most
+    0.7 times the rate the calls were starting at, spaced evenly, and 20 % faster for every
+    second without another 429. ``before_try`` and ``after_try`` run for every try botocore
+    makes (its own retries included), from the ``request-created`` and ``needs-retry`` events.
+    """
+
+    CUT = 0.7
+    GROWTH = 1.2  # per second without a 429
+    FLOOR = 1.0  # calls a second, at least
+    SETTLE = 0.5  # seconds between two cuts
+
+    def __init__(self, stop: threading.Event, clock: Callable[[], float] = time.monotonic) -> None:
+        import threading
+
+        self._stop = stop
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.rate: float | None = None
+        self._next = 0.0
+        self._cut_at = float("-inf")
+        self._grown_at = 0.0
+        self._starts: list[float] = []  # when the tries of the last second started
+        self.tries = 0
+        self.throttles = 0
+
+    def attach(self, portal: Any) -> None:
+        """Pace every try of ``portal``'s calls."""
+        portal.meta.events.register("request-created.sso", self.before_try)
+        portal.meta.events.register("needs-retry.sso", self.after_try)
+
+    def before_try(self, **kwargs: Any) -> None:
+        """Wait for this try's turn (raise _Stopped if the listing is given up meanwhile)."""
+        del kwargs
+        with self._lock:
+            now = self._clock()
+            self.tries += 1
+            self._starts = [t for t in self._starts if t > now - 1.0]
+            self._starts.append(now)
+            at = now
+            if self.rate is not None:
+                at = max(now, self._next)
+                self._next = at + 1.0 / self.rate
+        if self._stop.wait(at - now) if at > now else self._stop.is_set():
+            raise _Stopped
+
+    def after_try(self, response: Any = None, **kwargs: Any) -> None:
+        """Slow down on a 429, speed up again on an answer; never decides a retry (None)."""
+        del kwargs
+        status = getattr(response[0], "status_code", None) if isinstance(response, tuple) else None
+        if status is None:
+            return
+        with self._lock:
+            now = self._clock()
+            if status == 429:
+                self.throttles += 1
+                # One cut per half second: the 429s of tries already sent say nothing new.
+                if now - self._cut_at >= self.SETTLE:
+                    span = min(max(now - self._starts[0], 0.05), 1.0) if self._starts else 1.0
+                    seen = min(len(self._starts) / span, self.rate or float("inf"))
+                    self.rate = max(self.FLOOR, self.CUT * seen)
+                    self._cut_at = self._grown_at = now
+                    self._next = max(self._next, now + 1.0 / self.rate)
+            elif status < 400 and self.rate is not None:
+                self.rate *= self.GROWTH ** min(now - self._grown_at, 1.0)
+                self._grown_at = now
+
+
+def _throttled(exc: BaseException) -> bool:
+    return error_code(exc) == "TooManyRequestsException"
+
+
+def _patient(call: Callable[[str | None], Any], token: str | None, stop: threading.Event) -> Any:
+    """Return ``call(token)``; a call still throttled after botocore's tries waits and goes again.
+
+    ``THROTTLE_ROUNDS`` rounds at most, with botocore's jittered backoff between them (at most
+    1, 2, 4 s); each round is one botocore call, under net's deadline as every call is.
+    """
+    tries = 0
+    for round_ in range(1, THROTTLE_ROUNDS + 1):
+        if stop.is_set():
+            raise _Stopped
+        try:
+            return call(token)
+        except aws_errors() as exc:
+            if not _throttled(exc):
+                raise
+            meta = getattr(exc, "response", {}).get("ResponseMetadata", {})
+            tries += int(meta.get("RetryAttempts", 0)) + 1
+            if round_ == THROTTLE_ROUNDS:
+                operation = str(getattr(exc, "operation_name", "") or "the portal")
+                raise _StillThrottled(operation, tries) from None
+            log.debug("still throttled after round %d; waiting", round_)
+        if stop.wait(net.backoff(round_, throttled=True)):
+            raise _Stopped
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _pages(
+    fetch: Callable[[str | None], dict[str, Any]], key: str, stop: threading.Event
+) -> Iterator[list[Any]]:
+    """Yield the ``key`` list of each page, following ``nextToken`` (a repeated one ends it)."""
+    token: str | None = None
+    seen: set[str] = set()
+    for _ in range(MAX_PAGES):
+        page = _patient(fetch, token, stop)
+        items = page.get(key)
+        yield items if isinstance(items, list) else []
+        following = page.get("nextToken")
+        if not isinstance(following, str) or not following or following in seen:
+            return
+        seen.add(following)
+        token = following
+
+
+def _quiet(done: int, total: int | None) -> None:
+    del done, total
+
+
 def accounts_and_roles(
-    environ: Mapping[str, str], sess: tokens.SsoSession, access_token: str, *, profile: str | None
+    environ: Mapping[str, str],
+    sess: tokens.SsoSession,
+    access_token: str,
+    *,
+    profile: str | None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> list[tuple[str, str, str]]:
-    """Return (account id, account name, role name) for everything the sign-in may use."""
+    """Return (account id, account name, role name) for everything the sign-in may use.
+
+    The accounts are listed page by page, then their roles by ``WORKERS`` threads sharing one
+    botocore client (thread-safe) and one :class:`Pace`; a throttled call is retried (bounded)
+    and never fails the listing by itself. The result is in the portal's account order, as a
+    sequential listing gives it. ``progress(done, total)`` is called from this thread only:
+    ``total`` None while accounts are still being listed, then once per account whose roles
+    are in.
+    """
+    import threading
+
     log.remember_secret(access_token)
     portal = client("sso", sess.region, profile=profile, environ=environ)
-    found: list[tuple[str, str, str]] = []
+    stop = threading.Event()
+    pace = Pace(stop)
+    pace.attach(portal)
+    report = progress or _quiet
     try:
-        for page in portal.get_paginator("list_accounts").paginate(accessToken=access_token):
-            for account in page.get("accountList", []):
-                account_id = account.get("accountId") if isinstance(account, dict) else None
-                if not isinstance(account_id, str) or not account_id:
-                    raise _bad(environ, sess, "ListAccounts with an account without accountId")
-                name = account.get("accountName") or account_id
-                roles = portal.get_paginator("list_account_roles").paginate(
-                    accessToken=access_token, accountId=account_id
-                )
-                for role_page in roles:
-                    found.extend(
-                        (account_id, name, role["roleName"])
-                        for role in role_page.get("roleList", [])
-                        if isinstance(role, dict) and isinstance(role.get("roleName"), str)
-                    )
+        accounts = _accounts(portal, environ, sess, access_token, stop, report)
+        report(0, len(accounts))
+        roles = _roles(portal, access_token, [a for a, _ in accounts], stop, report)
     except aws_errors() as exc:
         raise _translate(exc, environ, sess) from None
-    return found
+    except _StillThrottled as exc:
+        host = net.host_of(_endpoint(environ, sess))
+        raise ServiceUnavailable(
+            f"IAM Identity Center at {host} kept answering {exc.operation} with "
+            f"TooManyRequestsException ({exc.tries} tries, {pace.throttles} throttled in all)",
+            hint="the portal is busy (other tools may be calling it too); try again in a minute",
+        ) from None
+    finally:
+        stop.set()
+    log.debug(
+        "listed %d accounts in %d tries, %d throttled", len(accounts), pace.tries, pace.throttles
+    )
+    return [(account_id, name, role) for account_id, name in accounts for role in roles[account_id]]
+
+
+def _accounts(
+    portal: Any,
+    environ: Mapping[str, str],
+    sess: tokens.SsoSession,
+    access_token: str,
+    stop: threading.Event,
+    report: Callable[[int, int | None], None],
+) -> list[tuple[str, str]]:
+    """Return (account id, name) of every account, in the portal's order, without repeats."""
+
+    def fetch(token: str | None) -> dict[str, Any]:
+        extra = {"nextToken": token} if token else {}
+        answer: dict[str, Any] = portal.list_accounts(
+            accessToken=access_token, maxResults=PAGE_SIZE, **extra
+        )
+        return answer
+
+    accounts: dict[str, str] = {}
+    for items in _pages(fetch, "accountList", stop):
+        for account in items:
+            account_id = account.get("accountId") if isinstance(account, dict) else None
+            if not isinstance(account_id, str) or not account_id:
+                raise _bad(environ, sess, "ListAccounts with an account without accountId")
+            accounts.setdefault(account_id, str(account.get("accountName") or account_id))
+        report(len(accounts), None)
+    return list(accounts.items())
+
+
+def _roles(
+    portal: Any,
+    access_token: str,
+    account_ids: list[str],
+    stop: threading.Event,
+    report: Callable[[int, int | None], None],
+) -> dict[str, list[str]]:
+    """Return account id → its role names (portal order), listed by ``WORKERS`` threads."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    def one(account_id: str) -> list[str]:
+        def fetch(token: str | None) -> dict[str, Any]:
+            extra = {"nextToken": token} if token else {}
+            answer: dict[str, Any] = portal.list_account_roles(
+                accessToken=access_token, accountId=account_id, maxResults=PAGE_SIZE, **extra
+            )
+            return answer
+
+        names: list[str] = []
+        for items in _pages(fetch, "roleList", stop):
+            names.extend(
+                role["roleName"]
+                for role in items
+                if isinstance(role, dict) and isinstance(role.get("roleName"), str)
+            )
+        return names
+
+    roles: dict[str, list[str]] = {}
+    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="awsenv-roles")
+    try:
+        pending = {pool.submit(one, account_id): account_id for account_id in account_ids}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                roles[pending.pop(future)] = future.result()  # the first failure ends it all
+            report(len(roles), len(account_ids))
+    finally:
+        stop.set()  # the threads still waiting give up; none starts another call
+        pool.shutdown(wait=False, cancel_futures=True)
+    return roles
 
 
 def logout(

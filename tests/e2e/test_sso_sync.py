@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from awsenv import clispec
+from awsenv.demo.idc import organisation
 from tests.helpers import PYTHON, run_awsenv
+from tests.terminal import run_pty
 
 pytestmark = pytest.mark.e2e
 
@@ -251,6 +253,57 @@ def test_pagination_of_accounts_and_roles(world):
     block = added_block(world, old)
     assert block.count("[profile ") == 15
     assert "[profile team-3-sandbox-dev-ops]" in block
+
+
+# At most this many portal calls in flight at once (awsenv.sso.portal.WORKERS).
+WORKERS = 8
+
+
+def test_a_large_throttling_organisation_syncs_every_role_once_with_bounded_concurrency(world):
+    # 200 accounts of 3 roles, 100 a page; each answer takes 20 ms, and the portal allows 100
+    # calls a second (5 at once) and answers the rest 429 TooManyRequestsException, as the real
+    # one does beyond its rate.
+    world.idc.accounts = organisation(200)
+    world.idc.page_size = 100
+    world.idc.portal_latency = 0.02
+    world.idc.portal_rate, world.idc.portal_burst = 100.0, 5.0
+    old = write(world, SESSION_ONLY)
+    result = sync(world)
+    assert result.returncode == 0, result.stderr
+    assert "600 profiles added" in result.stderr
+    block = added_block(world, old)
+    assert block.count("[profile ") == 600
+    synced = [
+        (section["sso_account_id"], section["sso_role_name"])
+        for section in botocore_profiles(world).values()
+        if section.get("sso_session") == "corp"
+    ]
+    expected = [(a, r) for a, (_name, roles) in world.idc.accounts.items() for r in roles]
+    assert sorted(synced) == sorted(expected)  # every account role, each exactly once
+    assert "[profile workload-0001-admin]" in block
+    # Several calls at once, never more than the bound.
+    assert 1 < world.idc.portal_peak <= WORKERS
+    # The throttled calls were tried again, and only those: one answered call per account.
+    throttled = world.idc.throttled("ListAccountRoles")
+    assert throttled > 0
+    assert world.idc.calls["ListAccountRoles"] == 200 + throttled
+    assert world.idc.calls["ListAccounts"] == 2 + world.idc.throttled("ListAccounts")
+    assert "listed" not in result.stderr  # stderr is not a terminal: no progress line
+
+
+def test_progress_is_drawn_on_the_terminal_and_stdout_keeps_only_the_diff(world):
+    world.idc.accounts = organisation(30)
+    world.idc.page_size = 100
+    write(world, SESSION_ONLY)
+    argv = [PYTHON, "-I", "-m", "awsenv", "sso", "sync", "--sso-session", "corp", "--dry-run"]
+    run = run_pty(argv, {**world.env, "TERM": "xterm"}, pipe_stdout=True)
+    assert run.code == 0, run.screen
+    assert "listed 30/30 accounts" in run.screen
+    assert "would add 90 profiles" in run.screen
+    assert "listed" not in run.stdout
+    assert "\r" not in run.stdout
+    assert run.stdout.startswith("--- ")
+    assert run.stdout.count("+[profile workload-") == 90
 
 
 def assert_failed_cleanly(result, old: bytes, world, text: str) -> None:

@@ -1460,3 +1460,29 @@ def test_debug_log_of_a_whole_session_holds_no_secret(world):
     assert "HTTP GET 127.0.0.1:" in runs[1].err
     assert "/federation/credentials" in runs[1].err
     assert world.leaked() == []
+
+
+def test_a_portal_that_keeps_throttling_ends_the_listing_after_bounded_rounds(world, monkeypatch):
+    # sso sync honours 429 TooManyRequestsException (botocore's tries, then more rounds), but a
+    # portal that never stops throttling fails it after THROTTLE_ROUNDS x ATTEMPTS tries of one
+    # call, with one line. One worker keeps the count exact; the waits are skipped.
+    from awsenv.sso import portal
+
+    for name, value in world.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(portal, "WORKERS", 1)
+    monkeypatch.setattr(net, "backoff", lambda attempt, throttled: 0.0)
+    monkeypatch.setattr(
+        "botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0.0
+    )
+    tries = portal.THROTTLE_ROUNDS * net.ATTEMPTS
+    world.idc.script("ListAccountRoles", [("error", "TooManyRequestsException")] * tries)
+    token = world.idc.issue_session()["accessToken"]
+    with pytest.raises(oidc.ServiceUnavailable) as caught:
+        portal.accounts_and_roles(dict(os.environ), CORP, token, profile=None)
+    message = caught.value.message
+    assert "kept answering ListAccountRoles with TooManyRequestsException" in message
+    assert f"({tries} tries, {tries} throttled in all)" in message
+    assert world.idc.calls["ListAccountRoles"] == tries
+    assert world.idc.pending_script("ListAccountRoles") == 0
+    assert not any(secret in message for secret in world.idc.canaries())
