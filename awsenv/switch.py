@@ -59,6 +59,25 @@ def _reap_temps(environ: Mapping[str, str], files: ConfigFiles) -> None:
         cache.reap_temps(environ, directory)
 
 
+def _role_is_not_for(resolved: profiles.Resolved, role: str, dialect: str) -> None:
+    """``--role`` picks among the roles a SAML assertion offers; anywhere else it is a mistake.
+
+    It used to be ignored (the profile exported as if it had not been given): the shell then
+    acted as another role than the one asked for.
+    """
+    from awsenv.errors import UsageError
+
+    command = (
+        f"awsenv use --role-arn {shells.quote(dialect, role)} "
+        f"--source {shells.quote(dialect, resolved.name)}"
+    )
+    raise UsageError(
+        f"--role chooses among the roles a SAML or Okta sign-in offers, and profile "
+        f"{resolved.name!r} is {resolved.kind}",
+        hint=f"to assume a role with this profile's credentials: {command}",
+    )
+
+
 def shell_code(
     environ: Mapping[str, str],
     name: str,
@@ -81,6 +100,8 @@ def shell_code(
     files = ConfigFiles(environ)
     _reap_temps(environ, files)
     resolved = profiles.resolve(files, name)
+    if ctx.role and resolved.kind not in (profiles.SAML, profiles.OKTA):
+        _role_is_not_for(resolved, ctx.role, dialect)
     log.debug(
         "profile %r: %s, chain %s",
         name,
