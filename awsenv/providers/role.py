@@ -248,6 +248,19 @@ def obtain(
         return _obtain(environ, profile, trace, mfa_code, mfa_prompt, duration, region)
 
 
+def sts_region(session: object, environ: Mapping[str, str], region: str | None) -> str | None:
+    """Return the region of the STS client that assumes roles for ``session``'s profile.
+
+    botocore's (the profile's ``region``, ``AWS_DEFAULT_REGION``), else ``region`` (``--region``),
+    else ``AWS_REGION``, which the AWS CLI v2 reads and botocore ignores. None when nothing
+    names one: botocore then calls AWS's global endpoint, as the AWS CLI does.
+    """
+    configured = session.get_config_variable("region")  # type: ignore[attr-defined]
+    if configured:
+        return str(configured)
+    return region or environ.get("AWS_REGION") or None
+
+
 def _lock_name(section: Mapping[str, object]) -> str | None:
     args = rolecache.assume_role_args(section)
     return "cli-cache-" + rolecache.cache_key_for_args(args) if args else None
@@ -270,11 +283,9 @@ def _obtain(
         session = botocore.session.Session(profile=profile)
         # Every client botocore makes for this chain (STS, SSO) gets awsenv's HTTP policy.
         net.bind_session(session, environ)
-        if not session.get_config_variable("region"):
-            # botocore reads AWS_DEFAULT_REGION only; the AWS CLI v2 also AWS_REGION (first)
-            fallback = region or environ.get("AWS_REGION")
-            if fallback:
-                session.set_config_variable("region", fallback)
+        fallback = sts_region(session, environ, region)
+        if fallback:
+            session.set_config_variable("region", fallback)
         profiles = _profiles(session)
         section = profiles.get(profile)
         if section is None:
