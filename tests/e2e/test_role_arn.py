@@ -9,6 +9,7 @@ mistake on the command line is a usage error.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from awsenv.providers import rolecache
 from awsenv.sso.tokens import cli_cache_dir
 from tests.e2e.test_roles_core import assumed
 from tests.e2e.test_roles_use import (
+    AWS_CLI,
     BOTO3_ARN,
     UseWorld,
     error_lines,
@@ -26,7 +28,7 @@ from tests.e2e.test_roles_use import (
     load_init,
     print_vars,
 )
-from tests.helpers import PYTHON, SHELLS, require_tool, run_awsenv
+from tests.helpers import PYTHON, SHELLS, cli_whoami, require_tool, run_awsenv
 from tests.terminal import run_pty
 from tests.worlds import SERIAL, SsoWorld, arn, refusing_sts
 
@@ -46,6 +48,13 @@ def world(home, moto_sts, fake_sts):
     world = UseWorld(home, moto_sts, fake_sts)
     yield world
     assert leaked(world.stderrs, world.issued_secrets()) == []
+
+
+@pytest.fixture
+def aws_cli() -> str:
+    if not os.path.exists(AWS_CLI):
+        pytest.skip("the AWS CLI is not installed")
+    return AWS_CLI
 
 
 def entry_path(world, **args: str | int) -> Path:
@@ -238,3 +247,42 @@ def test_role_arn_over_an_sso_source_renews_while_the_sso_session_does(home, idc
     assert f"export AWSENV_RENEWABLE={exported['AWSENV_RENEWABLE']}\n" in keys.stdout
     assert exported["AWSENV_RENEWABLE"].isdigit()
     assert len(world.browser_urls()) == 1  # one sign-in, for the source
+
+
+# --- no region anywhere: a role with MFA and one without meet STS alike --------------------------
+
+
+def test_without_a_region_roles_with_and_without_mfa_fail_alike_naming_the_sts_endpoint(
+    world, moto_sts
+):
+    # botocore (and so the AWS CLI) signs for AWS's global endpoint (aws-global, us-east-1) when
+    # nothing names a region and no endpoint is set; an endpoint set for STS needs a region to
+    # sign with. Both kinds of role take the same path, so they fail the same way, and both work
+    # once a region is named.
+    env = {k: v for k, v in world.env.items() if k != "AWS_DEFAULT_REGION"}
+    plain = world.awsenv("use", "deploy", env=env)
+    gated = world.awsenv("use", "deploy-mfa", "--mfa-code", "123456", env=env)
+    for result in (plain, gated):
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert len(error_lines(result.stderr)) == 1, result.stderr
+        assert f"STS at {moto_sts}" in result.stderr
+        assert "--region" in result.stderr  # the hint
+    assert (
+        error_lines(plain.stderr)[0].replace("'deploy'", "'deploy-mfa'")
+        == error_lines(gated.stderr)[0]
+    )
+    assert world.awsenv("use", "deploy", "--region", "eu-west-1", env=env).returncode == 0
+    worked = world.awsenv(
+        "use", "deploy-mfa", "--mfa-code", "123456", "--region", "eu-west-1", env=env
+    )
+    assert worked.returncode == 0, worked.stderr
+
+
+def test_the_aws_cli_also_needs_a_region_for_a_role_when_sts_has_an_endpoint(world, aws_cli):
+    # Evidence for the test above: the AWS CLI takes the same path and stops at the same point.
+    env = {k: v for k, v in world.env.items() if k != "AWS_DEFAULT_REGION"}
+    result = cli_whoami(aws_cli, env, "deploy", new_session=True)
+    world.stderrs.append(result.stderr)
+    assert result.returncode != 0
+    assert "You must specify a region" in result.stderr
