@@ -67,7 +67,7 @@ def fast_parse(argv: Sequence[str]) -> Args | None:
             values[option.dest] = rest.pop(0)
         else:
             return None
-    required = [p for p in command.positionals if not p.optional]
+    required = [p for p in command.positionals if p.required(values)]
     if not len(required) <= len(positionals) <= len(command.positionals):
         return None
     for positional, value in zip(command.positionals, positionals):
@@ -106,7 +106,7 @@ def build_parser(*, to_stderr: bool = False) -> argparse.ArgumentParser:
             kwargs["help"] = command.help
         cmd = sub.add_parser(command.name, **kwargs)  # type: ignore[arg-type]
         for positional in command.positionals:
-            nargs: str | None = "?" if positional.optional else None
+            nargs: str | None = "?" if positional.optional or positional.unless else None
             if positional.remainder:
                 nargs = argparse.REMAINDER
             cmd.add_argument(positional.name, help=positional.help, nargs=nargs)
@@ -142,7 +142,25 @@ def _parse(argv: Sequence[str], environ: Mapping[str, str]) -> Args:
         raise SystemExit(EXIT_USAGE)
     values = dict(vars(namespace))
     command = values.pop("command")
+    for positional in clispec.BY_NAME[str(command)].positionals:
+        if positional.required(values) and values.get(positional.name) is None:
+            # argparse's own words, for a positional that an option can stand in for
+            flag = "--" + str(positional.unless).replace("_", "-")
+            sub = _subparser(parser, str(command))
+            sub.error(f"the following arguments are required: {positional.name} (or {flag})")
     return Args(str(command), values)
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """Return the parser of subcommand ``name`` (for its usage line in an error)."""
+    import argparse
+
+    for action in parser._actions:  # argparse keeps its subparsers only here
+        if isinstance(action, argparse._SubParsersAction):
+            found = action.choices.get(name)
+            if isinstance(found, argparse.ArgumentParser):
+                return found
+    return parser
 
 
 def dispatch(args: Args, environ: Mapping[str, str]) -> str:

@@ -78,10 +78,12 @@ class Option:
 class Positional:
     """One positional argument; ``complete`` names what completion offers for it.
 
-    ``remainder`` takes every word that follows (``exec PROFILE -- CMD ...``).
+    ``remainder`` takes every word that follows (``exec PROFILE -- CMD ...``); ``unless`` names
+    the option (its dest) that, when given, makes a required positional unneeded
+    (``use --role-arn ARN`` has no PROFILE).
     """
 
-    __slots__ = ("complete", "help", "name", "optional", "remainder")
+    __slots__ = ("complete", "help", "name", "optional", "remainder", "unless")
 
     def __init__(
         self,
@@ -91,12 +93,18 @@ class Positional:
         optional: bool = False,
         complete: str | None = None,
         remainder: bool = False,
+        unless: str | None = None,
     ) -> None:
         self.name = name
         self.help = help_
         self.optional = optional
         self.complete = complete
         self.remainder = remainder
+        self.unless = unless
+
+    def required(self, values: dict[str, object]) -> bool:
+        """Return True if the command line in ``values`` must give this positional."""
+        return not self.optional and not (self.unless and values.get(self.unless))
 
 
 class Command:
@@ -139,10 +147,18 @@ COMMANDS: tuple[Command, ...] = (
             "Make this shell act as PROFILE. Exports AWS_PROFILE when every SDK can resolve the "
             "profile on its own, temporary keys otherwise; sets AWS_REGION/AWS_DEFAULT_REGION "
             "from the profile (or --region) and AWSENV_PROFILE/AWSENV_EXPIRATION for the prompt. "
-            "'awsenv use -' goes back to the profile used before, in its mode and region."
+            "'awsenv use -' goes back to the profile used before, in its mode and region. "
+            "'awsenv use --role-arn ARN --source PROFILE' assumes a role no profile names, with "
+            "PROFILE's credentials, and exports its keys (awsenv refresh renews them while "
+            "PROFILE's credentials renew)."
         ),
         positionals=(
-            Positional("profile", "profile name, or - for the previous one", complete="profiles"),
+            Positional(
+                "profile",
+                "profile name, or - for the previous one",
+                complete="profiles",
+                unless="role_arn",
+            ),
         ),
         options=(
             Option(("--keys",), "export temporary keys instead of AWS_PROFILE"),
@@ -170,6 +186,32 @@ COMMANDS: tuple[Command, ...] = (
                 "also write the keys under this profile's name into ~/.aws/credentials",
             ),
             Option(("--force-login",), "log in again even if a valid token exists"),
+            Option(
+                ("--role-arn",),
+                "assume this role (one no profile names) with --source's credentials; exports keys",
+                metavar="ARN",
+            ),
+            Option(
+                ("--source",),
+                "--role-arn: the profile whose credentials assume the role",
+                metavar="PROFILE",
+                complete="profiles",
+            ),
+            Option(
+                ("--external-id",),
+                "--role-arn: the ExternalId the role's trust asks for",
+                metavar="ID",
+            ),
+            Option(
+                ("--session-name",),
+                "--role-arn: the RoleSessionName (default: awsenv-<your user name>)",
+                metavar="NAME",
+            ),
+            Option(
+                ("--duration",),
+                "--role-arn: DurationSeconds, 900 up to the role's maximum (default: STS's hour)",
+                metavar="SECONDS",
+            ),
         ),
         changes_env=True,
     ),

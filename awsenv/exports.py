@@ -46,7 +46,17 @@ AWSENV_PREVIOUS = "AWSENV_PREVIOUS"
 # subshell of PROFILE until it exits. No plan sets or clears it: a ``use`` or ``unset`` inside
 # changes what the shell exports, not what the shell is (the prompt and ``status`` show it).
 AWSENV_EXEC = "AWSENV_EXEC"
-OWN = (AWSENV_PROFILE, AWSENV_EXPIRATION, AWSENV_RENEWABLE, AWSENV_PREVIOUS, AWSENV_SAVED)
+# An ad-hoc role (``use --role-arn``): its ARN, source profile and options, as
+# ``providers.adhoc.Spec.encode`` writes them (ASCII), for ``refresh`` and ``use -``.
+AWSENV_ROLE = "AWSENV_ROLE"
+OWN = (
+    AWSENV_PROFILE,
+    AWSENV_EXPIRATION,
+    AWSENV_RENEWABLE,
+    AWSENV_ROLE,
+    AWSENV_PREVIOUS,
+    AWSENV_SAVED,
+)
 
 
 class Keys:
@@ -158,12 +168,13 @@ def plan_keys(
     region: str | None,
     renewable: int | str | None = None,
     previous: str | None = None,
+    role: str | None = None,
 ) -> Plan:
     """Plan for exporting keys: clears AWS_PROFILE, AWS_DEFAULT_PROFILE and AWS_SECURITY_TOKEN.
 
     ``renewable``: until when ``awsenv refresh`` renews these keys silently (epoch seconds or
     ``ALWAYS``), None if renewing needs a browser or a prompt. ``previous`` as for
-    :func:`plan_profile`.
+    :func:`plan_profile`; ``role`` is ``AWSENV_ROLE`` for an ad-hoc role (else it is cleared).
     """
     import time
 
@@ -187,6 +198,7 @@ def plan_keys(
             AWSENV_PROFILE: profile,
             AWSENV_EXPIRATION: str(keys.expiration) if keys.expiration is not None else None,
             AWSENV_RENEWABLE: str(renewable) if renewable is not None else None,
+            AWSENV_ROLE: role,
             AWSENV_PREVIOUS: previous or environ.get(AWSENV_PREVIOUS),
             AWSENV_SAVED: saved,
         },
@@ -206,6 +218,7 @@ def plan_region(environ: Mapping[str, str], region: str) -> Plan:
             AWSENV_PROFILE: environ.get(AWSENV_PROFILE),
             AWSENV_EXPIRATION: environ.get(AWSENV_EXPIRATION),
             AWSENV_RENEWABLE: environ.get(AWSENV_RENEWABLE),
+            AWSENV_ROLE: environ.get(AWSENV_ROLE),
             AWSENV_PREVIOUS: environ.get(AWSENV_PREVIOUS),
             AWSENV_SAVED: saved,
         },
@@ -216,6 +229,7 @@ def encode_previous(environ: Mapping[str, str]) -> str | None:
     """Describe what the shell uses now, for ``use -``: ``MODE,REGION,PROFILE`` (hex), or None.
 
     MODE is ``keys`` when the shell holds exported keys and no AWS_PROFILE, else ``profile``.
+    An ad-hoc role adds ``,AWSENV_ROLE`` (ASCII without commas).
     """
     profile = environ.get(AWSENV_PROFILE)
     if not profile:
@@ -226,13 +240,21 @@ def encode_previous(environ: Mapping[str, str]) -> str | None:
     def hexed(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").hex()
 
-    return f"{'keys' if keys else 'profile'},{hexed(region)},{hexed(profile)}"
+    encoded = f"{'keys' if keys else 'profile'},{hexed(region)},{hexed(profile)}"
+    role = environ.get(AWSENV_ROLE)
+    if keys and role and role.isascii() and "," not in role:
+        encoded += "," + role
+    return encoded
 
 
-def decode_previous(text: str) -> tuple[str, bool, str | None] | None:
-    """Return (profile, keys mode, region or None) from :func:`encode_previous`, else None."""
+def decode_previous(text: str) -> tuple[str, bool, str | None, str | None] | None:
+    """Return what :func:`encode_previous` wrote, else None.
+
+    That is (profile, keys mode, region or None, ``AWSENV_ROLE`` or None).
+    """
     mode, _, rest = text.partition(",")
-    region_hex, _, profile_hex = rest.partition(",")
+    region_hex, _, rest = rest.partition(",")
+    profile_hex, _, role = rest.partition(",")
     try:
         region = bytes.fromhex(region_hex).decode("utf-8", "surrogateescape")
         profile = bytes.fromhex(profile_hex).decode("utf-8", "surrogateescape")
@@ -240,7 +262,7 @@ def decode_previous(text: str) -> tuple[str, bool, str | None] | None:
         return None
     if mode not in ("keys", "profile") or not profile:
         return None
-    return profile, mode == "keys", region or None
+    return profile, mode == "keys", region or None, role or None
 
 
 def plan_unset(environ: Mapping[str, str]) -> Plan:

@@ -43,6 +43,10 @@ _SAML_REASON = (
     "credential-process PROFILE' to the profile to export AWS_PROFILE instead"
 )
 _ASKED_REASON = "--keys (or --write-credentials) asks for keys"
+_ROLE_ARN_REASON = (
+    "--role-arn names a role no profile holds: no SDK can assume it through AWS_PROFILE, so "
+    "awsenv assumes it with the source profile's credentials and exports the keys"
+)
 _PROCESS_REASON = "every SDK runs the profile's credential_process itself"
 
 
@@ -115,3 +119,8 @@ def decide(resolved: Resolved, *, keys: bool = False, write: bool = False) -> De
         return Decision(KEYS, _MFA_REASON, obtains=True)
     expires = kind == profiles.SSO or resolved.root_kind == profiles.SSO
     return Decision(PROFILE, _REASONS[kind], expires=expires)
+
+
+def decide_role_arn() -> Decision:
+    """Decide how ``use --role-arn ARN --source PROFILE`` exports the role: always as keys."""
+    return Decision(KEYS, _ROLE_ARN_REASON, obtains=True)

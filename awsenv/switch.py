@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from awsenv.config import ConfigFiles
+    from awsenv.providers.adhoc import Spec
 
 
 def write_credentials(files: ConfigFiles, name: str, keys: exports.Keys) -> None:
@@ -59,6 +60,25 @@ def _reap_temps(environ: Mapping[str, str], files: ConfigFiles) -> None:
         cache.reap_temps(environ, directory)
 
 
+def _role_is_not_for(resolved: profiles.Resolved, role: str, dialect: str) -> None:
+    """``--role`` picks among the roles a SAML assertion offers; anywhere else it is a mistake.
+
+    It used to be ignored (the profile exported as if it had not been given): the shell then
+    acted as another role than the one asked for.
+    """
+    from awsenv.errors import UsageError
+
+    command = (
+        f"awsenv use --role-arn {shells.quote(dialect, role)} "
+        f"--source {shells.quote(dialect, resolved.name)}"
+    )
+    raise UsageError(
+        f"--role chooses among the roles a SAML or Okta sign-in offers, and profile "
+        f"{resolved.name!r} is {resolved.kind}",
+        hint=f"to assume a role with this profile's credentials: {command}",
+    )
+
+
 def shell_code(
     environ: Mapping[str, str],
     name: str,
@@ -81,6 +101,8 @@ def shell_code(
     files = ConfigFiles(environ)
     _reap_temps(environ, files)
     resolved = profiles.resolve(files, name)
+    if ctx.role and resolved.kind not in (profiles.SAML, profiles.OKTA):
+        _role_is_not_for(resolved, ctx.role, dialect)
     log.debug(
         "profile %r: %s, chain %s",
         name,
@@ -118,4 +140,51 @@ def shell_code(
         steps = exports.plan_profile(
             environ, name, region=region, expiration=ready.expiration, previous=previous
         )
+    return shells.render(exports.changes(steps, environ), dialect)
+
+
+def role_shell_code(
+    environ: Mapping[str, str],
+    spec: Spec,
+    ctx: providers.Context,
+    *,
+    dialect: str,
+    region: str | None = None,
+    previous: str | None = None,
+) -> str:
+    """Return the shell code that makes the shell act as the ad-hoc role ``spec`` (its keys).
+
+    The source profile is resolved as ``use`` would resolve it (a missing one is a usage
+    error); its region is the shell's unless ``region`` is given. ``AWSENV_PROFILE`` says
+    ``SOURCE>ROLE``, ``AWSENV_ROLE`` holds what ``refresh`` and ``use -`` need to do it again.
+    """
+    from awsenv.config import ConfigFiles
+    from awsenv.errors import ProfileNotFound, UsageError
+
+    files = ConfigFiles(environ)
+    _reap_temps(environ, files)
+    try:
+        source = profiles.resolve(files, spec.source)
+    except ProfileNotFound as exc:
+        if exc.name != spec.source:
+            raise
+        raise UsageError(f"--source: {exc.message}", hint=exc.hint) from None
+    if ctx.role and source.kind not in (profiles.SAML, profiles.OKTA):
+        _role_is_not_for(source, ctx.role, dialect)
+    log.debug(
+        "role %s with the credentials of profile %r (%s)", spec.role_arn, source.name, source.kind
+    )
+    decision = plan.decide_role_arn()
+    log.debug("export: %s (%s)", decision.mode, decision.reason)
+    keys = providers.assume(files, spec, source, ctx)
+    until = providers.assume_renewable(files, source, environ)
+    steps = exports.plan_keys(
+        environ,
+        spec.label,
+        keys,
+        region=region or source.region,
+        renewable=until,
+        previous=previous,
+        role=spec.encode(),
+    )
     return shells.render(exports.changes(steps, environ), dialect)

@@ -10,6 +10,8 @@ case timed inside one bash process with EPOCHREALTIME over --loops calls:
   use sso          a valid cached SSO token (awsume has no SSO without a plugin: n/a)
   use role         awsenv: valid cached role credentials; awsume: it has no role cache,
                    so it calls AssumeRole, here against moto on loopback
+  use --role-arn   `awsenv use --role-arn <role's ARN> --source static`: an ad-hoc role whose
+                   answer the AWS CLI's cache holds (the same key as for `role`)
   list             `awsenv list` / `awsume --list-profiles`
   complete         bash completion of a profile name (`awsenv use st<TAB>` / awsume's)
   init             what the rc-file line adds to a new bash (`bash -c '<line>'` minus
@@ -42,6 +44,10 @@ from bench.fixtures import write_profiles
 
 PYTHON = sys.executable
 REPO = Path(__file__).resolve().parent.parent
+
+
+# The role the fixtures cache an AssumeRole answer for (profile `role` names it too).
+BENCH_ROLE = "arn:aws:iam::123456789012:role/Bench"
 
 
 class BenchError(Exception):
@@ -187,12 +193,15 @@ def measure(
         check(env, setup, "awsenv use static", {"AWS_PROFILE": "static"})
         check(env, setup, "awsenv use sso", {"AWS_PROFILE": "sso"})
         check(env, setup, "awsenv use role", {"AWS_PROFILE": "role"})
+        role_arn = f"awsenv use --role-arn {BENCH_ROLE} --source static"
+        check(env, setup, role_arn, {"AWSENV_PROFILE": "static>Bench"})
         check(env, setup, complete + '; AWSENV_C="${COMPREPLY[*]}"', {"AWSENV_C": "static"})
         cases: dict[str, tuple[str, str, dict[str, str]]] = {
             "floor": ("", f"{PYTHON} -I -c pass", env),
             "awsenv use static": (setup, "awsenv use static", env),
             "awsenv use sso": (setup, "awsenv use sso", env),
             "awsenv use role": (setup, "awsenv use role", env),
+            "awsenv use --role-arn": (setup, role_arn, env),
             "awsenv list": ("", f"{awsenv_cmd} list >/dev/null", env),
             "awsenv complete": (setup, complete, env),
         }
@@ -286,6 +295,7 @@ def report(count: int, results: dict[str, list[float]]) -> list[str]:
             row("awsume role (no role cache: AssumeRole, moto)", results.get("awsume role", []))
         else:
             row(f"awsume {name} (. awsume)", results.get(f"awsume {name}", []))
+    row("awsenv use --role-arn ARN --source static", results["awsenv use --role-arn"])
     row("awsenv list", results["awsenv list"])
     row("awsume --list-profiles", results.get("awsume list", []))
     row("awsenv complete `use st<TAB>`", results["awsenv complete"])

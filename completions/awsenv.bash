@@ -97,7 +97,10 @@ function __awsenv_complete() {
                 --region)
                     __awsenv_complete_words "${cur}" "${__awsenv_regions[@]}"
                     ;;
-                --mfa-code | --role) ;;
+                --mfa-code | --role | --role-arn | --external-id | --session-name | --duration) ;;
+                --source)
+                    __awsenv_complete_profiles "${cur}"
+                    ;;
                 --saml-assertion)
                     # a file name: let readline complete (and quote) paths
                     \builtin compopt -o default 2>/dev/null || :
@@ -106,7 +109,8 @@ function __awsenv_complete() {
                     if [[ "${cur}" == -* ]]; then
                         __awsenv_complete_words "${cur}" --keys --region --device-code \
                             --no-browser --mfa-code --role --saml-assertion --write-credentials \
-                            --force-login -h --help --debug
+                            --force-login --role-arn --source --external-id --session-name \
+                            --duration -h --help --debug
                     else
                         __awsenv_complete_profiles "${cur}"
                     fi

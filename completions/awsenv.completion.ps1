@@ -64,12 +64,18 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
                 $regions
             }
             elseif ($previous -ceq '--mfa-code' -or $previous -ceq '--role' -or
-                $previous -ceq '--saml-assertion') {
+                $previous -ceq '--saml-assertion' -or $previous -ceq '--role-arn' -or
+                $previous -ceq '--external-id' -or $previous -ceq '--session-name' -or
+                $previous -ceq '--duration') {
                 @()
+            }
+            elseif ($previous -ceq '--source') {
+                @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
             }
             elseif ($wordToComplete.StartsWith('-')) {
                 @('--keys', '--region', '--device-code', '--no-browser', '--mfa-code', '--role',
-                    '--saml-assertion', '--write-credentials', '--force-login', '-h', '--help',
+                    '--saml-assertion', '--write-credentials', '--force-login', '--role-arn',
+                    '--source', '--external-id', '--session-name', '--duration', '-h', '--help',
                     '--debug')
             }
             else {

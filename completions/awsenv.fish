@@ -123,6 +123,11 @@ complete -c awsenv -n '__awsenv_subcommand_is use' -l role -x -d 'SAML/Okta: the
 complete -c awsenv -n '__awsenv_subcommand_is use' -l force-login -d 'log in again even if a valid token exists'
 complete -c awsenv -n '__awsenv_subcommand_is use' -l write-credentials -d 'also write the keys into ~/.aws/credentials'
 complete -c awsenv -n '__awsenv_subcommand_is use' -l saml-assertion -r -F -d 'SAML: the base64 SAMLResponse file (- for stdin)'
+complete -c awsenv -n '__awsenv_subcommand_is use' -l role-arn -x -d 'assume this role with the credentials of --source'
+complete -c awsenv -n '__awsenv_subcommand_is use' -l source -x -a '(__awsenv_complete_profiles)' -d '--role-arn: the profile that assumes it'
+complete -c awsenv -n '__awsenv_subcommand_is use' -l external-id -x -d '--role-arn: the ExternalId'
+complete -c awsenv -n '__awsenv_subcommand_is use' -l session-name -x -d '--role-arn: the RoleSessionName'
+complete -c awsenv -n '__awsenv_subcommand_is use' -l duration -x -d '--role-arn: DurationSeconds'
 
 # region REGION
 complete -c awsenv -n '__awsenv_subcommand_is region' -a "$__awsenv_regions"

@@ -24,6 +24,20 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
             "this shell uses no awsenv profile, so there is nothing to refresh",
             hint="switch to one with: awsenv use PROFILE",
         )
+    role = environ.get(exports.AWSENV_ROLE)
+    if role:
+        from awsenv.providers.adhoc import Spec
+
+        spec = Spec.decode(role)
+        if spec is None:
+            raise UsageError(
+                f"AWSENV_ROLE is not what awsenv wrote for profile {profile!r}, so the role "
+                "cannot be assumed again",
+                hint="run the awsenv use --role-arn ARN --source PROFILE you ran before",
+            )
+        return switch.role_shell_code(
+            environ, spec, provider_context(args, environ), dialect=dialect
+        )
     return switch.shell_code(
         environ,
         profile,

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from awsenv.config import ConfigFiles, Section
     from awsenv.exports import Keys
     from awsenv.profiles import ProfileFiles, Resolved
+    from awsenv.providers.adhoc import Spec
     from awsenv.providers.cached import Cached
 
 
@@ -74,18 +75,30 @@ class WrongMfaCode(CredentialsUnavailable):
 class DurationRefused(CredentialsUnavailable):
     """STS refused the requested DurationSeconds (above the role's maximum, or role chaining)."""
 
-    def __init__(self, role_arn: str, profile: str, duration: int | None, sts_message: str) -> None:
-        asked = f"duration_seconds = {duration}" if duration is not None else "the duration"
+    def __init__(
+        self,
+        role_arn: str,
+        profile: str,
+        duration: int | None,
+        sts_message: str,
+        *,
+        option: str = "duration_seconds",
+    ) -> None:
+        # ``option``: where the duration was asked for (the profile's key, or ``--duration``)
+        equals = " = " if option == "duration_seconds" else " "
+        asked = f"{option}{equals}{duration}" if duration is not None else "the duration"
         super().__init__(
             f"role {role_arn} refused {asked} for profile {profile!r}: {sts_message}",
             hint=(
-                "lower duration_seconds to at most the role's maximum session duration "
-                "(3600 unless the role allows more; 3600 at most when a role assumes a role)"
+                f"lower {option} to at most the role's maximum session duration, its "
+                "MaxSessionDuration (3600 unless the role allows more; 3600 at most when a role "
+                "assumes a role)"
             ),
         )
         self.role_arn = role_arn
         self.profile = profile
         self.duration = duration
+        self.sts_message = sts_message
 
 
 class CredentialProcessFailed(CredentialsUnavailable):
@@ -206,6 +219,25 @@ def renewable(
     if kind in (profiles.ASSUME_ROLE, profiles.WEB_IDENTITY, profiles.PROCESS):
         return exports.ALWAYS
     return None
+
+
+def assume(files: ConfigFiles, spec: Spec, source: Resolved, ctx: Context) -> Keys:
+    """Return keys for an ad-hoc role (``use --role-arn``): cached, else AssumeRole.
+
+    AssumeRole is signed with the keys :func:`obtain` gets for the ``source`` profile.
+    """
+    from awsenv.providers import adhoc
+
+    return adhoc.obtain(files, spec, source, ctx)
+
+
+def assume_renewable(
+    files: ConfigFiles, source: Resolved, environ: Mapping[str, str]
+) -> int | str | None:
+    """Until when an ad-hoc role renews with no browser and no prompt: as its source does."""
+    from awsenv.providers import adhoc
+
+    return adhoc.renewable(files, source, environ)
 
 
 def describe(

@@ -92,6 +92,7 @@ class Trace:
         self.chained: dict[str, str] = {}  # role ARN -> profile, for hops sourced by a role
         self.sts_calls: list[dict[str, object]] = []  # AssumeRole* parameters (no token)
         self.last_service: str | None = None
+        self.last_url: str | None = None  # the endpoint of the last service call
         self.process: tuple[str, Any] | None = None  # (profile, the Popen botocore ran)
         self.mfa_asked: list[str] = []
 
@@ -122,10 +123,13 @@ class Trace:
         )
 
     def before_call(self, **kwargs: Any) -> None:
-        """Remember which service is being called (for "cannot reach" messages)."""
+        """Remember which service is being called, and where (for "cannot reach" messages)."""
         model = kwargs.get("model")
         service = getattr(getattr(model, "service_model", None), "service_name", None)
         self.last_service = service if isinstance(service, str) else None
+        params = kwargs.get("params")
+        url = params.get("url") if isinstance(params, dict) else None
+        self.last_url = url if isinstance(url, str) else None
 
     # --- credential_process runs ------------------------------------------------------------
 
@@ -248,6 +252,19 @@ def obtain(
         return _obtain(environ, profile, trace, mfa_code, mfa_prompt, duration, region)
 
 
+def sts_region(session: object, environ: Mapping[str, str], region: str | None) -> str | None:
+    """Return the region of the STS client that assumes roles for ``session``'s profile.
+
+    botocore's (the profile's ``region``, ``AWS_DEFAULT_REGION``), else ``region`` (``--region``),
+    else ``AWS_REGION``, which the AWS CLI v2 reads and botocore ignores. None when nothing
+    names one: botocore then calls AWS's global endpoint, as the AWS CLI does.
+    """
+    configured = session.get_config_variable("region")  # type: ignore[attr-defined]
+    if configured:
+        return str(configured)
+    return region or environ.get("AWS_REGION") or None
+
+
 def _lock_name(section: Mapping[str, object]) -> str | None:
     args = rolecache.assume_role_args(section)
     return "cli-cache-" + rolecache.cache_key_for_args(args) if args else None
@@ -270,11 +287,9 @@ def _obtain(
         session = botocore.session.Session(profile=profile)
         # Every client botocore makes for this chain (STS, SSO) gets awsenv's HTTP policy.
         net.bind_session(session, environ)
-        if not session.get_config_variable("region"):
-            # botocore reads AWS_DEFAULT_REGION only; the AWS CLI v2 also AWS_REGION (first)
-            fallback = region or environ.get("AWS_REGION")
-            if fallback:
-                session.set_config_variable("region", fallback)
+        fallback = sts_region(session, environ, region)
+        if fallback:
+            session.set_config_variable("region", fallback)
         profiles = _profiles(session)
         section = profiles.get(profile)
         if section is None:
@@ -492,10 +507,16 @@ def map_error(exc: Exception, environ: Mapping[str, str], trace: Trace) -> Awsen
             hint="check the network, AWS_ENDPOINT_URL* and the profile's endpoint settings",
         )
     if isinstance(exc, bx.NoRegionError):
+        # With no endpoint set, botocore signs for AWS's global STS endpoint (aws-global, as
+        # us-east-1) and needs no region; an endpoint set for STS (AWS_ENDPOINT_URL_STS, the
+        # profile's services) does. Every role takes this one path, with MFA or without.
+        where = f" at {trace.last_url}" if trace.last_url else ""
         return InvalidProfile(
             profile,
-            "no region is set, and botocore needs one to call STS",
-            hint="add 'region = ...' to the profile or set AWS_REGION",
+            f"no region is set, and {_service_name(trace.last_service or 'sts')}{where} needs one "
+            "to sign its calls (only AWS's global endpoint, used when no endpoint is set, "
+            "does without)",
+            hint="add 'region = ...' to the profile, set AWS_REGION, or pass --region",
         )
     if isinstance(exc, (bx.UnauthorizedSSOTokenError, bx.SSOTokenLoadError)):
         return CredentialsUnavailable(

@@ -151,6 +151,20 @@ def test_sso_login_with_the_identity_provider_unreachable_is_one_clear_error(env
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("profile", ["prod", "deploy", "sso-dev"])
+def test_role_on_a_profile_that_is_not_saml_or_okta_is_a_usage_error_pointing_at_role_arn(
+    env, profile
+):
+    # `--role` picks among the roles a SAML assertion offers; on any other profile it used to be
+    # ignored silently (AWS_PROFILE=prod exported, exit 0) although another role was asked for.
+    other = "arn:aws:iam::123456789012:role/Other"
+    result = run_awsenv(["use", profile, "--role", other], {**env, "AWSENV_SHELL": "bash"})
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"awsenv use --role-arn {other} --source {profile}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_usage_error_exits_2(env):
     result = run_awsenv(["use"], {**env, "AWSENV_SHELL": "bash"})
     assert result.returncode == 2

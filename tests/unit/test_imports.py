@@ -158,7 +158,15 @@ def test_hot_commands_import_nothing_heavy(env, args):
 
 
 @pytest.mark.parametrize(
-    "args", [["list"], ["list", "--json"], ["status"], ["use", "static", "--keys"]]
+    "args",
+    [
+        ["list"],
+        ["list", "--json"],
+        ["status"],
+        ["use", "static", "--keys"],
+        # an ad-hoc role whose AssumeRole answer is cached (the key of profile `role`'s)
+        ["use", "--role-arn", "arn:aws:iam::123456789012:role/R", "--source", "static"],
+    ],
 )
 def test_other_everyday_commands_never_import_boto3(env, args):
     modules = modules_after(args, env)
