@@ -30,9 +30,9 @@ COMPLETION_FILES = {
 
 # Where each init script lists the subcommands whose stdout it evals.
 ENV_COMMAND_LISTS = {
-    "bash": (r'case "\$\{1-\}" in\n\s*([^)\n]+)\)', r"\s*\|\s*"),
-    "zsh": (r'case "\$\{1-\}" in\n\s*([^)\n]+)\)', r"\s*\|\s*"),
-    "fish": (r'switch "\$argv\[1\]"\n\s*case ([^\n]+)', r"\s+"),
+    "bash": (r'case "\$\{__awsenv_command\}" in\n\s*([^)\n]+)\)', r"\s*\|\s*"),
+    "zsh": (r'case "\$\{__awsenv_command\}" in\n\s*([^)\n]+)\)', r"\s*\|\s*"),
+    "fish": (r'switch "\$__awsenv_command"\n\s*case ([^\n]+)', r"\s+"),
     "powershell": (r"\$script:EnvCommands = @\(([^)]*)\)", r"\s*,\s*"),
 }
 
