@@ -325,6 +325,12 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "logout",
         "end SSO sessions and delete their cached tokens and role credentials",
+        description=(
+            "End the IAM Identity Center session of PROFILE (default: this shell's), of "
+            "--sso-session or of --all, and delete its tokens and cached role credentials. "
+            "A shell whose profile used that session stops its clock: the prompt shows "
+            "`expired` for a profile, and exported keys keep only their own end."
+        ),
         positionals=(Positional("profile", "profile name", optional=True, complete="profiles"),),
         options=(
             Option(
@@ -335,6 +341,8 @@ COMMANDS: tuple[Command, ...] = (
             ),
             Option(("--all",), "log out of every SSO session in the config"),
         ),
+        # the shell that logs out of its own session stops its clock
+        changes_env=True,
     ),
     Command(
         "console",

@@ -35,10 +35,11 @@ AWSENV_PROFILE = "AWSENV_PROFILE"
 AWSENV_EXPIRATION = "AWSENV_EXPIRATION"
 AWSENV_SAVED = "AWSENV_SAVED"
 # Until when ``awsenv refresh`` can renew the exports with no browser and no prompt: epoch
-# seconds, or ``always`` (a source that never expires); unset when it cannot (the prompt's
-# second clock).
+# seconds, ``always`` (a source that never expires) or ``session`` (an IAM Identity Center
+# session, whose end no client is told); unset when it cannot (the prompt's second clock).
 AWSENV_RENEWABLE = "AWSENV_RENEWABLE"
 ALWAYS = "always"
+SESSION = "session"
 # The profile this shell used before the current one, for ``awsenv use -`` (see
 # :func:`encode_previous`).
 AWSENV_PREVIOUS = "AWSENV_PREVIOUS"
@@ -134,12 +135,14 @@ def plan_profile(
     *,
     region: str | None,
     expiration: int | None = None,
+    renewable: int | str | None = None,
     previous: str | None = None,
 ) -> Plan:
     """Plan for exporting ``AWS_PROFILE``: clears keys and AWS_DEFAULT_PROFILE, which beat it.
 
     ``expiration`` is when the SDKs will stop finding credentials through the profile by
-    themselves (for SSO, the end of what the session can renew). ``previous`` replaces what
+    themselves (for SSO, the token's end, or the session's when it is known); ``renewable``
+    until when they renew it silently (as for :func:`plan_keys`). ``previous`` replaces what
     ``use -`` goes back to (else it is kept).
     """
     values, saved = _start(environ)
@@ -154,6 +157,7 @@ def plan_profile(
         {
             AWSENV_PROFILE: profile,
             AWSENV_EXPIRATION: str(expiration) if expiration is not None else None,
+            AWSENV_RENEWABLE: str(renewable) if renewable is not None else None,
             AWSENV_PREVIOUS: previous or environ.get(AWSENV_PREVIOUS),
             AWSENV_SAVED: saved,
         },
@@ -203,6 +207,14 @@ def plan_keys(
             AWSENV_SAVED: saved,
         },
     )
+
+
+def plan_clock(expiration: int | None, renewable: int | str | None) -> Plan:
+    """Plan for changing only this shell's clocks (``logout`` ends what it renews)."""
+    return [
+        (AWSENV_EXPIRATION, str(expiration) if expiration is not None else None),
+        (AWSENV_RENEWABLE, str(renewable) if renewable is not None else None),
+    ]
 
 
 def plan_region(environ: Mapping[str, str], region: str) -> Plan:

@@ -53,15 +53,24 @@ _PROCESS_REASON = "every SDK runs the profile's credential_process itself"
 class Decision:
     """How ``use`` exports a profile: ``mode`` (``profile`` or ``keys``) and why."""
 
-    __slots__ = ("expires", "mode", "obtains", "reason")
+    __slots__ = ("expires", "mode", "obtains", "reason", "renews")
 
     def __init__(
-        self, mode: str, reason: str, *, expires: bool = True, obtains: bool = False
+        self,
+        mode: str,
+        reason: str,
+        *,
+        expires: bool = True,
+        obtains: bool = False,
+        renews: bool = False,
     ) -> None:
         self.mode = mode
         self.reason = reason
         # profile mode: whether the export carries a clock (AWSENV_EXPIRATION)
         self.expires = expires
+        # profile mode: whether the SDKs renew it by themselves (AWSENV_RENEWABLE): an
+        # sso-session profile, whose sign-in brings a refresh token
+        self.renews = renews
         # use obtains the keys itself (else it only makes sure the SDKs can)
         self.obtains = obtains
 
@@ -73,7 +82,10 @@ class Decision:
             until = exports.ALWAYS if renewable else None
             return exports.plan_keys(environ, profile, keys, region=region, renewable=until)
         expiration = 0 if self.expires else None
-        return exports.plan_profile(environ, profile, region=region, expiration=expiration)
+        renews = exports.SESSION if self.renews else None
+        return exports.plan_profile(
+            environ, profile, region=region, expiration=expiration, renewable=renews
+        )
 
     def variables(
         self,
@@ -118,7 +130,8 @@ def decide(resolved: Resolved, *, keys: bool = False, write: bool = False) -> De
     if kind == profiles.ASSUME_ROLE and resolved.needs_mfa:
         return Decision(KEYS, _MFA_REASON, obtains=True)
     expires = kind == profiles.SSO or resolved.root_kind == profiles.SSO
-    return Decision(PROFILE, _REASONS[kind], expires=expires)
+    renews = kind == profiles.SSO and "sso_session" in resolved.section
+    return Decision(PROFILE, _REASONS[kind], expires=expires, renews=renews)
 
 
 def decide_role_arn() -> Decision:

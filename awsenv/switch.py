@@ -138,7 +138,12 @@ def shell_code(
             )
         ready = providers.ensure(files, resolved, ctx)
         steps = exports.plan_profile(
-            environ, name, region=region, expiration=ready.expiration, previous=previous
+            environ,
+            name,
+            region=region,
+            expiration=ready.expiration,
+            renewable=ready.renewable,
+            previous=previous,
         )
     return shells.render(exports.changes(steps, environ), dialect)
 

@@ -79,14 +79,16 @@ def table(
 
 
 def human_duration(seconds: int) -> str:
-    """Format time left the way the prompt does: 42s, 42m, 1h05m, expired."""
+    """Format time left the way the prompt does: 42s, 42m, 1h05m, 3d07h, expired."""
     if seconds <= 0:
         return "expired"
     if seconds < 60:
         return f"{seconds}s"
     if seconds < 3600:
         return f"{seconds // 60}m"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}h"
 
 
 class _StdoutToStderr:

@@ -29,7 +29,7 @@ function awsenv() {
         __awsenv_command="${2-}"
     fi
     case "${__awsenv_command}" in
-        use | unset | region | refresh)
+        use | unset | region | refresh | logout)
             # `|| status=$?` keeps a failing core from ending a `set -e` shell.
             __awsenv_out="$(AWSENV_SHELL=bash \command __AWSENV_CORE__ "$@")" ||
                 __awsenv_status="$?"
@@ -103,8 +103,10 @@ function __awsenv_prompt_hook() {
         # Two clocks. AWSENV_EXPIRATION is when what this shell exports stops
         # working; AWSENV_RENEWABLE (when set) is until when `awsenv refresh` can
         # renew it with no browser and no prompt (`always` for a role whose
-        # source never expires). While the session can renew, its time is what
-        # counts, and expired exports show a mark instead of `expired`.
+        # source never expires, `session` for an Identity Center session whose
+        # end is not known). While the session can renew, its time is what
+        # counts (with `session`, the exports' own until they expire), and
+        # expired exports show a mark instead of `expired`.
         # Only digits reach arithmetic: `$(( x ))` with x='a[$(cmd)]' would run cmd.
         # At most eighteen digits also keeps the value inside 64-bit arithmetic.
         if [[ -n "${expiration}" && "${expiration}" != *[!0-9]* && "${#expiration}" -le 18 ]]; then
@@ -112,7 +114,7 @@ function __awsenv_prompt_hook() {
         fi
         # `[`, not `[[`: a user's `shopt -s nocasematch` must not make ALWAYS match.
         # shellcheck disable=SC2292
-        if [ "${renewable}" = always ]; then
+        if [ "${renewable}" = always ] || [ "${renewable}" = session ]; then
             renew=1
         elif [[ -n "${renewable}" && "${renewable}" != *[!0-9]* && "${#renewable}" -le 18 &&
             -n "${now}" ]]; then
@@ -127,11 +129,14 @@ function __awsenv_prompt_hook() {
                 mark='↻'
                 color='33'
             fi
-            clock="${renewable}"
+            # shellcheck disable=SC2292
+            if [[ -n "${mark}" ]] || [ "${renewable}" != session ]; then
+                clock="${renewable}"
+            fi
         fi
 
-        # shellcheck disable=SC2292
-        if [[ -n "${clock}" ]] && [ "${clock}" != always ]; then
+        # Digits only: `always` and `session` show no time.
+        if [[ -n "${clock}" && "${clock}" != *[!0-9]* ]]; then
             # 10# because a leading zero would otherwise mean octal (and 08 an error).
             rem=$((10#${clock} - now))
             if ((rem <= 0)); then

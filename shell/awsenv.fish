@@ -28,7 +28,7 @@ function awsenv --description 'Switch this shell between AWS profiles'
         set __awsenv_command $argv[2]
     end
     switch "$__awsenv_command"
-        case use unset region refresh
+        case use unset region refresh logout
             # `set` keeps the status of the command substitution.
             set -l __awsenv_out (AWSENV_SHELL=fish command __AWSENV_CORE__ $argv)
             set -l __awsenv_status $status
@@ -76,8 +76,10 @@ function __awsenv_prompt_segment --description 'Print the awsenv prompt segment'
 
     # Two clocks (as in the bash hook): AWSENV_EXPIRATION is when the exports
     # stop working, AWSENV_RENEWABLE until when `awsenv refresh` renews them
-    # silently (`always`: a source that never expires). While the session can
-    # renew, its time counts, and expired exports show a mark.
+    # silently (`always`: a source that never expires; `session`: an Identity
+    # Center session whose end is not known). While the session can renew, its
+    # time counts (with `session`, the exports' own until they expire), and
+    # expired exports show a mark.
     # Only digits are used; anything else means "no expiration known". A missing
     # clock file means the same (the segment then shows the profile only).
     set -l mark
@@ -88,7 +90,7 @@ function __awsenv_prompt_segment --description 'Print the awsenv prompt segment'
             set clock $AWSENV_EXPIRATION
         end
         set -l renew 0
-        if test "$AWSENV_RENEWABLE" = always
+        if test "$AWSENV_RENEWABLE" = always; or test "$AWSENV_RENEWABLE" = session
             set renew 1
         else if string match -qr -- '^[0-9]{1,15}\z' "$AWSENV_RENEWABLE"
             and test $AWSENV_RENEWABLE -gt $now
@@ -99,9 +101,12 @@ function __awsenv_prompt_segment --description 'Print the awsenv prompt segment'
                 set mark '↻'
                 set color 33
             end
-            set clock $AWSENV_RENEWABLE
+            if set -q mark[1]; or test "$AWSENV_RENEWABLE" != session
+                set clock $AWSENV_RENEWABLE
+            end
         end
-        if set -q clock[1]; and test "$clock" != always
+        # Digits only: `always` and `session` show no time.
+        if set -q clock[1]; and string match -qr -- '^[0-9]+\z' "$clock"
             set -l rem (math -s0 "$clock - $now")
             if test $rem -le 0
                 set left expired

@@ -25,7 +25,7 @@ $null = New-Module -Name awsenv -ScriptBlock {
     # do, it prints PowerShell code on stdout, which we Invoke-Expression (direnv's
     # protocol). stdout is captured only for those: `list` keeps its colours and
     # `login` its prompts. stderr is never captured: it carries errors and progress.
-    $script:EnvCommands = @('use', 'unset', 'region', 'refresh')
+    $script:EnvCommands = @('use', 'unset', 'region', 'refresh', 'logout')
 
     function global:awsenv {
         # Error text may not be ASCII: read the core's output as UTF-8 (zoxide).
@@ -97,8 +97,10 @@ $null = New-Module -Name awsenv -ScriptBlock {
 
         # Two clocks (as in the bash hook): AWSENV_EXPIRATION is when the exports
         # stop working, AWSENV_RENEWABLE until when `awsenv refresh` renews them
-        # silently ('always': a source that never expires). While the session
-        # can renew, its time counts, and expired exports show a mark.
+        # silently ('always': a source that never expires; 'session': an Identity
+        # Center session whose end is not known). While the session can renew,
+        # its time counts (with 'session', the exports' own until they expire),
+        # and expired exports show a mark.
         # Only ASCII digits are used; anything else means "no expiration known".
         # \z, not $: in .NET, $ also matches before a final newline.
         $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
@@ -111,7 +113,7 @@ $null = New-Module -Name awsenv -ScriptBlock {
         $renewable = $env:AWSENV_RENEWABLE
         $renew = $false
         $until = $null
-        if ($renewable -ceq 'always') {
+        if ($renewable -ceq 'always' -or $renewable -ceq 'session') {
             $renew = $true
         }
         elseif ($null -ne $renewable -and $renewable -cmatch '^[0-9]{1,18}\z') {
@@ -119,11 +121,14 @@ $null = New-Module -Name awsenv -ScriptBlock {
             $renew = $until -gt $now
         }
         if ($renew) {
-            if ($null -ne $clock -and $clock -le $now) {
+            $due = $null -ne $clock -and $clock -le $now
+            if ($due) {
                 $text = $text + ' ' + [string][char]0x21BB
                 $color = 33
             }
-            $clock = $until
+            if ($due -or $renewable -cne 'session') {
+                $clock = $until
+            }
         }
         if ($null -ne $clock) {
             $rem = $clock - $now

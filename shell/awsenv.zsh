@@ -32,7 +32,7 @@ function awsenv() {
         __awsenv_command="${2-}"
     fi
     case "${__awsenv_command}" in
-        use | unset | region | refresh)
+        use | unset | region | refresh | logout)
             __awsenv_out="$(AWSENV_SHELL=zsh \command __AWSENV_CORE__ "$@")" ||
                 __awsenv_status="$?"
             if [[ "${__awsenv_status}" -eq 0 && -n "${__awsenv_out}" ]]; then
@@ -92,15 +92,17 @@ function __awsenv_precmd() {
 
         # Two clocks (as in the bash hook): AWSENV_EXPIRATION is when the exports
         # stop working, AWSENV_RENEWABLE until when `awsenv refresh` renews them
-        # silently (`always`: a source that never expires). While the session
-        # can renew, its time counts, and expired exports show a mark.
+        # silently (`always`: a source that never expires; `session`: an Identity
+        # Center session whose end is not known). While the session can renew,
+        # its time counts (with `session`, the exports' own until they expire),
+        # and expired exports show a mark.
         # Only digits reach arithmetic: `$(( x ))` with x='a[$(cmd)]' would run cmd.
         if ((${+EPOCHSECONDS})); then
             now="${EPOCHSECONDS}"
             if [[ -n "${expiration}" && "${expiration}" != *[^0-9]* && "${#expiration}" -le 18 ]]; then
                 clock="${expiration}"
             fi
-            if [[ "${renewable}" == always ]]; then
+            if [[ "${renewable}" == always || "${renewable}" == session ]]; then
                 renew=1
             elif [[ -n "${renewable}" && "${renewable}" != *[^0-9]* && "${#renewable}" -le 18 ]]; then
                 if ((10#${renewable} > now)); then
@@ -112,10 +114,13 @@ function __awsenv_precmd() {
                     mark='↻'
                     color='33'
                 fi
-                clock="${renewable}"
+                if [[ -n "${mark}" || "${renewable}" != session ]]; then
+                    clock="${renewable}"
+                fi
             fi
         fi
-        if [[ -n "${clock}" && "${clock}" != always ]]; then
+        # Digits only: `always` and `session` show no time.
+        if [[ -n "${clock}" && "${clock}" != *[^0-9]* ]]; then
             rem=$((10#${clock} - now))
             if ((rem <= 0)); then
                 left='expired'

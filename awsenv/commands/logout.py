@@ -48,6 +48,44 @@ def _sessions(
     return [sso.session_of(files, name, resolved.section)]
 
 
+def _shell_clock(
+    files: ConfigFiles, ended: list[tokens.SsoSession], environ: Mapping[str, str]
+) -> str:
+    """Return the code that stops this shell's clock if its profile lived on an ended session.
+
+    Only for the shell function (it evaluates stdout; run by hand, or by an older function that
+    does not capture it, nothing is printed). A profile that used the session's token directly
+    stops working now; exported keys (or a role's cached keys) keep their own end, but nothing
+    renews them any more.
+    """
+    import sys
+    import time
+
+    from awsenv import exports, profiles, shells
+    from awsenv.providers import sso
+
+    dialect = environ.get("AWSENV_SHELL", "")
+    name = environ.get(exports.AWSENV_PROFILE, "")
+    if dialect not in shells.SHELLS or not name or sys.stdout.isatty():
+        return ""
+    try:
+        resolved = profiles.resolve(files, name)
+        if resolved.root_kind != profiles.SSO:
+            return ""
+        root = resolved.chain[-1][0]
+        used = sso.session_of(files, root, files.profile(root) or {}, resolved=True)
+    except AwsenvError:
+        return ""
+    if used.cache_key not in {sess.cache_key for sess in ended}:
+        return ""
+    until: int | None = int(time.time())
+    if environ.get("AWS_ACCESS_KEY_ID") or resolved.kind != profiles.SSO:
+        kept = environ.get(exports.AWSENV_EXPIRATION, "")
+        until = int(kept) if kept.isascii() and kept.isdigit() else None
+    plan = exports.plan_clock(until, None)
+    return shells.render(exports.changes(plan, environ), dialect)
+
+
 def run(args: Args, environ: Mapping[str, str]) -> str:
     """Call Logout for each session (best effort), then delete tokens and cached role keys.
 
@@ -100,4 +138,4 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
             "no SSO login to end"
             + (f"; removed {removed} cached role credentials" if removed else "")
         )
-    return ""
+    return _shell_clock(files, sessions, environ)

@@ -6,7 +6,14 @@ import sys
 import time
 
 from awsenv import ui
-from awsenv.exports import AWSENV_EXEC, AWSENV_EXPIRATION, AWSENV_PROFILE
+from awsenv.exports import (
+    ALWAYS,
+    AWSENV_EXEC,
+    AWSENV_EXPIRATION,
+    AWSENV_PROFILE,
+    AWSENV_RENEWABLE,
+    SESSION,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -15,13 +22,35 @@ if TYPE_CHECKING:
     from awsenv.clispec import Args
 
 
+def _epoch(text: str) -> int | None:
+    # ASCII digits only (at most 18), as the prompt reads them: "²".isdigit() is True, and
+    # int("²") raises
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def clock(environ: Mapping[str, str], now: int) -> tuple[int | str | None, int | None, bool]:
+    """Read the shell's two clocks as the prompt segment does: (renewable, end, renew due).
+
+    ``end`` is what the prompt counts to: the session's end while it renews the exports, else
+    the exports' own (None: no time shown). ``renew due``: the exports expired and ``awsenv
+    refresh`` renews them silently (the prompt's mark).
+    """
+    expiration = _epoch(environ.get(AWSENV_EXPIRATION, ""))
+    raw = environ.get(AWSENV_RENEWABLE, "")
+    renewable: int | str | None = raw if raw in (ALWAYS, SESSION) else _epoch(raw)
+    renews = isinstance(renewable, str) or (isinstance(renewable, int) and renewable > now)
+    if not renews:
+        return renewable, expiration, False
+    due = expiration is not None and expiration <= now
+    if renewable == SESSION and not due:
+        return renewable, expiration, False
+    return renewable, renewable if isinstance(renewable, int) else None, due
+
+
 def facts(environ: Mapping[str, str]) -> dict[str, object]:
     """Collect the state of this shell from its environment (no network, no login)."""
     profile = environ.get(AWSENV_PROFILE) or environ.get("AWS_PROFILE")
-    expiration_text = environ.get(AWSENV_EXPIRATION, "")
-    # ASCII digits only, as the prompt reads it: "²".isdigit() is True, and int("²") raises
-    ascii_digits = expiration_text.isascii() and expiration_text.isdigit()
-    expiration = int(expiration_text) if ascii_digits else None
+    expiration = _epoch(environ.get(AWSENV_EXPIRATION, ""))
     mode = "keys" if environ.get("AWS_ACCESS_KEY_ID") else "profile" if profile else None
     kind = None
     if profile:
@@ -30,6 +59,8 @@ def facts(environ: Mapping[str, str]) -> dict[str, object]:
 
         section = ConfigFiles(environ).profile(profile)
         kind = profiles.classify(section) if section is not None else None
+    now = int(time.time())
+    renewable, ends, due = clock(environ, now)
     return {
         "active": bool(profile),
         "profile": profile,
@@ -38,10 +69,32 @@ def facts(environ: Mapping[str, str]) -> dict[str, object]:
         "managed_by_awsenv": bool(environ.get(AWSENV_PROFILE)),
         "region": environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION"),
         "expiration": expiration,
-        "seconds_left": expiration - int(time.time()) if expiration is not None else None,
+        "seconds_left": expiration - now if expiration is not None else None,
+        # the prompt's clock: until when `awsenv refresh` renews silently, and what it counts to
+        "renewable": renewable,
+        "ends": ends,
+        "renew_due": due,
         # this shell was started by `awsenv exec PROFILE` (no command): that PROFILE
         "exec": environ.get(AWSENV_EXEC) or None,
     }
+
+
+def _when(state: Mapping[str, object]) -> tuple[str, str]:
+    """Say what the prompt's clock says, in words, and its colour."""
+    ends, due = state["ends"], state["renew_due"]
+    left = ends - int(time.time()) if isinstance(ends, int) else None
+    if due:
+        what = "keys expired" if state["mode"] == "keys" else "token expired"
+        them = "them" if state["mode"] == "keys" else "it"
+        text = f"{what}; `awsenv refresh` renews {them} with no browser"
+        if left is not None:
+            text += f" for {ui.human_duration(left)} more (then a sign-in)"
+        return text, "yellow"
+    if left is None:
+        return "does not expire", "green"
+    if left <= 0:
+        return "expired", "red"
+    return f"expires in {ui.human_duration(left)}", "yellow" if left <= 900 else "green"
 
 
 def run(args: Args, environ: Mapping[str, str]) -> str:
@@ -63,12 +116,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         text = "no profile is active in this shell (awsenv use PROFILE)\n"
         return text + (f"exec     {subshell}\n" if subshell else "")
     colour = ui.use_colour(sys.stdout, environ)
-    left = state["seconds_left"]
-    when = "does not expire"
-    tint = "green"
-    if isinstance(left, int):
-        when = "expired" if left <= 0 else f"expires in {ui.human_duration(left)}"
-        tint = "red" if left <= 0 else "yellow" if left <= 900 else "green"
+    when, tint = _when(state)
     lines = [
         f"profile  {ui.paint(ui.printable(str(state['profile'])), tint, enabled=colour)}",
         f"kind     {state['kind'] or 'unknown (not in the config files)'}",

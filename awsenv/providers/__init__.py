@@ -203,7 +203,8 @@ def renewable(
 ) -> int | str | None:
     """Until when exported keys of this profile renew with no browser and no prompt.
 
-    An SSO root renews while its session does; a role over static keys, web identity or a
+    An SSO root renews while its session does (its end when known, else ``session``); a role
+    over static keys, web identity or a
     credential process renews at any time (``always``); MFA, SAML and Okta need the user.
     """
     from awsenv import exports, profiles

@@ -167,19 +167,27 @@ def with_token(
 
 def renewable_until(
     files: ConfigFiles, name: str, section: Section, environ: Mapping[str, str]
-) -> int | None:
-    """Until when the profile's session renews its token with no browser (None: it cannot)."""
+) -> int | str | None:
+    """Until when the profile's session renews its token with no browser (None: it cannot).
+
+    Epoch seconds with ``awsenv_session_duration``, else ``exports.SESSION`` (an end no client
+    is told; see ``tokens.renewable_until``).
+    """
     from awsenv.sso import tokens
 
     sess = session_of(files, name, section, resolved=True)
     return tokens.renewable_until(environ, sess, session_settings(files, sess), time.time())
 
 
-def ensure(files: ConfigFiles, name: str, section: Section, ctx: Context) -> tuple[int, int | None]:
+def ensure(
+    files: ConfigFiles, name: str, section: Section, ctx: Context
+) -> tuple[int, int | str | None]:
     """Sign in if needed; return (until when the profile works, until when it renews).
 
-    The SDKs refresh the token themselves while the session can renew, so that end is the
-    profile's clock (see ``tokens.renewable_until``); otherwise the token's own expiry is.
+    The SDKs refresh the token themselves while the session can renew. When the session's end
+    is known (``awsenv_session_duration``), that end is the profile's clock; otherwise it is the
+    token's own expiry, with ``exports.SESSION`` as the renewal (the prompt marks the profile
+    renewable after the token's end), never the client registration's end.
     """
     from awsenv.sso import tokens
 
@@ -187,7 +195,7 @@ def ensure(files: ConfigFiles, name: str, section: Section, ctx: Context) -> tup
     expiry = ensure_login(files, sess, profile=name, ctx=ctx)
     settings = session_settings(files, sess)
     until = tokens.renewable_until(ctx.environ, sess, settings, time.time())
-    return (until if until is not None else expiry), until
+    return (until if isinstance(until, int) else expiry), until
 
 
 def obtain(files: ConfigFiles, name: str, section: Section, ctx: Context) -> Keys:

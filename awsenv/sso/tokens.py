@@ -384,7 +384,7 @@ def session_duration(settings: Mapping[str, object]) -> int | None:
 
     IAM Identity Center ends a session this long after the browser sign-in (an administrator
     sets it, 8 hours by default) and does not tell clients; without the setting awsenv knows
-    only the client registration's end.
+    no end at all (the client registration's says nothing about the session).
     """
     raw = settings.get("awsenv_session_duration")
     if not isinstance(raw, str):
@@ -420,21 +420,24 @@ def last_login(environ: Mapping[str, str], sess: SsoSession) -> int | None:
 
 def renewable_until(
     environ: Mapping[str, str], sess: SsoSession, settings: Mapping[str, object], now: float
-) -> int | None:
+) -> int | str | None:
     """Return until when the session renews its token with no browser, or None if it cannot.
 
-    The bound is the client registration's end (a refresh needs the registration), and, when
-    ``awsenv_session_duration`` is set and awsenv did the sign-in, that long after it.
+    With ``awsenv_session_duration`` and a sign-in awsenv did, that long after it (never past
+    the client registration's end, which a refresh needs). Otherwise ``exports.SESSION``: it
+    renews while the Identity Center session lasts, and no client can know until when; the
+    registration's end (90 days) is not the session's and is never given as one.
     """
+    from awsenv import exports
+
     status = token_status(environ, sess, now=now)
     if status is None or not status.refreshable or status.registration_expires_at is None:
         return None
-    bound = status.registration_expires_at
     duration = session_duration(settings)
-    if duration is not None:
-        signed_in = last_login(environ, sess)
-        if signed_in is not None:
-            bound = min(bound, signed_in + duration)
+    signed_in = last_login(environ, sess) if duration is not None else None
+    if duration is None or signed_in is None:
+        return exports.SESSION
+    bound = min(status.registration_expires_at, signed_in + duration)
     return bound if bound > now else None
 
 

@@ -55,8 +55,10 @@ def test_sso_keys_carry_the_session_clock_and_refresh_renews_them_without_a_brow
     token = tokens.load_token(world.env, CORP)
     assert token is not None
     assert token.registration_expires_at is not None
-    assert before["AWSENV_RENEWABLE"] == str(token.registration_expires_at)
-    assert int(before["AWSENV_EXPIRATION"]) < int(before["AWSENV_RENEWABLE"])
+    # no awsenv_session_duration: the session renews until an end no client is told (issue 15:
+    # never the client registration's end)
+    assert before["AWSENV_RENEWABLE"] == "session"
+    assert int(before["AWSENV_EXPIRATION"]) <= token.expires_at < token.registration_expires_at
     assert world.idc.authorizations == 1
 
     age_everything(world)
@@ -72,14 +74,16 @@ def test_sso_keys_carry_the_session_clock_and_refresh_renews_them_without_a_brow
     assert len(world.browser_urls()) == 1
 
 
-def test_profile_mode_sso_exports_the_session_end_as_its_clock(world):
+def test_profile_mode_sso_counts_to_the_token_and_marks_the_session_renewable(world):
     result = core(world, "use", "dev")
     assert result.returncode == 0, result.stderr
     values = exports(result)
     token = tokens.load_token(world.env, CORP)
     assert token is not None
-    assert values["AWSENV_EXPIRATION"] == str(token.registration_expires_at)
-    assert "AWSENV_RENEWABLE" not in values  # the SDKs renew by themselves
+    # the token's end, not the registration's (issue 15); the SDKs renew it by themselves
+    # after that while the session lasts, which the prompt marks
+    assert values["AWSENV_EXPIRATION"] == str(token.expires_at)
+    assert values["AWSENV_RENEWABLE"] == "session"
 
 
 def test_a_session_duration_setting_bounds_the_clock_from_the_sign_in(world):

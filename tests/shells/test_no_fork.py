@@ -55,6 +55,7 @@ def run_interactive(
     tmp_path: Path,
     *,
     prompt: str = "'> '",
+    renewable: str | None = None,
     **extra: str,
 ) -> tuple[int, bytes]:
     """Return (process-creating calls, terminal output) for ``renders`` empty command lines."""
@@ -66,7 +67,7 @@ def run_interactive(
         AWSENV_PROFILE="dev",
         # both clocks: expired exports of a session that still renews (the longest path)
         AWSENV_EXPIRATION=str(int(time.time()) - 60),
-        AWSENV_RENEWABLE=str(int(time.time()) + 3930),
+        AWSENV_RENEWABLE=renewable or str(int(time.time()) + 3930),
         **extra,
     )
     result = run_awsenv(["init", shell, "--no-completion"], env)
@@ -114,6 +115,17 @@ def test_the_exec_subshell_mark_forks_no_process_per_render(shell, home, tmp_pat
     few, few_output = run_interactive(shell, FEW, home, tmp_path, AWSENV_EXEC="dev")
     many, many_output = run_interactive(shell, MANY, home, tmp_path, AWSENV_EXEC="dev")
     segment = "aws:dev(exec) \u21bb 1h0".encode()
+    assert few_output.count(segment) >= FEW + 1, few_output[-500:]
+    assert many_output.count(segment) >= MANY + 1, many_output[-500:]
+    assert many - few == 0
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_a_session_of_unknown_end_forks_nothing_either(shell, home, tmp_path) -> None:
+    # `session`: the mark with no time, through the same builtins
+    few, few_output = run_interactive(shell, FEW, home, tmp_path, renewable="session")
+    many, many_output = run_interactive(shell, MANY, home, tmp_path, renewable="session")
+    segment = "aws:dev \u21bb\x1b[0m ".encode()
     assert few_output.count(segment) >= FEW + 1, few_output[-500:]
     assert many_output.count(segment) >= MANY + 1, many_output[-500:]
     assert many - few == 0

@@ -459,6 +459,32 @@ def test_always_renewable_shows_no_clock_and_marks_expired_keys(variant, home, t
     )
 
 
+def test_a_session_of_unknown_end_counts_the_exports_then_shows_the_mark(
+    variant, home, tmp_path
+) -> None:
+    # `session`: an Identity Center session renews the exports, and its end is not known, so
+    # the prompt counts to the exports' own end, then shows the mark with no time.
+    cases = [
+        Case(profile="sso", expiration=_in(28800), renewable="session"),
+        Case(profile="sso", expiration=_in(-60), renewable="session"),
+        Case(profile="sso", renewable="session"),
+        # not the word exactly: as if absent
+        Case(profile="sso", expiration=_in(-60), renewable="SESSION"),
+        Case(profile="sso", expiration=_in(-60), renewable="session\n"),
+    ]
+    prompts = render(variant, cases, home, tmp_path)
+    _assert_match(
+        prompts,
+        [
+            expected(variant, cases[0], left="(8h00m|7h59m)"),
+            expected(variant, cases[1], left=YELLOW_MARK, color=YELLOW),
+            expected(variant, cases[2]),
+            expected(variant, cases[3], left="expired", color=RED),
+            expected(variant, cases[4], left="expired", color=RED),
+        ],
+    )
+
+
 def test_an_ended_session_falls_back_to_the_credential_clock(variant, home, tmp_path) -> None:
     cases = [
         Case(profile="sso", expiration=_in(-60), renewable=_in(-1)),

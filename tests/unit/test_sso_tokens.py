@@ -468,6 +468,22 @@ def test_registration_expiry_is_judged_at_call_time_not_memo_time(environ):
     assert not later.refreshable
 
 
+def test_renewable_until_never_gives_the_registrations_end(environ):
+    # IAM Identity Center does not tell clients when a session ends: without
+    # awsenv_session_duration the answer is "renews, end unknown", not the 90-day registration
+    tokens.save_token(environ, SESSION, make_token())
+    assert tokens.renewable_until(environ, SESSION, {}, now()) == "session"
+    # with the setting, that long after awsenv's own sign-in (bounded by the registration)
+    signed_in = now() - 3600
+    tokens.record_login(environ, SESSION, signed_in)
+    hours = {"awsenv_session_duration": "8h"}
+    assert tokens.renewable_until(environ, SESSION, hours, now()) == signed_in + 8 * 3600
+    # a session that cannot refresh its token renews nothing
+    tokens.save_token(environ, SESSION, make_token(refresh_token=None))
+    age(tokens.token_path(environ, SESSION))
+    assert tokens.renewable_until(environ, SESSION, {}, now()) is None
+
+
 def memo_files(environ) -> list[str]:
     directory = os.path.join(paths.cache_dir(environ), "sso-status")
     return sorted(os.listdir(directory)) if os.path.isdir(directory) else []
