@@ -363,17 +363,16 @@ def federated_keys(
     trace = role.Trace(profile, None)
     with role.Swap(environ):
         import botocore.exceptions as bx
-        import botocore.session
 
         try:
-            session = net.bind_session(botocore.session.Session(profile=profile), environ)
-            region = region or session.get_config_variable("region") or "us-east-1"
-            session.register("before-call", trace.before_call)
-            client = session.create_client(
-                "sts",
-                region_name=region,
-                aws_access_key_id=keys.access_key_id,
-                aws_secret_access_key=keys.secret_access_key,
+            client = role.sts_client(
+                environ,
+                profile,
+                keys,
+                trace,
+                region=lambda session: (
+                    region or session.get_config_variable("region") or "us-east-1"  # type: ignore[attr-defined]
+                ),
             )
             answer = client.get_federation_token(
                 Name=name, Policy=ALLOW_ALL_POLICY, DurationSeconds=FEDERATION_TOKEN_DURATION

@@ -236,9 +236,8 @@ def _assume(spec: Spec, source_keys: Keys, ctx: Context) -> Keys:
 
 def _call(spec: Spec, source_keys: Keys, ctx: Context, trace: Trace) -> Keys:
     import botocore.exceptions as bx
-    import botocore.session
 
-    from awsenv import cache, log, net
+    from awsenv import cache, log
     from awsenv.errors import AwsenvError
     from awsenv.providers import DurationRefused, entry, role, rolecache
 
@@ -246,17 +245,12 @@ def _call(spec: Spec, source_keys: Keys, ctx: Context, trace: Trace) -> Keys:
     try:
         # The source profile's settings (region, endpoints, CA bundle, retries), its keys
         # given explicitly: what `aws sts assume-role --profile SOURCE` would do.
-        session = botocore.session.Session(profile=spec.source)
-        net.bind_session(session, environ)
-        region = role.sts_region(session, environ, ctx.region)
-        session.register("before-parameter-build.sts.AssumeRole", trace.before_parameter_build)
-        session.register("before-call", trace.before_call)
-        client = session.create_client(
-            "sts",
-            region_name=region,
-            aws_access_key_id=source_keys.access_key_id,
-            aws_secret_access_key=source_keys.secret_access_key,
-            aws_session_token=source_keys.session_token,
+        client = role.sts_client(
+            environ,
+            spec.source,
+            source_keys,
+            trace,
+            region=lambda session: role.sts_region(session, environ, ctx.region),
         )
         params: dict[str, object] = {
             "RoleArn": spec.role_arn,
@@ -267,7 +261,7 @@ def _call(spec: Spec, source_keys: Keys, ctx: Context, trace: Trace) -> Keys:
         if spec.duration is not None:
             params["DurationSeconds"] = spec.duration
         log.debug("AssumeRole %s with the keys of profile %r", spec.role_arn, spec.source)
-        response = client.assume_role(**params)  # type: ignore[attr-defined]
+        response = client.assume_role(**params)
     except AwsenvError:
         raise
     except bx.ClientError as exc:

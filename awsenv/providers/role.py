@@ -265,6 +265,37 @@ def sts_region(session: object, environ: Mapping[str, str], region: str | None) 
     return region or environ.get("AWS_REGION") or None
 
 
+def sts_client(
+    environ: Mapping[str, str],
+    profile: str | None,
+    keys: Keys,
+    trace: Trace,
+    *,
+    region: Callable[[object], str | None],
+) -> Any:
+    """An STS client signed with ``keys``, with ``profile``'s settings and awsenv's HTTP policy.
+
+    What ``aws sts ... --profile PROFILE`` would use, its keys given explicitly: the profile's
+    endpoint settings, ``AWS_ENDPOINT_URL_STS``, ``net.bind_session``'s deadline; ``region``
+    picks the region from the session; ``trace`` sees every call (for error messages).
+    """
+    import botocore.session
+
+    from awsenv import net
+
+    session = botocore.session.Session(profile=profile)
+    net.bind_session(session, environ)
+    session.register("before-parameter-build.sts.AssumeRole", trace.before_parameter_build)
+    session.register("before-call", trace.before_call)
+    return session.create_client(
+        "sts",
+        region_name=region(session),
+        aws_access_key_id=keys.access_key_id,
+        aws_secret_access_key=keys.secret_access_key,
+        aws_session_token=keys.session_token,
+    )
+
+
 def _lock_name(section: Mapping[str, object]) -> str | None:
     args = rolecache.assume_role_args(section)
     return "cli-cache-" + rolecache.cache_key_for_args(args) if args else None
@@ -584,24 +615,18 @@ def caller_identity(
     trace = Trace(profile or "default", None)
     with Swap(env):
         import botocore.exceptions as bx
-        import botocore.session
 
         try:
-            from awsenv import net
-
-            session = botocore.session.Session(profile=profile)
-            net.bind_session(session, env)
-            if not (region or session.get_config_variable("region")):
-                region = "us-east-1"
-            session.register("before-call", trace.before_call)
-            client = session.create_client(
-                "sts",
-                region_name=region,
-                aws_access_key_id=keys.access_key_id,
-                aws_secret_access_key=keys.secret_access_key,
-                aws_session_token=keys.session_token,
+            client = sts_client(
+                env,
+                profile,
+                keys,
+                trace,
+                region=lambda session: (
+                    region or session.get_config_variable("region") or "us-east-1"  # type: ignore[attr-defined]
+                ),
             )
-            answer = client.get_caller_identity()  # type: ignore[attr-defined]
+            answer = client.get_caller_identity()
         except bx.ClientError as exc:
             raise _client_error(exc, trace) from None
         except Exception as exc:
