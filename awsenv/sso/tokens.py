@@ -14,8 +14,8 @@ each key rule, against the installed botocore where it has the rule:
 
 Asking whether a session's token is valid (:func:`token_status`) is on the hot path of
 ``awsenv use``: the answer is kept in a small marshal memo under awsenv's cache directory, keyed
-by the token file's identity (path, device, inode, size, mtime), so an unchanged token file is
-never parsed twice and ``json`` is not even imported.
+by the token file's identity (path, device, inode, size, mtime, ctime), so an unchanged token
+file is never parsed twice and ``json`` is not even imported.
 """
 
 from __future__ import annotations
