@@ -12,6 +12,7 @@ from awsenv.exports import (
     AWSENV_EXPIRATION,
     AWSENV_PROFILE,
     AWSENV_RENEWABLE,
+    AWSENV_ROLE,
     SESSION,
 )
 
@@ -53,7 +54,9 @@ def facts(environ: Mapping[str, str]) -> dict[str, object]:
     expiration = _epoch(environ.get(AWSENV_EXPIRATION, ""))
     mode = "keys" if environ.get("AWS_ACCESS_KEY_ID") else "profile" if profile else None
     kind = None
-    if profile:
+    if environ.get(AWSENV_ROLE) and environ.get(AWSENV_PROFILE):
+        kind = "role-arn"  # `use --role-arn ARN --source PROFILE`: a role no profile names
+    elif profile:
         from awsenv import profiles
         from awsenv.config import ConfigFiles
 

@@ -287,3 +287,12 @@ def test_the_aws_cli_also_needs_a_region_for_a_role_when_sts_has_an_endpoint(wor
     world.stderrs.append(result.stderr)
     assert result.returncode != 0
     assert "You must specify a region" in result.stderr
+
+
+def test_status_names_an_ad_hoc_role_as_such(world):
+    # it used to say "kind unknown (not in the config files)" for `base>adhoc`
+    body = f"awsenv use --role-arn {ADHOC} --source base\nawsenv status --json\n"
+    status, values, stderr = world.shell("bash", body)
+    assert status == 0, stderr
+    state = json.loads(values[0])
+    assert (state["profile"], state["kind"], state["mode"]) == ("base>adhoc", "role-arn", "keys")
