@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from awsenv.clispec import Args
+    from awsenv.providers.adhoc import Spec
 
 NO_BROWSER_HINT = "add --print to write the sign-in URL on stdout instead"
 
@@ -36,6 +37,17 @@ def profile_name(args: Args, environ: Mapping[str, str]) -> str:
         "name the profile: awsenv console PROFILE",
         hint="or run it in a shell where 'awsenv use PROFILE' (or AWS_PROFILE) chose one",
     )
+
+
+def _ad_hoc_role(args: Args, environ: Mapping[str, str], name: str) -> Spec | None:
+    """The shell's ad-hoc role (``use --role-arn``), when no PROFILE was named and it is in use."""
+    from awsenv.exports import AWSENV_PROFILE, AWSENV_ROLE
+
+    if args.get("profile") or environ.get(AWSENV_PROFILE) != name:
+        return None
+    from awsenv.providers.adhoc import Spec
+
+    return Spec.decode(environ.get(AWSENV_ROLE, ""))
 
 
 def _check_browser(args: Args, environ: Mapping[str, str]) -> None:
@@ -93,16 +105,24 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     service_arg = args.get("service")
     service = federation.check_service(str(service_arg)) if service_arg else None
     files = ConfigFiles(environ)
-    resolved = profiles.resolve(files, name)
+    ctx = provider_context(args, environ)
+    spec = _ad_hoc_role(args, environ, name)
+    # an ad-hoc role (`use --role-arn`) signs in as the role, over its source profile
+    resolved = profiles.resolve(files, spec.source if spec is not None else name)
+    kind = profiles.ASSUME_ROLE if spec is not None else resolved.kind
     region = check_region(str(region_arg)) if region_arg else resolved.region
     page = federation.destination(region, service)
     endpoint = federation.endpoint(environ, region)
     _check_browser(args, environ)
 
-    log.debug("console: profile %r (%s), landing on %s", name, resolved.kind, page)
-    keys = providers.obtain(files, resolved, provider_context(args, environ))  # Keys masks them
+    log.debug("console: profile %r (%s), landing on %s", name, kind, page)
+    keys = (  # Keys masks the secrets in every message and log
+        providers.assume(files, spec, resolved, ctx)
+        if spec is not None
+        else providers.obtain(files, resolved, ctx)
+    )
     if keys.session_token:
-        duration = federation.session_duration(resolved.kind, keys, now=time.time())
+        duration = federation.session_duration(kind, keys, now=time.time())
     else:
         user = federation.federation_name(federation.local_user(environ))
         keys = federation.federated_keys(environ, name, keys, region=region, name=user)

@@ -294,6 +294,22 @@ def test_the_profile_defaults_to_awsenv_profile_then_aws_profile(world):
     assert ids == ["ASIATEMPEXAMPLE00001", "ASIATEMPEXAMPLE00001"]
 
 
+def test_in_a_shell_using_an_ad_hoc_role_the_console_signs_in_as_that_role(world):
+    # `use --role-arn ARN --source static-user` leaves AWSENV_PROFILE=static-user>adhoc, which
+    # names no profile: console used to fail with "profile ... not found"
+    from awsenv.providers.adhoc import Spec
+
+    spec = Spec("arn:aws:iam::111111111111:role/adhoc", "static-user")
+    env = {**world.env, "AWSENV_PROFILE": "static-user>adhoc", "AWSENV_ROLE": spec.encode()}
+    result = world.console("--print", env=env)
+    assert result.returncode == 0, result.stderr
+    query = query_of(the_url(result, world.federation))
+    assert query["Destination"] == "https://console.aws.amazon.com/console/home?region=us-east-1"
+    [signin] = world.federation.signin_requests
+    assert signin.session_id is not None
+    assert signin.session_id.startswith("ASIA")  # the role's session, not the IAM user's keys
+
+
 def test_no_profile_anywhere_is_a_usage_error(world):
     result = world.console("--print")
     assert_failed_cleanly(result, 2, "name the profile")
