@@ -68,3 +68,22 @@ def provider_context(args: Args, environ: Mapping[str, str]) -> Context:
         role=text("role"),
         saml_assertion=text("saml_assertion"),
     )
+
+
+def shell_profile(environ: Mapping[str, str]) -> str:
+    """The profile this shell uses, as a profile name: an ad-hoc role's source profile.
+
+    ``use --role-arn ARN --source P`` shows ``P>role`` as AWSENV_PROFILE, which names no
+    profile; commands that take the shell's profile by default (login, logout) want ``P``.
+    """
+    from awsenv import exports
+
+    current = environ.get(exports.AWSENV_PROFILE, "")
+    role = environ.get(exports.AWSENV_ROLE, "")
+    if current and role:
+        from awsenv.providers.adhoc import Spec
+
+        spec = Spec.decode(role)
+        if spec is not None:
+            return spec.source
+    return current or environ.get("AWS_PROFILE", "")

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 def run(args: Args, environ: Mapping[str, str]) -> str:
     """Log in to the profile's (or the named) SSO session; reuse a valid login unless --force."""
     from awsenv import profiles, ui
+    from awsenv.commands import shell_profile
     from awsenv.providers import sso
     from awsenv.sso import login
 
@@ -27,9 +28,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         sess = sso.named_session(files, str(session_name))
         profile_name = None
     else:
-        profile_name = str(
-            profile or environ.get("AWSENV_PROFILE") or environ.get("AWS_PROFILE") or ""
-        )
+        profile_name = str(profile or shell_profile(environ))
         if not profile_name:
             raise UsageError("name a profile or --sso-session to log in to")
         resolved = profiles.resolve(files, profile_name)

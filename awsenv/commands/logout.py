@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from awsenv.commands import shell_profile
 from awsenv.config import ConfigFiles
 from awsenv.errors import AwsenvError, UsageError
 
@@ -39,9 +40,7 @@ def _sessions(
         return list(found.values())
     if args.get("sso_session"):
         return [sso.named_session(files, str(args.get("sso_session")))]
-    name = str(
-        args.get("profile") or environ.get("AWSENV_PROFILE") or environ.get("AWS_PROFILE") or ""
-    )
+    name = str(args.get("profile") or shell_profile(environ))
     if not name:
         raise UsageError("name a profile, --sso-session NAME or --all")
     resolved = profiles.resolve(files, name)
@@ -65,7 +64,7 @@ def _shell_clock(
     from awsenv.providers import sso
 
     dialect = environ.get("AWSENV_SHELL", "")
-    name = environ.get(exports.AWSENV_PROFILE, "")
+    name = shell_profile(environ) if environ.get(exports.AWSENV_PROFILE) else ""
     if dialect not in shells.SHELLS or not name or sys.stdout.isatty():
         return ""
     try:

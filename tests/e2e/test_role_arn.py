@@ -296,3 +296,23 @@ def test_status_names_an_ad_hoc_role_as_such(world):
     assert status == 0, stderr
     state = json.loads(values[0])
     assert (state["profile"], state["kind"], state["mode"]) == ("base>adhoc", "role-arn", "keys")
+
+
+def test_login_and_logout_in_a_shell_using_an_ad_hoc_role_act_on_its_source(home, idc, moto_sts):
+    # AWSENV_PROFILE is `dev>adhoc`, which names no profile: they used to fail on that name
+    from awsenv.providers.adhoc import Spec
+
+    world = SsoWorld(home, idc, moto_sts)
+    env = {
+        **world.env,
+        "AWSENV_PROFILE": "dev>adhoc",
+        "AWSENV_ROLE": Spec(ADHOC, "dev").encode(),
+    }
+    login = run_awsenv(["login"], env)
+    assert login.returncode == 0, login.stderr
+    assert "sso-session corp" in login.stderr
+    logout = run_awsenv(["logout"], env)
+    assert logout.returncode == 0, logout.stderr
+    assert world.token_files() == [] or all(
+        "accessToken" not in path.read_text() for path in world.token_files()
+    )
