@@ -12,6 +12,7 @@ case timed inside one bash process with EPOCHREALTIME over --loops calls:
                    so it calls AssumeRole, here against moto on loopback
   use --role-arn   `awsenv use --role-arn <role's ARN> --source static`: an ad-hoc role whose
                    answer the AWS CLI's cache holds (the same key as for `role`)
+  use -            `awsenv use -` (issue 15) between a static and a role profile, in turn
   list             `awsenv list` / `awsume --list-profiles`
   complete         bash completion of a profile name (`awsenv use st<TAB>` / awsume's)
   init             what the rc-file line adds to a new bash (`bash -c '<line>'` minus
@@ -195,6 +196,9 @@ def measure(
         check(env, setup, "awsenv use role", {"AWS_PROFILE": "role"})
         role_arn = f"awsenv use --role-arn {BENCH_ROLE} --source static"
         check(env, setup, role_arn, {"AWSENV_PROFILE": "static>Bench"})
+        # `use -` back and forth between a static and a role profile, both cached
+        back = f"{setup}; awsenv use static; awsenv use role"
+        check(env, back, "awsenv use -", {"AWS_PROFILE": "static"})
         check(env, setup, complete + '; AWSENV_C="${COMPREPLY[*]}"', {"AWSENV_C": "static"})
         cases: dict[str, tuple[str, str, dict[str, str]]] = {
             "floor": ("", f"{PYTHON} -I -c pass", env),
@@ -202,6 +206,7 @@ def measure(
             "awsenv use sso": (setup, "awsenv use sso", env),
             "awsenv use role": (setup, "awsenv use role", env),
             "awsenv use --role-arn": (setup, role_arn, env),
+            "awsenv use -": (back, "awsenv use -", env),
             "awsenv list": ("", f"{awsenv_cmd} list >/dev/null", env),
             "awsenv complete": (setup, complete, env),
         }
@@ -296,6 +301,7 @@ def report(count: int, results: dict[str, list[float]]) -> list[str]:
         else:
             row(f"awsume {name} (. awsume)", results.get(f"awsume {name}", []))
     row("awsenv use --role-arn ARN --source static", results["awsenv use --role-arn"])
+    row("awsenv use - (static and role, in turn)", results["awsenv use -"])
     row("awsenv list", results["awsenv list"])
     row("awsume --list-profiles", results.get("awsume list", []))
     row("awsenv complete `use st<TAB>`", results["awsenv complete"])
