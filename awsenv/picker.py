@@ -15,7 +15,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from prompt_toolkit.application import Application
     from prompt_toolkit.formatted_text import StyleAndTextTuples
+    from prompt_toolkit.input import Input
+    from prompt_toolkit.output import Output
 
     Row = dict[str, "str | None"]
 
@@ -144,25 +147,41 @@ def pick(environ: Mapping[str, str]) -> str | None:
         raise UsageError(
             "no profiles found to pick from", hint="add some to ~/.aws/config (see 'aws configure')"
         )
-    if _WINDOWS:
-        return _run(items, None, None)
+    from prompt_toolkit.input import create_input
+    from prompt_toolkit.output import create_output
+
+    if _WINDOWS:  # the console itself; stdout stays the wire
+        return _run(application(items, create_input(), _no_cpr(create_output(sys.stderr))))
     with (
         open(TTY_PATH, encoding="utf-8") as tty_in,
         open(TTY_PATH, "w", encoding="utf-8") as tty_out,
     ):
-        return _run(items, tty_in, tty_out)
+        return _run(application(items, create_input(tty_in), _no_cpr(create_output(tty_out))))
 
 
-def application(items: Sequence[Entry], tty_in: object, tty_out: object) -> object:
-    """Build the prompt_toolkit application (``tty_in``/``tty_out``: its input and output)."""
+def _no_cpr(output: Output) -> Output:
+    if hasattr(output, "enable_cpr"):
+        # No cursor position request: the picker needs no rows below it reserved, and a
+        # terminal that never answers (a bare pty, an editor's shell) would stall the first keys.
+        output.enable_cpr = False
+    return output
+
+
+def _run(app: Application[str | None]) -> str | None:
+    result = app.run()
+    return None if result is None else str(result)
+
+
+def application(
+    items: Sequence[Entry], input_: Input | None, output: Output | None
+) -> Application[str | None]:
+    """Build the picker as a prompt_toolkit application on ``input_`` and ``output``."""
     from prompt_toolkit.application import Application
     from prompt_toolkit.buffer import Buffer
-    from prompt_toolkit.input import create_input
     from prompt_toolkit.key_binding import KeyBindings
     from prompt_toolkit.layout import HSplit, Layout, Window
     from prompt_toolkit.layout.controls import BufferControl, FormattedTextControl
     from prompt_toolkit.layout.processors import BeforeInput
-    from prompt_toolkit.output import create_output
 
     state = {"shown": list(items), "at": 0}
     width = min(max((len(e.name) for e in items), default=10), 40)
@@ -227,24 +246,13 @@ def application(items: Sequence[Entry], tty_in: object, tty_out: object) -> obje
         ),
         focused_element=query,
     )
-    pt_input = create_input(tty_in) if tty_in is not None else None  # type: ignore[arg-type]
-    pt_output = create_output(tty_out or sys.stderr)  # type: ignore[arg-type]
-    if hasattr(pt_output, "enable_cpr"):
-        # No cursor position request: the picker needs no rows below it reserved, and a
-        # terminal that never answers (a bare pty, an editor's shell) would stall the first keys.
-        pt_output.enable_cpr = False
     app: Application[str | None] = Application(
         layout=layout,
         key_bindings=keys,
         full_screen=False,
         erase_when_done=True,
-        input=pt_input,
-        output=pt_output,
+        input=input_,
+        output=output,
     )
     app.ttimeoutlen = 0.05  # a lone Esc leaves at once, not after half a second
     return app
-
-
-def _run(items: Sequence[Entry], tty_in: object, tty_out: object) -> str | None:
-    result = application(items, tty_in, tty_out).run()  # type: ignore[attr-defined]
-    return None if result is None else str(result)
