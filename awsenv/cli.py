@@ -144,11 +144,19 @@ def _parse(argv: Sequence[str], environ: Mapping[str, str]) -> Args:
     command = values.pop("command")
     for positional in clispec.BY_NAME[str(command)].positionals:
         if positional.required(values) and values.get(positional.name) is None:
+            if positional.picked and _picker_terminal():
+                continue  # the command asks for it on the terminal
             # argparse's own words, for a positional that an option can stand in for
             flag = "--" + str(positional.unless).replace("_", "-")
             sub = _subparser(parser, str(command))
             sub.error(f"the following arguments are required: {positional.name} (or {flag})")
     return Args(str(command), values)
+
+
+def _picker_terminal() -> bool:
+    from awsenv import picker
+
+    return picker.have_terminal()
 
 
 def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:

@@ -80,10 +80,11 @@ class Positional:
 
     ``remainder`` takes every word that follows (``exec PROFILE -- CMD ...``); ``unless`` names
     the option (its dest) that, when given, makes a required positional unneeded
-    (``use --role-arn ARN`` has no PROFILE).
+    (``use --role-arn ARN`` has no PROFILE). ``picked``: at a terminal, a missing value is picked
+    interactively (``use`` with no PROFILE opens the picker); elsewhere it is still required.
     """
 
-    __slots__ = ("complete", "help", "name", "optional", "remainder", "unless")
+    __slots__ = ("complete", "help", "name", "optional", "picked", "remainder", "unless")
 
     def __init__(
         self,
@@ -94,6 +95,7 @@ class Positional:
         complete: str | None = None,
         remainder: bool = False,
         unless: str | None = None,
+        picked: bool = False,
     ) -> None:
         self.name = name
         self.help = help_
@@ -101,6 +103,7 @@ class Positional:
         self.complete = complete
         self.remainder = remainder
         self.unless = unless
+        self.picked = picked
 
     def required(self, values: dict[str, object]) -> bool:
         """Return True if the command line in ``values`` must give this positional."""
@@ -148,6 +151,8 @@ COMMANDS: tuple[Command, ...] = (
             "profile on its own, temporary keys otherwise; sets AWS_REGION/AWS_DEFAULT_REGION "
             "from the profile (or --region) and AWSENV_PROFILE/AWSENV_EXPIRATION for the prompt. "
             "'awsenv use -' goes back to the profile used before, in its mode and region. "
+            "'awsenv use' alone, at a terminal, opens a picker: type part of a profile's name, "
+            "account, role or region, choose with the arrows and Enter, leave with Esc. "
             "'awsenv use --role-arn ARN --source PROFILE' assumes a role no profile names, with "
             "PROFILE's credentials, and exports its keys (awsenv refresh renews them while "
             "PROFILE's credentials renew)."
@@ -155,9 +160,11 @@ COMMANDS: tuple[Command, ...] = (
         positionals=(
             Positional(
                 "profile",
-                "profile name, or - for the previous one",
+                "profile name, or - for the previous one; at a terminal, leave it out to pick "
+                "one by typing part of its name, account, role or region",
                 complete="profiles",
                 unless="role_arn",
+                picked=True,
             ),
         ),
         options=(

@@ -38,7 +38,7 @@ def run_pty(
     argv: list[str],
     env: Optional[dict[str, str]] = None,
     *,
-    answers: tuple[str, ...] | list[str] = (),
+    answers: tuple[str | bytes, ...] | list[str | bytes] = (),
     trigger: Optional[bytes] = None,
     type_ahead: bytes = b"",
     pipe_stdout: bool = False,
@@ -47,7 +47,8 @@ def run_pty(
 ) -> PtyRun:
     """Run ``argv`` with a pty as its controlling terminal (stdin, stdout, stderr) and type.
 
-    ``type_ahead`` is written at once. Each of ``answers`` is typed (with a newline) when
+    ``type_ahead`` is written at once. Each of ``answers`` is typed (a str with a newline, bytes
+    as they are: keys such as Esc) when
     ``trigger`` has shown once more than the answers typed so far, or, without ``trigger``, when
     the program has been quiet for 0.3 s (it waits at its prompt). ``pipe_stdout`` sends stdout
     to a pipe of its own (``PtyRun.stdout``) instead of the terminal. The program is killed after
@@ -93,7 +94,8 @@ def run_pty(
                 (trigger is not None and screen.count(trigger) > typed)
                 or (trigger is None and not ready and time.monotonic() - quiet_since > 0.3)
             ):
-                os.write(master, pending.pop(0).encode() + b"\n")
+                answer = pending.pop(0)
+                os.write(master, answer if isinstance(answer, bytes) else answer.encode() + b"\n")
                 typed += 1
                 quiet_since = time.monotonic()
             if not ready and process.poll() is not None:

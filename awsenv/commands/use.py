@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from awsenv import exports, switch
+from awsenv import exports, history, switch
 from awsenv.commands import check_region, provider_context, wrapper_dialect
 from awsenv.errors import UsageError
 
@@ -32,7 +32,8 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
                 f"{flag} goes with --role-arn",
                 hint="awsenv use --role-arn ARN --source PROFILE assumes a role no profile names",
             )
-    name = str(args.get("profile"))
+    profile = args.get("profile")
+    name = _picked(environ) if profile is None else str(profile)
     if not name:
         # botocore would read `[profile '']`, but an empty AWS_PROFILE or AWSENV_PROFILE means
         # "none" to the prompt, status, refresh and most tools: the shell would be half set.
@@ -47,7 +48,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         if spec is not None:
             return _role_code(args, environ, dialect, spec, region)
     current = environ.get(exports.AWSENV_PROFILE)
-    return switch.shell_code(
+    code = switch.shell_code(
         environ,
         name,
         provider_context(args, environ),
@@ -57,6 +58,24 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         region=region,
         previous=exports.encode_previous(environ) if current and current != name else None,
     )
+    history.record(environ, name)
+    return code
+
+
+def _picked(environ: Mapping[str, str]) -> str:
+    """``use`` with no profile: let the person pick one on the terminal (Esc: interrupted)."""
+    from awsenv import picker
+
+    if not picker.have_terminal():
+        raise UsageError(
+            "the following arguments are required: profile (or --role-arn)",
+            hint="at a terminal, 'awsenv use' alone opens a picker; 'awsenv list' shows every "
+            "profile",
+        )
+    name = picker.pick(environ)
+    if name is None:
+        raise KeyboardInterrupt
+    return name
 
 
 def _previous(

@@ -41,6 +41,7 @@ NOT_ON_HOT_PATH = {
     "difflib",
     "shlex",
     "importlib.resources",
+    "prompt_toolkit",  # the `use` picker's alone (awsenv/picker.py imports it inside pick)
 }
 
 PROBE = """
@@ -171,6 +172,7 @@ def test_hot_commands_import_nothing_heavy(env, args):
 def test_other_everyday_commands_never_import_boto3(env, args):
     modules = modules_after(args, env)
     assert not (modules & NEVER), modules & NEVER
+    assert "prompt_toolkit" not in modules
 
 
 def core(args, env, *, python_flags=()):
