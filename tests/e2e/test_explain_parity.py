@@ -168,3 +168,13 @@ def test_a_missing_token_file_with_a_cached_role_session_works_and_explain_agree
     assert "no-such-token" in said["problems"][0]["message"]
     assert said["login"]["steps"][0]["action"] == "use-cache"
     assert set(said["exports"]["set"]) == exported(used.stdout)[1]
+
+
+def test_a_missing_web_identity_token_file_is_one_line_naming_the_profile_and_the_file(parity):
+    # it used to be "unexpected FileNotFoundError ... this is a bug in awsenv" (issue 15)
+    used = run_awsenv(["use", "web-missing"], parity)
+    assert used.returncode == 1
+    first = used.stderr.splitlines()[0]
+    assert first.startswith("awsenv: profile 'web-missing': web_identity_token_file ")
+    assert "no-such-token" in first
+    assert "bug" not in used.stderr

@@ -110,3 +110,18 @@ def test_scripts_call_the_core_only_through_the_interpreter_token(path) -> None:
     assert "__AWSENV_CORE__" in text
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     assert not re.search(r"(?<![\w/_])python3?(?![\w_])", code), "no python found through PATH"
+
+
+def test_the_readme_completion_example_names_every_subcommand() -> None:
+    # it listed 7 of the 19 (issue 15, finding 9)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ awsenv <TAB>\n", 1)[1].split("\n$ ", 1)[0]
+    assert sorted(block.split()) == sorted(c.name for c in VISIBLE)
+
+
+def test_the_readme_says_init_write_prints_an_absolute_path() -> None:
+    # `init bash --write` prints `source /home/...`, not `~/.local/...` (issue 15, finding 9)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    [line] = [x for x in readme.splitlines() if x.startswith("awsenv init bash --write")]
+    assert "source /" in line
+    assert "~" not in line.split("source", 1)[1]
