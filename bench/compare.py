@@ -13,6 +13,8 @@ case timed inside one bash process with EPOCHREALTIME over --loops calls:
   use --role-arn   `awsenv use --role-arn <role's ARN> --source static`: an ad-hoc role whose
                    answer the AWS CLI's cache holds (the same key as for `role`)
   use -            `awsenv use -` (issue 15) between a static and a role profile, in turn
+  exec             `awsenv exec static` with no command (issue 15): into $SHELL, here a bash
+                   that reads /dev/null and exits at once
   list             `awsenv list` / `awsume --list-profiles`
   complete         bash completion of a profile name (`awsenv use st<TAB>` / awsume's)
   init             what the rc-file line adds to a new bash (`bash -c '<line>'` minus
@@ -199,6 +201,11 @@ def measure(
         # `use -` back and forth between a static and a role profile, both cached
         back = f"{setup}; awsenv use static; awsenv use role"
         check(env, back, "awsenv use -", {"AWS_PROFILE": "static"})
+        # `exec PROFILE` with no command starts $SHELL (here bash reading /dev/null, which ends
+        # at once): the cost of getting into an exec shell
+        exec_env = {**env, "SHELL": "/bin/bash"}
+        exec_shell = "awsenv exec static </dev/null 2>/dev/null"
+        check(exec_env, setup, exec_shell, {})
         check(env, setup, complete + '; AWSENV_C="${COMPREPLY[*]}"', {"AWSENV_C": "static"})
         cases: dict[str, tuple[str, str, dict[str, str]]] = {
             "floor": ("", f"{PYTHON} -I -c pass", env),
@@ -207,6 +214,7 @@ def measure(
             "awsenv use role": (setup, "awsenv use role", env),
             "awsenv use --role-arn": (setup, role_arn, env),
             "awsenv use -": (back, "awsenv use -", env),
+            "awsenv exec": (setup, exec_shell, exec_env),
             "awsenv list": ("", f"{awsenv_cmd} list >/dev/null", env),
             "awsenv complete": (setup, complete, env),
         }
@@ -302,6 +310,7 @@ def report(count: int, results: dict[str, list[float]]) -> list[str]:
             row(f"awsume {name} (. awsume)", results.get(f"awsume {name}", []))
     row("awsenv use --role-arn ARN --source static", results["awsenv use --role-arn"])
     row("awsenv use - (static and role, in turn)", results["awsenv use -"])
+    row("awsenv exec static (into $SHELL, which exits)", results["awsenv exec"])
     row("awsenv list", results["awsenv list"])
     row("awsume --list-profiles", results.get("awsume list", []))
     row("awsenv complete `use st<TAB>`", results["awsenv complete"])

@@ -38,7 +38,7 @@ STATUS = {"bash": "$?", "zsh": "$?", "fish": "$status"}
 PROMPT = b"Esc: leave"
 
 
-def script_for(dialect: str, tmp_path: Path, *, before: str = "") -> Path:
+def script_for(dialect: str, tmp_path: Path, *, before: str = "", after: str = "") -> Path:
     """Load awsenv, maybe use a profile, run the picker, print its status and AWS_PROFILE."""
     python = shells.quote(dialect, PYTHON)
     if dialect == "fish":
@@ -51,6 +51,7 @@ def script_for(dialect: str, tmp_path: Path, *, before: str = "") -> Path:
         load
         + before
         + "awsenv use\n"
+        + after
         + f"printf 'RC=%s\\n' {STATUS[dialect]}\n"
         + f"{python} -I -c {shells.quote(dialect, show)}\n",
         encoding="utf-8",
@@ -59,13 +60,13 @@ def script_for(dialect: str, tmp_path: Path, *, before: str = "") -> Path:
 
 
 def run_picker(
-    dialect: str, home: Path, tmp_path: Path, keys: bytes, *, before: str = ""
+    dialect: str, home: Path, tmp_path: Path, keys: bytes, *, before: str = "", after: str = ""
 ) -> tuple[str, str, str]:
     require_tool(dialect)
     write_config(home, CONFIG)
     env = minimal_env(home, TERM="xterm", NO_COLOR="1")
     flags = {"bash": ["--noprofile", "--norc"], "zsh": ["-f"], "fish": ["--no-config"]}
-    script = script_for(dialect, tmp_path, before=before)
+    script = script_for(dialect, tmp_path, before=before, after=after)
     run = run_pty(
         [dialect, *flags[dialect], str(script)],
         env,
@@ -115,3 +116,12 @@ def test_without_a_terminal_use_with_no_profile_is_a_usage_error(home):
     assert result.returncode == 2
     assert result.stdout == ""
     assert "required: profile" in result.stderr
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_use_dash_after_the_picker_goes_back_at_the_terminal(dialect, home, tmp_path):
+    # `use -` at a terminal: back to the profile used before the one picked
+    rc, profile, screen = run_picker(
+        dialect, home, tmp_path, b"prod\r", before="awsenv use dev\n", after="awsenv use -\n"
+    )
+    assert (rc, profile) == ("0", "dev"), screen[-2000:]
