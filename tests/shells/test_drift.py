@@ -125,3 +125,15 @@ def test_the_readme_says_init_write_prints_an_absolute_path() -> None:
     [line] = [x for x in readme.splitlines() if x.startswith("awsenv init bash --write")]
     assert "source /" in line
     assert "~" not in line.split("source", 1)[1]
+
+
+def test_the_readme_installs_with_pipx_first_and_says_why_not_pip_user() -> None:
+    # `python3 -m pip install --user .` is refused on current Debian and Ubuntu (PEP 668)
+    # (issue 15, finding 8)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    install = readme.split("## Install\n", 1)[1].split("\n## ", 1)[0]
+    first_command = install.split("```sh\n", 1)[1].splitlines()[0]
+    assert first_command.startswith("pipx install .")
+    assert "apt install pipx" in install
+    assert "pipx ensurepath" in install
+    assert "PEP 668" in install
