@@ -15,6 +15,7 @@ import time
 import pytest
 
 from awsenv.sso import tokens
+from awsenv.ui import human_duration  # the prompt writes time left the same way
 from tests.helpers import SHELLS, run_awsenv
 from tests.worlds import SsoWorld
 
@@ -40,19 +41,6 @@ AGE = {
     "zsh": "zmodload zsh/datetime; AWSENV_EXPIRATION=$((EPOCHSECONDS - 5))\n",
     "fish": "set -gx AWSENV_EXPIRATION 1\n",
 }
-
-
-def _left(seconds: int) -> str:
-    """The prompt's way of writing a time left (as the four shell files do)."""
-    if seconds <= 0:
-        return "expired"
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    if seconds < 86400:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}h"
 
 
 def _run(world: SsoWorld, shell: str, body: str, tmp_path) -> list[str]:
@@ -94,7 +82,9 @@ def test_prompt_status_and_list_show_one_end_right_after_a_sign_in(
     assert status_end_low - 1 <= list_end <= status_end_high + 1, (status, listed["dev"])
     assert list_end == token.expires_at
     assert status["expiration"] == token.expires_at
-    assert segment in {f"aws:dev {_left(list_end - t)}" for t in range(started, finished + 1)}
+    assert segment in {
+        f"aws:dev {human_duration(list_end - t)}" for t in range(started, finished + 1)
+    }
     # and none of them is the client registration's end
     assert abs(list_end - token.registration_expires_at) > 86400
     assert "d" not in segment.removeprefix("aws:dev")
