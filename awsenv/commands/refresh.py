@@ -24,6 +24,9 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
             "this shell uses no awsenv profile, so there is nothing to refresh",
             hint="switch to one with: awsenv use PROFILE",
         )
+    # the shell's region stays: `use dev --region X` (or `awsenv region X`) chose it, and a
+    # renewal (typed, or from the prompt) must not move the shell back to the profile's
+    region = environ.get("AWS_REGION") or None
     role = environ.get(exports.AWSENV_ROLE)
     if role:
         from awsenv.providers.adhoc import Spec
@@ -36,12 +39,13 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
                 hint="run the awsenv use --role-arn ARN --source PROFILE you ran before",
             )
         return switch.role_shell_code(
-            environ, spec, provider_context(args, environ), dialect=dialect
+            environ, spec, provider_context(args, environ), dialect=dialect, region=region
         )
     return switch.shell_code(
         environ,
         profile,
         provider_context(args, environ),  # refresh has only --device-code and --no-browser
         dialect=dialect,
+        region=region,
         keys=bool(environ.get("AWS_ACCESS_KEY_ID")) and not environ.get("AWS_PROFILE"),
     )

@@ -144,3 +144,19 @@ def test_the_prompt_shows_the_mark_after_the_keys_expire_and_refresh_clears_it(w
     assert renewed.startswith("aws:dev ")
     assert "\u21bb" not in renewed
     assert world.idc.authorizations == 1
+
+
+def test_refresh_keeps_the_region_the_shell_chose(world):
+    """`use dev --region X` then `refresh`: the shell stays in X (it used to fall back to the
+    profile's region, so a renewal, by hand or from the prompt, moved the shell silently)."""
+    first = core(world, "use", "dev", "--keys", "--region", "ap-south-1")
+    assert first.returncode == 0, first.stderr
+    before = exports(first)
+    assert before["AWS_REGION"] == before["AWS_DEFAULT_REGION"] == "ap-south-1"
+    age_everything(world)
+    again = core(world, "refresh", env=before)
+    assert again.returncode == 0, again.stderr
+    after = {**before, **exports(again)}
+    assert after["AWS_ACCESS_KEY_ID"] != before["AWS_ACCESS_KEY_ID"]
+    assert after["AWS_REGION"] == after["AWS_DEFAULT_REGION"] == "ap-south-1"
+    assert "unset AWS_REGION" not in again.stdout
