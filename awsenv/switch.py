@@ -115,8 +115,6 @@ def shell_code(
     obtained = None
     if decision.obtains:
         obtained = providers.obtain(files, resolved, ctx)
-        if write:
-            write_credentials(files, name, obtained)
     if obtained is not None and decision.mode == plan.KEYS:
         until = providers.renewable(files, resolved, environ)
         steps = exports.plan_keys(
@@ -145,7 +143,12 @@ def shell_code(
             renewable=ready.renewable,
             previous=previous,
         )
-    return shells.render(exports.changes(steps, environ), dialect)
+    # the export is planned (and its size checked) before the file is written: a refused
+    # export leaves ~/.aws/credentials as it was
+    code = shells.render(exports.changes(steps, environ), dialect)
+    if write and obtained is not None:
+        write_credentials(files, name, obtained)
+    return code
 
 
 def role_shell_code(

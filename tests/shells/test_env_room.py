@@ -113,3 +113,19 @@ def test_a_shell_with_a_large_baseline_can_use_and_unset(env, dialect, tmp_path)
     assert fields == ["0", "ran", "ok", "0", "ran", "<unset>", token], result.stderr
     assert result.stderr == b""
     assert exports.string_limit() == LIMIT
+
+
+def test_write_credentials_writes_nothing_when_the_export_is_refused(env, home):
+    """--write-credentials used to write the file before the size check refused the export:
+    the shell was unchanged but ~/.aws/credentials held a section the user never got."""
+    from tests.helpers import run_awsenv
+
+    credentials = home / ".aws" / "credentials"
+    credentials.write_text("[other]\naws_access_key_id = AKIAOTHER\n", encoding="utf-8")
+    before = credentials.read_bytes()
+    result = run_awsenv(["use", "past", "--write-credentials"], {**env, "AWSENV_SHELL": "bash"})
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "AWS_SESSION_TOKEN" in result.stderr
+    assert credentials.read_bytes() == before
+    assert sorted(p.name for p in credentials.parent.iterdir()) == ["config", "credentials"]
