@@ -63,9 +63,8 @@ class Asker:
         ]
         if missing:
             raise UsageError(
-                f"awsenv {self.command}: no terminal to ask on, and these answers are missing: "
-                + " ".join(missing),
-                hint="give them as flags (awsenv " + self.command + " --help lists them)",
+                "no terminal to ask on, and these answers are missing: " + " ".join(missing),
+                hint=f"give them as flags ('awsenv {self.command} --help' lists them)",
             )
 
     def text(
@@ -130,7 +129,7 @@ class Asker:
         if not rows:
             raise AwsenvError(f"there is no {what} to choose from")
         if len(rows) == 1:
-            ui.info(f"{what}: {rows[0][1]} (the only one)")
+            ui.info(f"{what}: {_named(rows[0])} (the only one)")
             return rows[0][0]
         if not self.interactive:
             self.require([flag])
@@ -143,8 +142,7 @@ class Asker:
         chosen = picker.choose(entries, prompt=f"{what} > ", action="choose")
         if chosen is None:
             raise Interrupted("left; nothing was written")
-        shown = next(row[1] for row in rows if row[0] == chosen)
-        ui.info(f"{what}: {shown}")
+        ui.info(f"{what}: {_named(next(row for row in rows if row[0] == chosen))}")
         return chosen
 
     def confirm(self, question: str, *, flag: str = "--yes") -> bool:
@@ -168,6 +166,11 @@ class Asker:
 
         answer = picker.ask(f"{question} (y/n)", default="n")
         return answer is not None and answer.lower() in ("y", "yes")
+
+
+def _named(row: tuple[str, str, Sequence[str]]) -> str:
+    """A row as a message names it: ``Development (111111111111)``, or the value alone."""
+    return row[0] if row[1] == row[0] else f"{row[1]} ({row[0]})"
 
 
 def write(

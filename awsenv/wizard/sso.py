@@ -141,7 +141,14 @@ def check_start_url(url: str) -> str:
 def check_region(region: str) -> str:
     """Return ``region`` if it reads as a region name (a warning if awsenv does not know it)."""
     region = region.strip()
-    if not region or not set(region) <= _REGION_CHARS or region.startswith("-"):
+    parts = region.split("-")
+    if (
+        not set(region) <= _REGION_CHARS
+        or len(parts) < 3
+        or not all(parts)
+        or not parts[-1].isdigit()
+        or not parts[0].isalpha()
+    ):
         raise UsageError(
             f"{region!r} is not a region name", hint="region names look like eu-west-1"
         )
@@ -278,9 +285,10 @@ def configure_session(args: Args, environ: Mapping[str, str]) -> str:
     asker = wizard.Asker(args, "configure sso-session")
     named = asker.given("--sso-session")
     parsed = _parse(environ)
+    needed = ["--yes"]
     if not (named and named in parsed.sso_sessions):
-        asker.require(["--start-url", "--sso-region"])
-    asker.require(["--yes"])
+        needed[:0] = ["--start-url", "--sso-region"]
+    asker.require(needed)
     session = ask_session(asker, parsed)
     wizard.write(
         asker,
@@ -324,7 +332,7 @@ def configure_sso(args: Args, environ: Mapping[str, str]) -> str:
     account = asker.pick(
         "--account",
         "account",
-        [(account_id, f"{name}  {account_id}", [name]) for account_id, name in accounts],
+        [(account_id, name, []) for account_id, name in accounts],
         match=lambda value, row: value.lower() == names[row[0]].lower(),
     )
     roles: list[str] = listed(  # type: ignore[assignment]
