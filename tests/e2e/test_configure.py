@@ -229,6 +229,7 @@ def test_the_wizard_at_a_terminal_in_bash_asks_signs_in_picks_and_writes(fresh, 
         (b"Profile name [production-admin]", b"\r"),
         (b"(y/n)", b"y\r"),
         (b"every other account and role", b"y\r"),
+        (b"+[profile development-readonly]", b""),  # the second diff, then its question
         (b"(y/n)", b"y\r"),
         (b"PROFILE=", b""),
     ]
@@ -251,3 +252,35 @@ def test_the_wizard_at_a_terminal_in_bash_asks_signs_in_picks_and_writes(fresh, 
         assert f"[profile {name}]\n" in text
     assert text.count("[profile ") == 3
     assert fresh.idc.authorizations == 1
+
+
+def test_device_code_and_an_account_named_by_name(fresh):
+    result = configure(
+        fresh, "sso", "--start-url", URL, "--sso-region", "us-east-1", "--account", "production",
+        "--role", "Admin", "--profile", "prod", "--output", "table", "--device-code", "--yes",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert fresh.idc.calls.get("StartDeviceAuthorization") == 1
+    assert "/device" in fresh.browser_urls()[0]
+    text = config_text(fresh)
+    assert "[profile prod]\n" in text
+    assert "sso_account_id = 222222222222\n" in text
+    assert "region = us-east-1\noutput = table\n" in text  # the region defaults to the SSO one
+    unknown = configure(fresh, "sso", *FLAGS[:4], "--account", "999", "--role", "Admin", "--yes")
+    assert unknown.returncode == 2
+    assert "--account '999': no such account" in unknown.stderr
+
+
+def test_esc_at_the_account_picker_writes_nothing_and_exits_130(fresh, tmp_path):
+    steps = [
+        (b"Esc: leave", b"\x1b"),
+    ]
+    run = run_expect(
+        [PYTHON, "-I", "-m", "awsenv", "configure", "sso", "--start-url", URL, "--sso-region",
+         "us-east-1", "--scopes", "sso:account:access", "--sso-session", "corp"],
+        {**fresh.env, "TERM": "xterm", "NO_COLOR": "1"},
+        steps,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert run.code == 130, run.screen[-2000:]
+    assert not (fresh.home / ".aws" / "config").exists()
