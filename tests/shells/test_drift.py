@@ -161,9 +161,25 @@ def test_configure_help_names_every_kind_and_flag() -> None:
     command = clispec.BY_NAME["configure"]
     assert "sso, sso-session, okta or role" in command.positionals[0].help
     flags = {f for o in command.options for f in o.flags}
-    for flag in (
-        "--sso-session --start-url --sso-region --scopes --account --role --region --output "
-        "--profile --yes --device-code --no-browser --org-domain --org-url --oidc-client-id "
-        "--aws-acct-fed-app-id --aws-iam-idp --aws-iam-role --all-roles"
-    ).split():
+    for flag in [
+        "--sso-session",
+        "--start-url",
+        "--sso-region",
+        "--scopes",
+        "--account",
+        "--role",
+        "--region",
+        "--output",
+        "--profile",
+        "--yes",
+        "--device-code",
+        "--no-browser",
+        "--org-domain",
+        "--org-url",
+        "--oidc-client-id",
+        "--aws-acct-fed-app-id",
+        "--aws-iam-idp",
+        "--aws-iam-role",
+        "--all-roles",
+    ]:
         assert flag in flags

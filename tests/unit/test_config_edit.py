@@ -462,7 +462,10 @@ def test_plan_set_changes_only_the_lines_of_keys_whose_value_changes(tmp_path: P
 
 
 def test_plan_set_replaces_a_nested_value_and_appends_missing_sections(tmp_path: Path) -> None:
-    old = b"[profile corp]\ns3 =\n  addressing_style = path\n  use_accelerate_endpoint = true\nregion = x\n"
+    old = (
+        b"[profile corp]\ns3 =\n  addressing_style = path\n  use_accelerate_endpoint = true\n"
+        b"region = x\n"
+    )
     new = _set(
         tmp_path,
         old,
