@@ -405,6 +405,82 @@ COMMANDS: tuple[Command, ...] = (
         ),
     ),
     Command(
+        "configure",
+        "write a profile from a start URL, an Okta org or a role, asking what is needed",
+        description=(
+            "sso: ask what 'aws configure sso' asks (session name, start URL, SSO region, "
+            "scopes), sign in, pick an account and a role, then the default region, output "
+            "format and profile name; show the change as a diff and write it (every other byte "
+            "of the config kept, a backup next to it). sso-session: write only the "
+            "[sso-session]. okta: org domain, OIDC client id and AWS Account Federation app "
+            "id, a device sign-in, then a role of the assertion. Every question has a flag; "
+            "without a terminal, missing flags are one usage error. Example: awsenv configure "
+            "sso --start-url https://corp.awsapps.com/start --sso-region eu-west-1"
+        ),
+        positionals=(
+            Positional(
+                "kind", "sso, sso-session, okta or role: what to configure", complete="configure"
+            ),
+        ),
+        options=(
+            Option(
+                ("--sso-session",),
+                "sso: the [sso-session] name (default: from the start URL)",
+                metavar="NAME",
+                complete="sso-sessions",
+            ),
+            Option(("--start-url",), "sso: the AWS access portal URL", metavar="URL"),
+            Option(
+                ("--sso-region",),
+                "sso: the region of IAM Identity Center",
+                metavar="REGION",
+                complete="regions",
+            ),
+            Option(
+                ("--scopes",),
+                "sso: registration scopes, comma-separated (default: sso:account:access)",
+                metavar="LIST",
+            ),
+            Option(("--account",), "sso: the account id (or name)", metavar="ID"),
+            Option(("--role",), "sso: the role name", metavar="NAME"),
+            Option(
+                ("--region",),
+                "the profile's default region (default: the SSO region)",
+                metavar="REGION",
+                complete="regions",
+            ),
+            Option(
+                ("--output",),
+                "the profile's output format: json, text, table, yaml or yaml-stream",
+                metavar="FORMAT",
+                complete="outputs",
+            ),
+            Option(("--profile",), "the profile name to write", metavar="NAME"),
+            Option(("--yes",), "write without asking to confirm the diff"),
+            _DEVICE_CODE,
+            _NO_BROWSER,
+            Option(
+                ("--org-domain",), "okta: the org's domain (example.okta.com)", metavar="DOMAIN"
+            ),
+            Option(
+                ("--org-url",),
+                "okta: the org's base URL instead of --org-domain (http for loopback only)",
+                metavar="URL",
+            ),
+            Option(("--oidc-client-id",), "okta: the OIDC native app's client id", metavar="ID"),
+            Option(
+                ("--aws-acct-fed-app-id",),
+                "okta: the AWS Account Federation app's id",
+                metavar="ID",
+            ),
+            Option(
+                ("--aws-iam-idp",), "okta: the IAM identity provider ARN (optional)", metavar="ARN"
+            ),
+            Option(("--aws-iam-role",), "okta: the role ARN to write", metavar="ARN"),
+            Option(("--all-roles",), "okta: write one profile per role of the assertion"),
+        ),
+    ),
+    Command(
         "list",
         "list every profile with its kind, account, role and region",
         options=(_JSON,),

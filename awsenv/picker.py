@@ -1,9 +1,11 @@
-"""``awsenv use`` with no profile at a terminal: pick one by typing part of it.
+"""``awsenv use`` with no profile at a terminal: pick one by typing part of it (and asking).
 
 The picker draws on the controlling terminal (``/dev/tty``) and reads keys from it, so stdout
 stays the wire the shell function evaluates, the same in every shell. Its rows come from
 :mod:`awsenv.catalog` (config index and cache summaries, no network), recently used profiles
-first (:mod:`awsenv.history`). prompt_toolkit is imported here, inside :func:`pick`, only.
+first (:mod:`awsenv.history`). :func:`choose` shows any rows (``awsenv configure`` picks an
+account or a role with it) and :func:`ask` asks one question on the terminal, with completion.
+prompt_toolkit is imported here, inside those functions, only.
 """
 
 from __future__ import annotations
@@ -147,16 +149,66 @@ def pick(environ: Mapping[str, str]) -> str | None:
         raise UsageError(
             "no profiles found to pick from", hint="add some to ~/.aws/config (see 'aws configure')"
         )
+    return choose(items)
+
+
+def choose(
+    items: Sequence[Entry], *, prompt: str = "awsenv use > ", action: str = "use"
+) -> str | None:
+    """Show ``items`` on the terminal to pick one; its name, or None (Esc, Ctrl-C).
+
+    ``prompt`` stands before what is typed; ``action`` names what Enter does. ``use`` picks a
+    profile with it, ``configure`` an account or a role.
+    """
     from prompt_toolkit.input import create_input
     from prompt_toolkit.output import create_output
 
     if _WINDOWS:  # the console itself; stdout stays the wire
-        return _run(application(items, create_input(), _no_cpr(create_output(sys.stderr))))
+        output = _no_cpr(create_output(sys.stderr))
+        return _run(application(items, create_input(), output, prompt=prompt, action=action))
     with (
         open(TTY_PATH, encoding="utf-8") as tty_in,
         open(TTY_PATH, "w", encoding="utf-8") as tty_out,
     ):
-        return _run(application(items, create_input(tty_in), _no_cpr(create_output(tty_out))))
+        app = application(
+            items,
+            create_input(tty_in),
+            _no_cpr(create_output(tty_out)),
+            prompt=prompt,
+            action=action,
+        )
+        return _run(app)
+
+
+def ask(question: str, *, default: str = "", words: Sequence[str] = ()) -> str | None:
+    """Ask one question on the terminal; the answer (``default`` if left empty), None on Ctrl-C.
+
+    ``words`` are offered by Tab (a region list, for instance). Like :func:`choose`, it reads
+    from and draws on the terminal itself, never stdin or stdout.
+    """
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import WordCompleter
+    from prompt_toolkit.input import create_input
+    from prompt_toolkit.output import create_output
+
+    shown = f"{question} [{default}]: " if default else f"{question}: "
+    completer = WordCompleter(list(words), sentence=True) if words else None
+
+    def run(input_: Input, output: Output) -> str | None:
+        session: PromptSession[str] = PromptSession(input=input_, output=output)
+        try:
+            text = session.prompt(shown, completer=completer, complete_while_typing=False)
+        except (KeyboardInterrupt, EOFError):
+            return None
+        return text.strip() or default
+
+    if _WINDOWS:
+        return run(create_input(), _no_cpr(create_output(sys.stderr)))
+    with (
+        open(TTY_PATH, encoding="utf-8") as tty_in,
+        open(TTY_PATH, "w", encoding="utf-8") as tty_out,
+    ):
+        return run(create_input(tty_in), _no_cpr(create_output(tty_out)))
 
 
 def _no_cpr(output: Output) -> Output:
@@ -173,7 +225,12 @@ def _run(app: Application[str | None]) -> str | None:
 
 
 def application(
-    items: Sequence[Entry], input_: Input | None, output: Output | None
+    items: Sequence[Entry],
+    input_: Input | None,
+    output: Output | None,
+    *,
+    prompt: str = "awsenv use > ",
+    action: str = "use",
 ) -> Application[str | None]:
     """Build the picker as a prompt_toolkit application on ``input_`` and ``output``."""
     from prompt_toolkit.application import Application
@@ -201,7 +258,7 @@ def application(
             style = "reverse" if i == at else ""
             out.append((style, f"{'>' if i == at else ' '} {entry.name:<{width}}  {entry.line}"))
             out.append(("", "\n"))
-        out.append(("italic", f"  {len(shown)}/{len(items)}  Enter: use  Esc: leave"))
+        out.append(("italic", f"  {len(shown)}/{len(items)}  Enter: {action}  Esc: leave"))
         return out
 
     keys = KeyBindings()
@@ -238,7 +295,7 @@ def application(
         HSplit(
             [
                 Window(
-                    BufferControl(query, input_processors=[BeforeInput("awsenv use > ")]),
+                    BufferControl(query, input_processors=[BeforeInput(prompt)]),
                     height=1,
                 ),
                 Window(FormattedTextControl(lines), dont_extend_height=True),

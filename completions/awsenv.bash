@@ -89,7 +89,7 @@ function __awsenv_complete() {
             if [[ "${cur}" == -* ]]; then
                 __awsenv_complete_words "${cur}" -h --help --version --debug
             else
-                __awsenv_complete_words "${cur}" use unset region refresh exec credential-process whoami login logout console sso list status explain doctor init completion demo
+                __awsenv_complete_words "${cur}" use unset region refresh exec credential-process whoami login logout console sso configure list status explain doctor init completion demo
             fi
             ;;
         use)
@@ -209,6 +209,33 @@ function __awsenv_complete() {
             else
                 __awsenv_complete_words "${cur}" sync
             fi
+            ;;
+        configure)
+            case "${prev}" in
+                --sso-session)
+                    __awsenv_complete_sso_sessions "${cur}"
+                    ;;
+                --sso-region | --region)
+                    __awsenv_complete_words "${cur}" "${__awsenv_regions[@]}"
+                    ;;
+                --output)
+                    __awsenv_complete_words "${cur}" json text table yaml yaml-stream
+                    ;;
+                --start-url | --scopes | --account | --role | --profile | --org-domain | \
+                    --org-url | --oidc-client-id | --aws-acct-fed-app-id | --aws-iam-idp | \
+                    --aws-iam-role) ;;
+                *)
+                    if [[ "${cur}" == -* ]]; then
+                        __awsenv_complete_words "${cur}" --sso-session --start-url --sso-region \
+                            --scopes --account --role --region --output --profile --yes \
+                            --device-code --no-browser --org-domain --org-url --oidc-client-id \
+                            --aws-acct-fed-app-id --aws-iam-idp --aws-iam-role --all-roles -h \
+                            --help --debug
+                    else
+                        __awsenv_complete_words "${cur}" sso sso-session okta role
+                    fi
+                    ;;
+            esac
             ;;
         init)
             if [[ "${cur}" == -* ]]; then

@@ -18,8 +18,8 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
 
     $commands = @('use', 'unset', 'region', 'refresh', 'exec', 'credential-process', 'whoami',
-        'login', 'logout', 'console', 'sso', 'list', 'status', 'explain', 'doctor', 'init',
-        'completion', 'demo')
+        'login', 'logout', 'console', 'sso', 'configure', 'list', 'status', 'explain', 'doctor',
+        'init', 'completion', 'demo')
     $regions = @(
         'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2',
         'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2',
@@ -184,6 +184,34 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             }
             else {
                 @('sync')
+            }
+        }
+        'configure' {
+            if ($previous -ceq '--sso-session') {
+                @(& __AWSENV_CORE__ __complete sso-sessions $wordToComplete 2>$null)
+            }
+            elseif ($previous -ceq '--sso-region' -or $previous -ceq '--region') {
+                $regions
+            }
+            elseif ($previous -ceq '--output') {
+                @('json', 'text', 'table', 'yaml', 'yaml-stream')
+            }
+            elseif ($previous -ceq '--start-url' -or $previous -ceq '--scopes' -or
+                $previous -ceq '--account' -or $previous -ceq '--role' -or
+                $previous -ceq '--profile' -or $previous -ceq '--org-domain' -or
+                $previous -ceq '--org-url' -or $previous -ceq '--oidc-client-id' -or
+                $previous -ceq '--aws-acct-fed-app-id' -or $previous -ceq '--aws-iam-idp' -or
+                $previous -ceq '--aws-iam-role') {
+                @()
+            }
+            elseif ($wordToComplete.StartsWith('-')) {
+                @('--sso-session', '--start-url', '--sso-region', '--scopes', '--account', '--role',
+                    '--region', '--output', '--profile', '--yes', '--device-code', '--no-browser',
+                    '--org-domain', '--org-url', '--oidc-client-id', '--aws-acct-fed-app-id',
+                    '--aws-iam-idp', '--aws-iam-role', '--all-roles', '-h', '--help', '--debug')
+            }
+            else {
+                @('sso', 'sso-session', 'okta', 'role')
             }
         }
         'init' {

@@ -76,7 +76,7 @@ function __awsenv_exec_at --argument-names where --description 'awsenv: where th
     test $state = $where
 end
 
-set -l __awsenv_commands use unset region refresh exec credential-process whoami login logout console sso list status explain doctor init completion demo
+set -l __awsenv_commands use unset region refresh exec credential-process whoami login logout console sso configure list status explain doctor init completion demo
 set -l __awsenv_regions af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 \
     ap-northeast-3 ap-south-1 ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 \
     ap-southeast-4 ap-southeast-5 ap-southeast-7 ca-central-1 ca-west-1 cn-north-1 \
@@ -104,6 +104,7 @@ complete -c awsenv -n '__awsenv_subcommand_is -' -a login -d 'log in to an SSO s
 complete -c awsenv -n '__awsenv_subcommand_is -' -a logout -d 'end SSO sessions'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a console -d 'open the AWS console as a profile'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a sso -d 'sso sync: a profile per account role'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a configure -d 'write a profile from a start URL or Okta org'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a list -d 'list every profile'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a status -d 'show the profile this shell uses now'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a explain -d 'show how a profile resolves'
@@ -167,6 +168,28 @@ complete -c awsenv -n '__awsenv_subcommand_is sso; and not __fish_seen_subcomman
 complete -c awsenv -n '__awsenv_subcommand_is sso' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'the [sso-session] to sync'
 complete -c awsenv -n '__awsenv_subcommand_is sso' -l dry-run -d 'print the diff; write nothing'
 complete -c awsenv -n '__awsenv_subcommand_is sso' -l prefix -x -d 'put P- in front of each new profile name'
+
+# configure sso|sso-session|okta|role [--flag VALUE]...
+complete -c awsenv -n '__awsenv_subcommand_is configure; and not __fish_seen_subcommand_from sso sso-session okta role' -a 'sso sso-session okta role'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'the [sso-session] name'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l start-url -x -d 'the AWS access portal URL'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l sso-region -x -a "$__awsenv_regions" -d 'the region of IAM Identity Center'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l scopes -x -d 'registration scopes'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l account -x -d 'the account id'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l role -x -d 'the role name'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l region -x -a "$__awsenv_regions" -d 'the profile\'s default region'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l output -x -a 'json text table yaml yaml-stream' -d 'the output format'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l profile -x -d 'the profile name to write'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l yes -d 'write without asking to confirm the diff'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l device-code -d 'SSO: log in with the device-code flow'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l no-browser -d 'never open a browser'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l org-domain -x -d 'Okta: the org domain'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l org-url -x -d 'Okta: the org base URL'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l oidc-client-id -x -d 'Okta: the OIDC client id'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l aws-acct-fed-app-id -x -d 'Okta: the AWS Account Federation app id'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l aws-iam-idp -x -d 'Okta: the IAM identity provider ARN'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l aws-iam-role -x -d 'Okta: the role ARN'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l all-roles -d 'Okta: one profile per role'
 
 # credential-process PROFILE
 complete -c awsenv -n '__awsenv_subcommand_is credential-process' -a '(__awsenv_complete_profiles)'

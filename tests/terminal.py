@@ -109,3 +109,61 @@ def run_pty(
         if process.stdout is not None:
             process.stdout.close()
     return PtyRun(process.returncode, bytes(screen), stdout.decode("utf-8", "replace"))
+
+
+def run_expect(
+    argv: list[str],
+    env: Optional[dict[str, str]],
+    steps: list[tuple[bytes, bytes]],
+    *,
+    cwd: Optional[os.PathLike[str] | str] = None,
+    timeout: float = 60,
+) -> PtyRun:
+    """Run ``argv`` on a pty as :func:`run_pty` does, typing each step's keys once its text shows.
+
+    ``steps`` are (text, keys): the keys are typed when the text has appeared on the terminal
+    after the point where the previous step's text was found (a conversation, not a count). The
+    program is killed after ``timeout`` seconds; :attr:`PtyRun.code` is then negative and the
+    steps left untyped show in the screen's tail.
+    """
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        argv,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        cwd=cwd,
+        preexec_fn=_controlling_tty,
+    )
+    os.close(slave)
+    screen = bytearray()
+    pending = list(steps)
+    seen = 0  # where the next step's text is looked for
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the program closed the terminal
+                    chunk = b""
+                if not chunk:
+                    break
+                screen += chunk
+            while pending:
+                at = screen.find(pending[0][0], seen)
+                if at == -1:
+                    break
+                text, keys = pending.pop(0)
+                seen = at + len(text)
+                os.write(master, keys)
+            if not ready and process.poll() is not None:
+                break
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        os.close(master)
+    return PtyRun(process.returncode, bytes(screen), "")

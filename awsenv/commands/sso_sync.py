@@ -12,97 +12,20 @@ only, checked with botocore's rules before writing, atomic, mode kept, previous 
 
 from __future__ import annotations
 
-from awsenv.config.edit import slug
+from awsenv.config.edit import base_name
 from awsenv.errors import AwsenvError, UsageError
+from awsenv.wizard.sso import plan_sections
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from awsenv.clispec import Args
-    from awsenv.config import Parsed
-    from awsenv.config.edit import NewSection
     from awsenv.sso import tokens
 
 
 class UnknownSession(AwsenvError):
     """The ``--sso-session`` named is not in the config file."""
-
-
-def base_name(prefix: str, account_id: str, account_name: str, role: str) -> str:
-    """``[prefix-]<account-name>-<role>``; the account id stands in for a name with no letters."""
-    parts = [prefix.rstrip("-")] if prefix.rstrip("-") else []
-    parts += [slug(account_name) or account_id, slug(role) or "role"]
-    return "-".join(parts)
-
-
-def free_name(base: str, account_id: str, taken: set[str]) -> str:
-    """Return ``base`` if free, else ``base-<account id>``, then ``-2``, ``-3``... appended."""
-    if base not in taken:
-        return base
-    name = f"{base}-{account_id}"
-    number = 2
-    while name in taken:
-        name = f"{base}-{account_id}-{number}"
-        number += 1
-    return name
-
-
-def _url(value: object) -> str | None:
-    return value.rstrip("/") if isinstance(value, str) else None
-
-
-def covered(parsed: Parsed, sess: tokens.SsoSession) -> set[tuple[str, str]]:
-    """Return the (account, role) pairs some profile already reaches through this portal."""
-    start_url = _url(sess.start_url)
-    pairs: set[tuple[str, str]] = set()
-    for section in parsed.profiles.values():
-        account, role = section.get("sso_account_id"), section.get("sso_role_name")
-        if not isinstance(account, str) or not isinstance(role, str):
-            continue
-        session_name = section.get("sso_session")
-        if isinstance(session_name, str):
-            other = parsed.sso_sessions.get(session_name) or {}
-            same = session_name == sess.name or _url(other.get("sso_start_url")) == start_url
-        else:
-            same = _url(section.get("sso_start_url")) == start_url
-        if same:
-            pairs.add((account, role))
-    return pairs
-
-
-def plan_sections(
-    parsed: Parsed,
-    sess: tokens.SsoSession,
-    found: list[tuple[str, str, str]],
-    prefix: str,
-) -> list[tuple[NewSection, str, str, str]]:
-    """Choose the profiles to add: (section, account id, account name, role), in a stable order."""
-    from awsenv.config import edit as configwrite
-
-    session_name = str(sess.name)  # sso sync works on named sessions only
-    done = covered(parsed, sess)
-    taken = set(parsed.profiles)
-    planned: list[tuple[NewSection, str, str, str]] = []
-    for account_id, account_name, role in sorted(
-        set(found), key=lambda item: (slug(item[1]), item[0], item[2])
-    ):
-        if (account_id, role) in done:
-            continue
-        name = free_name(base_name(prefix, account_id, account_name, role), account_id, taken)
-        items = (
-            ("sso_session", session_name),
-            ("sso_account_id", account_id),
-            ("sso_role_name", role),
-        )
-        try:
-            section = configwrite.profile_section(name, items)
-        except ValueError as exc:
-            raise AwsenvError(f"cannot add profile {name!r}: {exc}") from None
-        taken.add(name)
-        done.add((account_id, role))
-        planned.append((section, account_id, account_name, role))
-    return planned
 
 
 def _session(environ: Mapping[str, str], name: str) -> tokens.SsoSession:

@@ -708,3 +708,130 @@ def _replaced(path: str, old: bytes, section: NewSection, comment: str) -> bytes
     if any(written.get(key) != value for key, value in section.items):
         raise ConfigWriteError(path, f"refusing to write: [{section.header}] would not read back")
     return new
+
+
+# --- setting keys in sections (awsenv configure) ------------------------------------------
+
+
+def base_name(prefix: str, account_id: str, account_name: str, role: str) -> str:
+    """``[prefix-]<account-name>-<role>``; the account id stands in for a name with no letters.
+
+    How awsenv names the SSO profiles it writes (``sso sync``, ``configure sso``).
+    """
+    parts = [prefix.rstrip("-")] if prefix.rstrip("-") else []
+    parts += [slug(account_name) or account_id, slug(role) or "role"]
+    return "-".join(parts)
+
+
+def free_name(base: str, account_id: str, taken: set[str]) -> str:
+    """Return ``base`` if free, else ``base-<account id>``, then ``-2``, ``-3``... appended."""
+    if base not in taken:
+        return base
+    name = f"{base}-{account_id}"
+    number = 2
+    while name in taken:
+        name = f"{base}-{account_id}-{number}"
+        number += 1
+    return name
+
+
+def plan_set(path: str, sections: Sequence[NewSection], *, comment: str) -> Plan:
+    """Prepare setting ``sections``' keys: in place where the section exists, else appended.
+
+    In an existing section, a key whose value already reads back as the one given keeps its
+    line byte for byte; another value replaces the key's line (and its continuation lines),
+    with that line's own indentation kept out and its line end kept; a missing key gets a line
+    after the section's last key. Sections that do not exist are appended as :func:`plan`
+    does. Every other byte stays; the result is checked with botocore's rules (every other
+    section unchanged, each edited one exactly its old keys with the new values) before
+    anything is written. Running it again with the same sections changes nothing.
+    """
+    target = os.path.realpath(path)
+    old, mode = _read(target)
+    if mode is not None and not mode & 0o200:
+        raise ConfigWriteError(
+            path,
+            f"is read-only (mode {mode:04o}); awsenv does not replace a file kept read-only",
+            hint="make it writable (chmod u+w) if awsenv may add to it",
+        )
+    try:
+        for section in sections:
+            check_header(section.header)
+            for key, value in section.items:
+                check_item(key, value)
+    except ValueError as exc:
+        raise ConfigWriteError(path, f"refusing to write: {exc}") from None
+
+    def edit(base: bytes) -> bytes:
+        return _set_keys(path, base, sections, comment)
+
+    return Plan(path, target, old, edit(old), mode, sections, replan=edit)
+
+
+def _set_keys(path: str, old: bytes, sections: Sequence[NewSection], comment: str) -> bytes:
+    """Return ``old`` with every section's keys set (see :func:`plan_set`), checked."""
+    encoding = paths.file_encoding()
+    with _Scratch(path) as scratch:
+        try:
+            old_sections, _, _ = _parse_bytes(old, scratch, "old", profiles=False)
+        except ConfigError as exc:
+            raise ConfigError(path, exc.line, _what(exc, exc.path)) from None
+    nl = newline_of(old)
+    lines = [line.raw for line in ini_lines.scan(old, encoding, "surrogateescape")]
+    appended: list[NewSection] = []
+    for section in sections:
+        have = old_sections.get(section.header)
+        if have is None:
+            appended.append(section)
+            continue
+        for key, value in section.items:
+            if have.get(key) == value:
+                continue
+            lines = _set_key(lines, encoding, section.header, key, value, nl)
+    new = b"".join(lines)
+    if appended:
+        try:
+            new = render(new, appended, comment, path)
+        except ValueError as exc:
+            raise ConfigWriteError(path, f"refusing to write: {exc}") from None
+    with _Scratch(path) as scratch:
+        try:
+            new_sections, _, _ = _parse_bytes(new, scratch, "new", profiles=False)
+        except ConfigError:
+            raise ConfigWriteError(path, "refusing to write: the result would not parse") from None
+    want = {header: dict(values) for header, values in old_sections.items()}
+    for section in sections:
+        want.setdefault(section.header, {}).update(section.items)
+    if set(new_sections) != set(want):
+        raise ConfigWriteError(path, "refusing to write: the sections read back differ")
+    for header, values in want.items():
+        if new_sections[header] != values:
+            raise ConfigWriteError(path, f"refusing to write: [{header}] would not read back")
+    return new
+
+
+def _set_key(
+    raw: list[bytes], encoding: str, header: str, key: str, value: str, nl: bytes
+) -> list[bytes]:
+    """Set ``key = value`` in the first ``[header]`` of the file's lines; return the new lines."""
+    scanned = ini_lines.scan(b"".join(raw), encoding, "surrogateescape")
+    found = _section_span(scanned, header)
+    if found is None:  # pragma: no cover - the caller checked that the section exists
+        raise ConfigWriteError(header, "section vanished")
+    start, end = found
+    text = f"{key} = {value}".encode(encoding)
+    at = ini_lines.key_lines(scanned, start, end, key)
+    if at:
+        first = scanned[at[0]]
+        indent = first.raw[: len(first.raw) - len(first.raw.lstrip(b" \t"))]
+        ending = first.raw[len(first.raw.rstrip(b"\r\n")) :] or b""
+        replaced = indent + text + ending
+        return [
+            *raw[: at[0]],
+            replaced,
+            *(r for i, r in enumerate(raw) if i > at[0] and i not in at),
+        ]
+    last = raw[end - 1]
+    if not last.endswith((b"\n", b"\r")):  # the section ends the file with no final newline
+        return [*raw[: end - 1], last + nl, text, *raw[end:]]
+    return [*raw[:end], text + nl, *raw[end:]]

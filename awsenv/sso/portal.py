@@ -23,9 +23,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import threading
     from collections.abc import Callable, Iterator, Mapping
-    from typing import Any
+    from typing import Any, TypeVar
 
     from awsenv.sso import tokens
+
+    T = TypeVar("T")
 
 
 class TokenRejected(LoginFailed):
@@ -295,6 +297,59 @@ def accounts_and_roles(
         "listed %d accounts in %d tries, %d throttled", len(accounts), pace.tries, pace.throttles
     )
     return [(account_id, name, role) for account_id, name in accounts for role in roles[account_id]]
+
+
+def accounts(
+    environ: Mapping[str, str], sess: tokens.SsoSession, access_token: str
+) -> list[tuple[str, str]]:
+    """Return (account id, account name) of every account the sign-in may use (ListAccounts)."""
+    return _listing(
+        environ,
+        sess,
+        access_token,
+        lambda portal, stop: _accounts(portal, environ, sess, access_token, stop, _quiet),
+    )
+
+
+def account_roles(
+    environ: Mapping[str, str], sess: tokens.SsoSession, access_token: str, account_id: str
+) -> list[str]:
+    """Return the role names the sign-in may use in one account (ListAccountRoles)."""
+    return _listing(
+        environ,
+        sess,
+        access_token,
+        lambda portal, stop: _roles(portal, access_token, [account_id], stop, _quiet)[account_id],
+    )
+
+
+def _listing(
+    environ: Mapping[str, str],
+    sess: tokens.SsoSession,
+    access_token: str,
+    call: Callable[[Any, threading.Event], T],
+) -> T:
+    """Run ``call(portal client, stop)`` paced, with portal errors made into awsenv's."""
+    import threading
+
+    log.remember_secret(access_token)
+    portal = client("sso", sess.region, profile=None, environ=environ)
+    stop = threading.Event()
+    pace = Pace(stop)
+    pace.attach(portal)
+    try:
+        return call(portal, stop)
+    except aws_errors() as exc:
+        raise _translate(exc, environ, sess) from None
+    except _StillThrottled as exc:
+        host = net.host_of(_endpoint(environ, sess))
+        raise ServiceUnavailable(
+            f"IAM Identity Center at {host} kept answering {exc.operation} with "
+            f"TooManyRequestsException ({exc.tries} tries)",
+            hint="the portal is busy (other tools may be calling it too); try again in a minute",
+        ) from None
+    finally:
+        stop.set()
 
 
 def _accounts(

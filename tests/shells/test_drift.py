@@ -137,3 +137,49 @@ def test_the_readme_installs_with_pipx_first_and_says_why_not_pip_user() -> None
     assert "apt install pipx" in install
     assert "pipx ensurepath" in install
     assert "PEP 668" in install
+
+
+def test_the_readme_starts_after_try_it_with_getting_started_from_install_to_use() -> None:
+    # issue 17: a new user with only a start URL begins with awsenv alone
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    after_try = readme.split("## Try it\n", 1)[1].split("\n## ", 1)[1]
+    assert after_try.startswith("Getting started\n")
+    section = after_try.split("\n## ", 1)[0]
+    commands = section.split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+    assert [line.split()[:2] for line in commands] == [
+        ["pipx", "install"],
+        ["echo", "'eval"],
+        ["awsenv", "configure"],
+        ["awsenv", "use"],
+    ]
+    assert "awsenv init bash" in commands[1]
+    assert commands[2].split("#")[0].split() == ["awsenv", "configure", "sso"]
+    assert "## Install\n" in readme.split("## Getting started\n", 1)[1]
+
+
+def test_configure_help_names_every_kind_and_flag() -> None:
+    command = clispec.BY_NAME["configure"]
+    assert "sso, sso-session, okta or role" in command.positionals[0].help
+    flags = {f for o in command.options for f in o.flags}
+    for flag in [
+        "--sso-session",
+        "--start-url",
+        "--sso-region",
+        "--scopes",
+        "--account",
+        "--role",
+        "--region",
+        "--output",
+        "--profile",
+        "--yes",
+        "--device-code",
+        "--no-browser",
+        "--org-domain",
+        "--org-url",
+        "--oidc-client-id",
+        "--aws-acct-fed-app-id",
+        "--aws-iam-idp",
+        "--aws-iam-role",
+        "--all-roles",
+    ]:
+        assert flag in flags

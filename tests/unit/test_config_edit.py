@@ -423,3 +423,63 @@ def test_the_diff_shows_only_additions_and_marks_a_missing_final_newline(tmp_pat
 )
 def test_newline_of(data, expected):
     assert configwrite.newline_of(data) == expected
+
+
+# --- plan_set: keys set in place (awsenv configure) ------------------------------------------
+
+
+def _set(tmp_path: Path, text: bytes, sections: list[NewSection]) -> bytes:
+    path = tmp_path / "config"
+    path.write_bytes(text)
+    edit = configwrite.plan_set(str(path), sections, comment="Added by awsenv configure")
+    edit.commit()
+    return path.read_bytes()
+
+
+def test_plan_set_changes_only_the_lines_of_keys_whose_value_changes(tmp_path: Path) -> None:
+    old = (
+        b"# mine\r\n[profile dev]\r\nsso_session=corp\r\n  # a note\r\nsso_role_name :  Admin\r\n"
+        b"cli_pager =\r\n\r\n[profile other]\r\nregion = eu-west-1"
+    )
+    section = profile_section(
+        "dev", [("sso_session", "corp"), ("sso_role_name", "ReadOnly"), ("output", "json")]
+    )
+    new = _set(tmp_path, old, [section])
+    assert new == (
+        b"# mine\r\n[profile dev]\r\nsso_session=corp\r\n  # a note\r\nsso_role_name = ReadOnly\r\n"
+        b"cli_pager =\r\noutput = json\r\n\r\n[profile other]\r\nregion = eu-west-1"
+    )
+    parsed = botocore.configloader.raw_config_parse(str(tmp_path / "config"))
+    assert parsed["profile dev"] == {
+        "sso_session": "corp",
+        "sso_role_name": "ReadOnly",
+        "cli_pager": "",
+        "output": "json",
+    }
+    # the same again: nothing to write, not a byte
+    again = configwrite.plan_set(str(tmp_path / "config"), [section], comment="x")
+    assert not again.changed
+
+
+def test_plan_set_replaces_a_nested_value_and_appends_missing_sections(tmp_path: Path) -> None:
+    old = (
+        b"[profile corp]\ns3 =\n  addressing_style = path\n  use_accelerate_endpoint = true\n"
+        b"region = x\n"
+    )
+    new = _set(
+        tmp_path,
+        old,
+        [
+            NewSection("profile corp", [("s3", "none")]),
+            profile_section("p", [("sso_session", "corp")]),
+        ],
+    )
+    assert new == (
+        b"[profile corp]\ns3 = none\nregion = x\n\n"
+        b"# Added by awsenv configure\n[profile p]\nsso_session = corp\n"
+    )
+
+
+def test_plan_set_on_a_last_section_without_final_newline_keeps_it_so(tmp_path: Path) -> None:
+    new = _set(tmp_path, b"[profile a]\nregion = x", [profile_section("a", [("output", "json")])])
+    assert new == b"[profile a]\nregion = x\noutput = json"
