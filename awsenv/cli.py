@@ -230,6 +230,10 @@ def dispatch(args: Args, environ: Mapping[str, str]) -> str:
         from awsenv.commands import sso_sync
 
         return sso_sync.run(args, environ)
+    if name == "keys":
+        from awsenv.commands import keys
+
+        return keys.run(args, environ)
     if name == "demo":
         from awsenv.commands import demo
 

@@ -18,8 +18,8 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
 
     $commands = @('use', 'unset', 'region', 'refresh', 'exec', 'credential-process', 'whoami',
-        'login', 'logout', 'console', 'sso', 'list', 'status', 'explain', 'doctor', 'init',
-        'completion', 'demo')
+        'login', 'logout', 'console', 'sso', 'keys', 'list', 'status', 'explain', 'doctor',
+        'init', 'completion', 'demo')
     $regions = @(
         'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2',
         'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2',
@@ -184,6 +184,21 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             }
             else {
                 @('sync')
+            }
+        }
+        'keys' {
+            # keys ACTION [PROFILE]
+            if ($wordToComplete.StartsWith('-')) {
+                @('-h', '--help', '--debug')
+            }
+            elseif ($previous -ceq 'keys') {
+                @('add', 'import', 'list', 'rm')
+            }
+            elseif (@('add', 'import', 'rm') -ccontains $previous) {
+                @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
+            }
+            else {
+                @()
             }
         }
         'init' {
