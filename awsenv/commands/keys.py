@@ -90,8 +90,8 @@ def _write(fd: int, text: str) -> None:
 
 
 def _ask(fd: int, prompt: str, *, echo: bool) -> str:
-    _write(fd, prompt)
     if echo:
+        _write(fd, prompt)
         answer = _read_line(fd)
     else:
         import termios
@@ -99,11 +99,13 @@ def _ask(fd: int, prompt: str, *, echo: bool) -> str:
         saved = termios.tcgetattr(fd)
         quiet = list(saved)
         quiet[3] &= ~termios.ECHO
+        # echo goes off before the prompt shows: nothing typed after it is ever echoed
         termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
         try:
+            _write(fd, prompt)
             answer = _read_line(fd)
         finally:
-            termios.tcsetattr(fd, termios.TCSAFLUSH, saved)
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
             _write(fd, "\n")
     if answer is None:
         raise AwsenvError("no keys were entered (end of input); nothing was stored")
