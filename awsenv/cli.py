@@ -234,6 +234,10 @@ def dispatch(args: Args, environ: Mapping[str, str]) -> str:
         from awsenv.commands import configure
 
         return configure.run(args, environ)
+    if name == "keys":
+        from awsenv.commands import keys
+
+        return keys.run(args, environ)
     if name == "demo":
         from awsenv.commands import demo
 

@@ -292,7 +292,9 @@ COMMANDS: tuple[Command, ...] = (
         description=(
             "Print Version 1 credential_process JSON for PROFILE, from awsenv's cache or after "
             "a sign-in, so that `credential_process = awsenv credential-process PROFILE` lets "
-            "every SDK use a SAML or Okta profile through AWS_PROFILE."
+            "every SDK use a SAML or Okta profile through AWS_PROFILE. For a profile whose keys "
+            "are in the OS keychain ('awsenv keys'), it prints STS session credentials made "
+            "with them, never the keys."
         ),
         positionals=(Positional("profile", "profile name", complete="profiles"),),
         options=(
@@ -478,6 +480,31 @@ COMMANDS: tuple[Command, ...] = (
             ),
             Option(("--aws-iam-role",), "okta: the role ARN to write", metavar="ARN"),
             Option(("--all-roles",), "okta: write one profile per role of the assertion"),
+        ),
+    ),
+    Command(
+        "keys",
+        "keep an IAM user's long-lived keys in the OS keychain (add, import, list, rm)",
+        description=(
+            "add PROFILE: read the access key id and the secret on the terminal (never from "
+            "the command line or the environment), check them with STS GetCallerIdentity and "
+            "store them in the OS keychain (macOS Keychain, Windows Credential Locker, the "
+            "Secret Service on Linux). import PROFILE: move keys written in ~/.aws/credentials "
+            "(or the config) there; their lines leave the file, every other byte stays, and no "
+            "copy of the secret is kept. Both give the profile 'credential_process = awsenv "
+            "credential-process PROFILE' and 'awsenv_keychain = true' in the config (the diff "
+            "is shown on stderr), so every SDK gets temporary session credentials, never the "
+            "keys. list: the profiles whose keys are in the keychain (key ids masked). "
+            "rm PROFILE: delete them from the keychain."
+        ),
+        positionals=(
+            Positional("action", "add, import, list or rm", complete="keys-actions"),
+            Positional(
+                "profile",
+                "profile name (add, import, rm)",
+                optional=True,
+                complete="profiles",
+            ),
         ),
     ),
     Command(

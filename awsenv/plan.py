@@ -29,6 +29,9 @@ _REASONS = {
     profiles.PROCESS: "every SDK runs credential_process itself; use runs it once first to make "
     "sure it works",
     profiles.LOGIN: "every SDK with botocore[crt] uses the 'aws login' session itself",
+    profiles.KEYCHAIN: "every SDK runs its credential_process, 'awsenv credential-process', "
+    "which hands out a session made with the keys in the OS keychain (never the keys); use "
+    "first makes sure it works",
     profiles.SAML: "its credential_process lets every SDK get the keys from awsenv",
     profiles.OKTA: "its credential_process lets every SDK get the keys from awsenv",
     profiles.NONE: "the profile holds no credentials: SDKs look for them elsewhere "

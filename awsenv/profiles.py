@@ -38,11 +38,13 @@ PROCESS = "process"
 SAML = "saml"
 OKTA = "okta"
 LOGIN = "login"
+KEYCHAIN = "keychain"  # long-lived keys in the OS keychain, served by `awsenv credential-process`
 NONE = "none"
-KINDS = (STATIC, SSO, ASSUME_ROLE, WEB_IDENTITY, PROCESS, SAML, OKTA, LOGIN, NONE)
+KINDS = (STATIC, SSO, ASSUME_ROLE, WEB_IDENTITY, PROCESS, SAML, OKTA, LOGIN, KEYCHAIN, NONE)
 
 # Kinds whose credentials every SDK obtains from the profile alone, without asking the user.
-SDK_RESOLVABLE = frozenset({STATIC, ASSUME_ROLE, WEB_IDENTITY, PROCESS, SSO, LOGIN, NONE})
+SDK_RESOLVABLE = frozenset({STATIC, ASSUME_ROLE, WEB_IDENTITY, PROCESS, SSO, LOGIN, KEYCHAIN, NONE})
+KEYCHAIN_MARKER = "awsenv_keychain"  # the key awsenv writes next to its credential_process
 
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 MAX_CHAIN = 64  # profiles in one source_profile chain, the first included
@@ -66,13 +68,15 @@ def is_assume_role(section: Section) -> bool:
 def classify(section: Section) -> str:
     """Return the kind of a profile, in the order its credentials would be found.
 
-    awsenv's own SAML/Okta keys come first (so a ``credential_process`` that calls awsenv never
-    calls itself); then botocore's profile provider order.
+    awsenv's own SAML/Okta keys and keychain profiles come first (so a ``credential_process``
+    that calls awsenv never calls itself); then botocore's profile provider order.
     """
     if "okta_org_domain" in section or "okta_org_url" in section:
         return OKTA
     if "saml_assertion_file" in section:
         return SAML
+    if KEYCHAIN_MARKER in section:
+        return KEYCHAIN
     if is_assume_role(section):
         return ASSUME_ROLE
     if "web_identity_token_file" in section:
@@ -240,6 +244,8 @@ def _own_issues(files: ProfileFiles, name: str, section: Section, kind: str) -> 
             "has role_arn, which makes botocore treat it as an AssumeRole profile and fail",
             "rename the key to saml_role_arn",
         )
+    if kind == KEYCHAIN:
+        found += _keychain_issues(name, section)
     if kind == STATIC and not (
         "aws_access_key_id" in section and "aws_secret_access_key" in section
     ):
@@ -296,6 +302,43 @@ def _own_issues(files: ProfileFiles, name: str, section: Section, kind: str) -> 
         )
     if kind == ASSUME_ROLE:
         found += _role_source_issues(files, name, section)
+    return found
+
+
+def _keychain_issues(name: str, section: Section) -> list[Issue]:
+    """A keychain profile must reach botocore through its credential_process alone."""
+    found = []
+    if "role_arn" in section:
+        found.append(
+            Issue(
+                INVALID_PROFILE,
+                name,
+                f"has {KEYCHAIN_MARKER} and role_arn: botocore would assume the role instead "
+                "of running its credential_process",
+                hint="put the role in a profile of its own with source_profile = " + name,
+            )
+        )
+    if has_static_keys(section):
+        found.append(
+            Issue(
+                INVALID_PROFILE,
+                name,
+                f"has {KEYCHAIN_MARKER} but also keys in the files, which botocore would use "
+                "instead of the keychain's",
+                hint=f"move them to the keychain with 'awsenv keys import {name}'",
+            )
+        )
+    if "credential_process" not in section:
+        found.append(
+            Issue(
+                INVALID_PROFILE,
+                name,
+                f"has {KEYCHAIN_MARKER} but no credential_process: no SDK can get its credentials",
+                hint=f"add 'credential_process = awsenv credential-process {name}' "
+                f"(awsenv keys add {name} writes it)",
+                severity=WARNING,
+            )
+        )
     return found
 
 

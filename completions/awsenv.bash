@@ -89,7 +89,7 @@ function __awsenv_complete() {
             if [[ "${cur}" == -* ]]; then
                 __awsenv_complete_words "${cur}" -h --help --version --debug
             else
-                __awsenv_complete_words "${cur}" use unset region refresh exec credential-process whoami login logout console sso configure list status explain doctor init completion demo
+                __awsenv_complete_words "${cur}" use unset region refresh exec credential-process whoami login logout console sso configure keys list status explain doctor init completion demo
             fi
             ;;
         use)
@@ -236,6 +236,16 @@ function __awsenv_complete() {
                     fi
                     ;;
             esac
+            ;;
+        keys)
+            # keys ACTION [PROFILE]
+            if [[ "${cur}" == -* ]]; then
+                __awsenv_complete_words "${cur}" -h --help --debug
+            elif [[ "${prev}" == keys ]]; then
+                __awsenv_complete_words "${cur}" add import list rm
+            elif [[ "${prev}" == add || "${prev}" == import || "${prev}" == rm ]]; then
+                __awsenv_complete_profiles "${cur}"
+            fi
             ;;
         init)
             if [[ "${cur}" == -* ]]; then

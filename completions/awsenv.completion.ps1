@@ -18,7 +18,7 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
 
     $commands = @('use', 'unset', 'region', 'refresh', 'exec', 'credential-process', 'whoami',
-        'login', 'logout', 'console', 'sso', 'configure', 'list', 'status', 'explain', 'doctor',
+        'login', 'logout', 'console', 'sso', 'configure', 'keys', 'list', 'status', 'explain', 'doctor',
         'init', 'completion', 'demo')
     $regions = @(
         'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2',
@@ -212,6 +212,21 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             }
             else {
                 @('sso', 'sso-session', 'okta', 'role')
+            }
+        }
+        'keys' {
+            # keys ACTION [PROFILE]
+            if ($wordToComplete.StartsWith('-')) {
+                @('-h', '--help', '--debug')
+            }
+            elseif ($previous -ceq 'keys') {
+                @('add', 'import', 'list', 'rm')
+            }
+            elseif (@('add', 'import', 'rm') -ccontains $previous) {
+                @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
+            }
+            else {
+                @()
             }
         }
         'init' {

@@ -76,7 +76,7 @@ function __awsenv_exec_at --argument-names where --description 'awsenv: where th
     test $state = $where
 end
 
-set -l __awsenv_commands use unset region refresh exec credential-process whoami login logout console sso configure list status explain doctor init completion demo
+set -l __awsenv_commands use unset region refresh exec credential-process whoami login logout console sso configure keys list status explain doctor init completion demo
 set -l __awsenv_regions af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 \
     ap-northeast-3 ap-south-1 ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 \
     ap-southeast-4 ap-southeast-5 ap-southeast-7 ca-central-1 ca-west-1 cn-north-1 \
@@ -105,6 +105,7 @@ complete -c awsenv -n '__awsenv_subcommand_is -' -a logout -d 'end SSO sessions'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a console -d 'open the AWS console as a profile'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a sso -d 'sso sync: a profile per account role'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a configure -d 'write a profile from a start URL or Okta org'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a keys -d 'long-lived keys in the OS keychain'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a list -d 'list every profile'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a status -d 'show the profile this shell uses now'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a explain -d 'show how a profile resolves'
@@ -190,6 +191,10 @@ complete -c awsenv -n '__awsenv_subcommand_is configure' -l aws-acct-fed-app-id 
 complete -c awsenv -n '__awsenv_subcommand_is configure' -l aws-iam-idp -x -d 'Okta: the IAM identity provider ARN'
 complete -c awsenv -n '__awsenv_subcommand_is configure' -l aws-iam-role -x -d 'Okta: the role ARN'
 complete -c awsenv -n '__awsenv_subcommand_is configure' -l all-roles -d 'Okta: one profile per role'
+
+# keys add|import|list|rm [PROFILE]
+complete -c awsenv -n '__awsenv_subcommand_is keys; and not __fish_seen_subcommand_from add import list rm' -a 'add import list rm' -d 'keys action'
+complete -c awsenv -n '__awsenv_subcommand_is keys; and __fish_seen_subcommand_from add import rm' -a '(__awsenv_complete_profiles)'
 
 # credential-process PROFILE
 complete -c awsenv -n '__awsenv_subcommand_is credential-process' -a '(__awsenv_complete_profiles)'

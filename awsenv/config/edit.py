@@ -384,7 +384,7 @@ class Plan:
     first) they are kept and the edit is refused.
     """
 
-    __slots__ = ("added", "mode", "new", "old", "path", "replan", "target")
+    __slots__ = ("added", "backup", "mode", "new", "old", "path", "replan", "target")
 
     def __init__(
         self,
@@ -396,8 +396,11 @@ class Plan:
         added: Sequence[NewSection],
         *,
         replan: Callable[[bytes], bytes] | None = None,
+        backup: bool = True,
     ) -> None:
         self.path = path  # as configured (AWS_CONFIG_FILE); messages and the backup use it
+        # False: the previous content is not kept (it holds a secret the edit takes out)
+        self.backup = backup
         self.target = target  # the file actually replaced (a symlink's target)
         self.old = old
         self.new = new
@@ -483,7 +486,7 @@ class Plan:
     def _replace(self, held: list[int | None], data: bytes) -> None:
         mode = 0o600 if self.mode is None else self.mode
         try:
-            if self.mode is not None:
+            if self.mode is not None and self.backup:
                 cache.write_bytes(self.backup_path, self.old)
             cache.write_bytes(self.target, self.new, mode=mode)
         except CacheError as exc:  # disk full, ulimit -f, read-only: the old file is intact
@@ -536,7 +539,7 @@ class Plan:
             if refused is not None:
                 new = base
             try:
-                if new != base and self.mode is not None:
+                if new != base and self.mode is not None and self.backup:
                     cache.write_bytes(self.backup_path, base)
                 cache.write_bytes(self.target, new, mode=mode)
             except CacheError as exc:
@@ -553,7 +556,18 @@ class Plan:
             )
 
     def _keep(self, data: bytes) -> None:
-        """Save bytes that could not go back into the file where the backup goes (best effort)."""
+        """Save bytes that could not go back into the file where the backup goes (best effort).
+
+        Without a backup (an edit that takes a secret out), they are kept with the edit made on
+        them, or not at all: the secret is never written to the backup.
+        """
+        if not self.backup:
+            if self.replan is None:
+                return
+            try:
+                data = self.replan(data)
+            except AwsenvError:
+                return
         try:  # noqa: SIM105
             cache.write_bytes(self.backup_path, data)
         except CacheError:
@@ -835,3 +849,96 @@ def _set_key(
     if not last.endswith((b"\n", b"\r")):  # the section ends the file with no final newline
         return [*raw[: end - 1], last + nl, text, *raw[end:]]
     return [*raw[:end], text + nl, *raw[end:]]
+
+
+# --- editing keys inside one section (awsenv keys import) -------------------------------------
+
+
+def plan_keys(
+    path: str,
+    header: str,
+    *,
+    remove: Sequence[str] = (),
+    add: Sequence[tuple[str, str]] = (),
+    comment: str,
+    profile: str | None = None,
+    backup: bool = True,
+) -> Plan:
+    """Prepare taking ``remove``'s key lines out of ``[header]`` and adding ``add``'s lines to it.
+
+    Added lines go after the section's last key (a missing section is appended, with
+    ``comment``); removed keys take their continuation lines along. Every other byte stays.
+    Checked as botocore reads the result: every other section unchanged, ``[header]`` exactly
+    the old one without ``remove`` and with ``add``. ``backup=False`` keeps no copy of the old
+    file (it holds a secret the edit removes).
+    """
+    target = os.path.realpath(path)
+    old, mode = _read(target)
+    if mode is not None and not mode & 0o200:
+        raise ConfigWriteError(path, f"is read-only (mode {mode:04o}); awsenv will not replace it")
+    try:
+        check_header(header)
+        for key, value in add:
+            check_item(key, value)
+    except ValueError as exc:
+        raise ConfigWriteError(path, f"refusing to write: {exc}") from None
+    section = NewSection(header, add, profile=profile)
+
+    def edit(base: bytes) -> bytes:
+        return _edited(path, base, section, tuple(k.lower() for k in remove), comment)
+
+    return Plan(path, target, old, edit(old), mode, [section], replan=edit, backup=backup)
+
+
+def _edited(
+    path: str, old: bytes, section: NewSection, remove: tuple[str, ...], comment: str
+) -> bytes:
+    """Return ``old`` with the key lines of ``remove`` gone from the section and its items added."""
+    encoding = paths.file_encoding()
+    scanned = ini_lines.scan(old, encoding, "surrogateescape")
+    found = None
+    for name, start, end in ini_lines.sections(scanned):
+        if name == section.header:
+            found = (start, end)
+            break
+    if found is None:
+        if not section.items:
+            return old
+        try:
+            new = render(old, [section], comment, path)
+        except ValueError as exc:
+            raise ConfigWriteError(path, f"refusing to write: {exc}") from None
+        verify(path, old, new, [section])
+        return new
+    start, end = found
+    gone = {i for key in remove for i in ini_lines.key_lines(scanned, start, end, key)}
+    lines = [line.raw for line in scanned]
+    nl = newline_of(old)
+    at = ini_lines.body_end(scanned, start, end)
+    block = [f"{key} = {value}".encode(encoding) + nl for key, value in section.items]
+    if block and at == len(lines) and lines and not lines[-1].endswith((b"\n", b"\r")):
+        lines[-1] += nl  # the file had no final newline: the new lines end it the same way
+        block[-1] = block[-1][: -len(nl)]
+    out = [raw for index, raw in enumerate(lines[:at]) if index not in gone]
+    out += block
+    out += [raw for index, raw in enumerate(lines[at:], at) if index not in gone]
+    new = b"".join(out)
+    with _Scratch(path) as scratch:
+        try:
+            old_sections, _, _ = _parse_bytes(old, scratch, "old", profiles=False)
+        except ConfigError as exc:
+            raise ConfigError(path, exc.line, _what(exc, exc.path)) from None
+        try:
+            new_sections, _, _ = _parse_bytes(new, scratch, "new", profiles=False)
+        except ConfigError:
+            raise ConfigWriteError(path, "refusing to write: the result would not parse") from None
+    others_kept = all(
+        new_sections.get(h) == v for h, v in old_sections.items() if h != section.header
+    )
+    if set(new_sections) != set(old_sections) or not others_kept:
+        raise ConfigWriteError(path, "refusing to write: other sections would change")
+    want = {k: v for k, v in old_sections.get(section.header, {}).items() if k not in remove}
+    want.update(section.items)
+    if new_sections.get(section.header) != want:
+        raise ConfigWriteError(path, f"refusing to write: [{section.header}] would not read back")
+    return new

@@ -161,6 +161,11 @@ def _hop(files: Files, name: str, kind: str, section: Section, source: str | Non
         notes.append(f"AWS federation app {_text(section, 'okta_aws_acct_fed_app_id') or '?'}")
     elif kind == profiles.LOGIN:
         notes.append(f"login_session {_text(section, 'login_session')}")
+    elif kind == profiles.KEYCHAIN:
+        notes.append(
+            "long-lived keys in the OS keychain (service awsenv); not read by explain, never shown"
+        )
+        notes.append("programs get STS session credentials from 'awsenv credential-process'")
     elif kind in profiles.CREDENTIAL_SOURCES:
         notes.append(
             {
@@ -274,6 +279,15 @@ def _root_steps(
     if kind == profiles.PROCESS:
         program = _program(_text(section, "credential_process") or "")
         return [Step(name, RUN_PROCESS, f"runs {program} for the credentials")]
+    if kind == profiles.KEYCHAIN:
+        return [
+            Step(
+                name,
+                RUN_PROCESS,
+                "every SDK runs 'awsenv credential-process', which signs STS GetSessionToken "
+                "with the keys in the OS keychain and hands out the session, never the keys",
+            )
+        ]
     if kind == profiles.LOGIN:
         return [
             Step(
@@ -505,7 +519,7 @@ def explain(files: Files, environ: Mapping[str, str], name: str, *, now: float) 
         steps = _role_steps(
             files, environ, nodes, sso, role_caches, keys_mode=resolved.needs_mfa, now=now
         )
-    elif kind in (profiles.STATIC, profiles.PROCESS, profiles.LOGIN):
+    elif kind in (profiles.STATIC, profiles.PROCESS, profiles.LOGIN, profiles.KEYCHAIN):
         steps = _root_steps(files, environ, nodes[-1], sso, now)
     elif kind == profiles.NONE:
         steps = [Step(name, NOTHING, "the profile holds no credentials: nothing to log in to")]

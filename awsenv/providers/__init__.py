@@ -6,9 +6,10 @@
 - :func:`renewable` says until when exported keys renew with no browser and no prompt;
 - :func:`describe` reports what is cached for the profile (file, state, expiry) without network.
 
-Sources: :mod:`.static` (keys in the files), :mod:`.sso` (IAM Identity Center), :mod:`.chain`
-(roles, web identity, credential_process, through botocore in :mod:`.role`), :mod:`.saml_keys`
-(SAML assertion files and Okta). Their errors live here, each an ``AwsenvError`` (one line,
+Sources: :mod:`.static` (keys in the files), :mod:`.keychain` (keys in the OS keychain, handed
+out as STS sessions), :mod:`.sso` (IAM Identity Center), :mod:`.chain` (roles, web identity,
+credential_process, through botocore in :mod:`.role`), :mod:`.saml_keys` (SAML assertion files
+and Okta). Their errors live here, each an ``AwsenvError`` (one line,
 exit code 1) that never carries a secret or a process's output. Every source module is imported
 lazily, so a cached ``use`` loads only the one it needs.
 """
@@ -155,8 +156,24 @@ class Ready:
         self.renewable = renewable
 
 
+def long_lived(files: ConfigFiles, name: str, kind: str) -> Keys:
+    """Return root profile ``name``'s long-lived keys: from the files, or from the OS keychain."""
+    from awsenv import profiles
+
+    if kind == profiles.KEYCHAIN:
+        from awsenv.providers import keychain
+
+        return keychain.long_lived(name)
+    from awsenv.providers import static
+
+    return static.obtain(files, name)
+
+
 def obtain(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Keys:
-    """Return keys for the profile: static from the files, SSO from the portal, else via STS."""
+    """Return keys for the profile: static from the files, SSO from the portal, else via STS.
+
+    A keychain profile gets an STS session signed with its keys, never the keys themselves.
+    """
     from awsenv import profiles
 
     kind = resolved.kind
@@ -164,6 +181,10 @@ def obtain(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Keys:
         from awsenv.providers import static
 
         return static.obtain(files, resolved.name)
+    if kind == profiles.KEYCHAIN:
+        from awsenv.providers import keychain
+
+        return keychain.temporary_keys(files, resolved.name, ctx)
     if kind == profiles.SSO:
         from awsenv.providers import sso
 
@@ -195,6 +216,11 @@ def ensure(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Ready:
         from awsenv.providers import chain
 
         return Ready(chain.ensure(files, resolved, ctx))
+    if kind == profiles.KEYCHAIN:
+        # every SDK runs `awsenv credential-process`; make sure the keys are there and work
+        from awsenv.providers import keychain
+
+        keychain.temporary_keys(files, resolved.name, ctx)
     return Ready()
 
 
@@ -218,6 +244,8 @@ def renewable(
         root = resolved.chain[-1][0]
         return sso.renewable_until(files, root, files.profile(root) or {}, environ)
     if kind in (profiles.ASSUME_ROLE, profiles.WEB_IDENTITY, profiles.PROCESS):
+        return exports.ALWAYS
+    if kind == profiles.KEYCHAIN:  # a new session from the keychain's keys, no prompt
         return exports.ALWAYS
     return None
 
