@@ -121,6 +121,7 @@ class Context:
         "region",
         "role",
         "saml_assertion",
+        "unattended",
     )
 
     def __init__(
@@ -134,6 +135,7 @@ class Context:
         region: str | None = None,
         role: str | None = None,
         saml_assertion: str | None = None,
+        unattended: bool = False,
     ) -> None:
         self.environ = environ
         self.force_login = force_login  # sign in again even if a token is cached
@@ -143,6 +145,9 @@ class Context:
         self.region = region  # STS's region when the profile names none (--region)
         self.role = role  # the SAML role to pick (--role)
         self.saml_assertion = saml_assertion  # a SAMLResponse file, or "-" for stdin
+        # refresh --auto (the prompt hook): no browser, no terminal prompt, no picker; a source
+        # that would need one raises errors.NeedsUser (or MfaRequired) instead of starting it
+        self.unattended = unattended
 
 
 class Ready:

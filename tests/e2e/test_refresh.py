@@ -133,6 +133,8 @@ def test_the_prompt_shows_the_mark_after_the_keys_expire_and_refresh_clears_it(w
         'eval "$(python -I -m awsenv init bash)"\n'
         + "awsenv use dev --keys\n"
         + "AWSENV_EXPIRATION=$((EPOCHSECONDS - 5))\n"  # as if an hour had passed
+        # the hook would renew them itself (tests/shells/test_auto_refresh.py): by hand here
+        + "AWSENV_AUTO_REFRESH=0\n"
         + "NO_COLOR=1; __awsenv_prompt_hook; printf '%s\\0' \"$__awsenv_segment\"\n"
         + "awsenv refresh\n"
         + "__awsenv_prompt_hook; printf '%s\\0' \"$__awsenv_segment\"\n"
