@@ -135,7 +135,8 @@ function __awsenv_prompt_hook() {
         # bash 4.2 to 4.4: strftime through the printf builtin, no fork.
         \builtin printf -v now '%(%s)T' -1
     fi
-    if [[ "${__awsenv_auto}" == 1 && -n "${now}" ]]; then
+    # The cheap test here: with no keys exported the hook costs no function call more.
+    if [[ "${__awsenv_auto}" == 1 && -n "${AWS_ACCESS_KEY_ID-}" && -n "${now}" ]]; then
         __awsenv_auto_refresh "${now}"
     fi
 

@@ -124,7 +124,8 @@ function __awsenv_precmd() {
     \builtin local name='' expiration='' renewable='' now='' clock='' mark='' renew=0
     \builtin local rem='' left='' color='32' prefix=''
 
-    if [[ "${__awsenv_auto}" == 1 ]] && ((${+EPOCHSECONDS})); then
+    # The cheap test here: with no keys exported the hook costs no function call more.
+    if [[ "${__awsenv_auto}" == 1 && -n "${AWS_ACCESS_KEY_ID-}" ]] && ((${+EPOCHSECONDS})); then
         __awsenv_auto_refresh "${EPOCHSECONDS}"
     fi
     name="${AWSENV_PROFILE-}"

@@ -54,7 +54,11 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     try:
         return _refresh(args, environ)
     except MfaRequired as exc:
-        raise NeedsUser(exc.message, hint="run: awsenv refresh") from None
+        where = f" (profile {exc.profile!r})" if exc.profile else ""
+        raise NeedsUser(
+            f"an MFA code for {exc.serial} is needed{where}, and --auto asks for none",
+            hint="run: awsenv refresh",
+        ) from None
 
 
 def _refresh(args: Args, environ: Mapping[str, str]) -> str:
