@@ -247,11 +247,18 @@ COMMANDS: tuple[Command, ...] = (
             "Renew what this shell exports for its current profile (AWSENV_PROFILE). While the "
             "SSO session or the role's source is still valid this needs no browser and no "
             "prompt; otherwise it logs in as 'use' would. The prompt shows ↻ when it is due. "
-            "Example: awsenv use dev --keys; (an hour later) awsenv refresh"
+            "Example: awsenv use dev --keys; (an hour later) awsenv refresh. The prompt runs "
+            "'refresh --auto' by itself when exported keys that renew silently are within 5 "
+            "minutes of their end (AWSENV_AUTO_REFRESH=0 or init --no-auto-refresh: never)."
         ),
         options=(
             _DEVICE_CODE,
             _NO_BROWSER,
+            Option(
+                ("--auto",),
+                "the prompt's mode: renew only with no browser, prompt or picker, else exit 3 "
+                "and print nothing",
+            ),
         ),
         changes_env=True,
     ),
@@ -560,6 +567,10 @@ COMMANDS: tuple[Command, ...] = (
         positionals=(Positional("shell", _SHELL_CHOICES, optional=True, complete="shells"),),
         options=(
             Option(("--no-prompt",), "do not add the awsenv segment to the prompt"),
+            Option(
+                ("--no-auto-refresh",),
+                "never renew exported keys at the prompt (as AWSENV_AUTO_REFRESH=0)",
+            ),
             Option(("--no-completion",), "do not load tab completion"),
             Option(
                 ("--write",),

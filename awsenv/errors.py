@@ -9,6 +9,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_NEEDS_USER = 3  # refresh --auto: renewing needs a browser or a prompt, so none started
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
@@ -94,3 +95,9 @@ class CacheError(AwsenvError):
 
 class LockTimeout(AwsenvError):
     """Another process held a lock longer than we were willing to wait (names the lock file)."""
+
+
+class NeedsUser(AwsenvError):
+    """An unattended renewal (``refresh --auto``) would need a browser, a prompt or a picker."""
+
+    exit_code = EXIT_NEEDS_USER

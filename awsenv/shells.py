@@ -399,9 +399,20 @@ def completion_script(dialect: str, *, command: Sequence[str]) -> str:
 
 
 def init_script(
-    dialect: str, *, command: Sequence[str], clock: str, prompt: bool, completion: bool
+    dialect: str,
+    *,
+    command: Sequence[str],
+    clock: str,
+    prompt: bool,
+    completion: bool,
+    auto_refresh: bool = True,
 ) -> str:
-    """Return the shell integration: wrapper function, prompt segment and optional completion."""
+    """Return the shell integration: wrapper function, prompt segment and optional completion.
+
+    ``auto_refresh``: the prompt hook renews exported keys that renew silently when they are
+    due (``refresh --auto``); off with ``init --no-auto-refresh``, and with ``--no-prompt``,
+    which adds no prompt hook at all.
+    """
     shell = get(dialect)
     text = _substitute(
         load("shell", shell.name),
@@ -409,6 +420,7 @@ def init_script(
             "__AWSENV_CORE__": _command(shell, command),
             "__AWSENV_CLOCK__": shell.quote(clock),
             "__AWSENV_PROMPT__": "1" if prompt else "0",
+            "__AWSENV_AUTO__": "1" if auto_refresh and prompt else "0",
         },
     )
     if completion:

@@ -125,7 +125,7 @@ function __awsenv_complete() {
             fi
             ;;
         refresh)
-            __awsenv_complete_words "${cur}" --device-code --no-browser -h --help --debug
+            __awsenv_complete_words "${cur}" --device-code --no-browser --auto -h --help --debug
             ;;
         exec)
             # exec [options] PROFILE [-- COMMAND...]: the profile is the first word after
@@ -249,8 +249,8 @@ function __awsenv_complete() {
             ;;
         init)
             if [[ "${cur}" == -* ]]; then
-                __awsenv_complete_words "${cur}" --no-prompt --no-completion --write -h --help \
-                    --debug
+                __awsenv_complete_words "${cur}" --no-prompt --no-auto-refresh --no-completion \
+                    --write -h --help --debug
             else
                 __awsenv_complete_words "${cur}" bash zsh fish powershell
             fi

@@ -87,7 +87,7 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             if ($wordToComplete.StartsWith('-')) { @('-h', '--help', '--debug') } else { $regions }
         }
         'refresh' {
-            @('--device-code', '--no-browser', '-h', '--help', '--debug')
+            @('--device-code', '--no-browser', '--auto', '-h', '--help', '--debug')
         }
         'exec' {
             # exec [options] PROFILE [-- COMMAND...]: the profile is the first word after `exec`
@@ -231,7 +231,8 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
         }
         'init' {
             if ($wordToComplete.StartsWith('-')) {
-                @('--no-prompt', '--no-completion', '--write', '-h', '--help', '--debug')
+                @('--no-prompt', '--no-auto-refresh', '--no-completion', '--write', '-h', '--help',
+                    '--debug')
             }
             else {
                 $shells

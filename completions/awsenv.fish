@@ -137,6 +137,7 @@ complete -c awsenv -n '__awsenv_subcommand_is region' -a "$__awsenv_regions"
 # refresh
 complete -c awsenv -n '__awsenv_subcommand_is refresh' -l device-code -d 'SSO: log in with the device-code flow'
 complete -c awsenv -n '__awsenv_subcommand_is refresh' -l no-browser -d 'never open a browser'
+complete -c awsenv -n '__awsenv_subcommand_is refresh' -l auto -d 'renew only with no browser or prompt (the prompt hook mode)'
 
 # exec PROFILE [-- COMMAND...] (no command: a shell; after `--`, only fish's default completion: see above)
 complete -c awsenv -n '__awsenv_exec_at profile' -a '(__awsenv_complete_profiles)'
@@ -210,6 +211,7 @@ complete -c awsenv -n '__awsenv_subcommand_is doctor' -l fix -d 'apply the confi
 # init [SHELL], completion SHELL
 complete -c awsenv -n '__awsenv_subcommand_is init completion' -a "$__awsenv_shells"
 complete -c awsenv -n '__awsenv_subcommand_is init' -l no-prompt -d 'do not add the awsenv segment to the prompt'
+complete -c awsenv -n '__awsenv_subcommand_is init' -l no-auto-refresh -d 'never renew exported keys at the prompt'
 complete -c awsenv -n '__awsenv_subcommand_is init' -l no-completion -d 'do not load tab completion'
 complete -c awsenv -n '__awsenv_subcommand_is init' -l write -d 'write the integration to a file and print the line that sources it'
 

@@ -4,13 +4,14 @@
 #
 # awsenv: bash integration.
 #
-# `awsenv init bash` prints this file with its two bare-word tokens replaced
+# `awsenv init bash` prints this file with its three bare-word tokens replaced
 # (awsenv/shells.py, init_script; CONTRIBUTING.md, "Shell files"): the quoted command
 # that runs the core (the interpreter, its flags and awsenv's __main__.py, all by
 # absolute path: never a `python` found through PATH, so pyenv shims cannot pick
-# another one); and 1 or 0 for the prompt segment (0 with --no-prompt: the prompt is
-# then never touched). Bare words keep this file, as committed, parseable, so the
-# linters check it as it is.
+# another one); 1 or 0 for the prompt segment (0 with --no-prompt: the prompt is
+# then never touched); and 1 or 0 for the automatic renewal at the prompt (0 with
+# --no-auto-refresh or --no-prompt). Bare words keep this file, as committed,
+# parseable, so the linters check it as it is.
 #
 
 # =============================================================================
@@ -73,15 +74,76 @@ function __awsenv_eval() {
 
 # Set by the hook and read by PS1; global on purpose.
 __awsenv_segment=''
+# 1: renew due keys at the prompt (0 with --no-auto-refresh or --no-prompt).
+__awsenv_auto=__AWSENV_AUTO__
+# The earliest time (epoch seconds) the prompt may start the core again.
+__awsenv_auto_next=0
+
+# Automatic renewal. Exported keys (not a profile: the SDKs renew that themselves)
+# that renew with no browser and no prompt (AWSENV_RENEWABLE `always`, `session`,
+# or an end still ahead) and are within 5 minutes of their end: run the core once,
+# in the mode that never starts a browser, a prompt or a picker, and eval what it
+# prints. It prints nothing and exits non-zero when renewing needs the user; the
+# prompt then keeps its mark and the next `awsenv refresh` signs in. Each start,
+# success or not, holds off the next for 60 s: a failure is tried once a minute at
+# most, never in a loop. stderr goes nowhere: the mark is the signal.
+# Called with the current time; every test before the core is a builtin.
+function __awsenv_auto_refresh() {
+    \builtin local now="$1" expiration="${AWSENV_EXPIRATION-}"
+    \builtin local renewable="${AWSENV_RENEWABLE-}" __awsenv_out='' __awsenv_status=0
+    if [[ "${AWSENV_AUTO_REFRESH-}" == 0 || -z "${AWSENV_PROFILE-}" ||
+        -z "${AWS_ACCESS_KEY_ID-}" ]]; then
+        \builtin return 0
+    fi
+    # Only digits reach arithmetic (see the segment below).
+    if [[ -z "${expiration}" || "${expiration}" == *[!0-9]* || "${#expiration}" -gt 18 ||
+        "${__awsenv_auto_next}" == *[!0-9]* || "${#__awsenv_auto_next}" -gt 18 ]]; then
+        \builtin return 0
+    fi
+    if ((10#${expiration} - now > 300 || now < 10#${__awsenv_auto_next})); then
+        \builtin return 0
+    fi
+    # `[`, not `[[`: a user's `shopt -s nocasematch` must not make ALWAYS match.
+    # shellcheck disable=SC2292
+    if [ "${renewable}" != always ] && [ "${renewable}" != session ]; then
+        if [[ -z "${renewable}" || "${renewable}" == *[!0-9]* || "${#renewable}" -gt 18 ]]; then
+            \builtin return 0
+        fi
+        if ((10#${renewable} <= now)); then
+            \builtin return 0
+        fi
+    fi
+    __awsenv_auto_next=$((now + 60))
+    __awsenv_out="$(AWSENV_SHELL=bash \command __AWSENV_CORE__ refresh --auto 2>/dev/null)" ||
+        __awsenv_status="$?"
+    if [[ "${__awsenv_status}" -eq 0 && -n "${__awsenv_out}" ]]; then
+        __awsenv_eval "${__awsenv_out}"
+    fi
+    \builtin return 0
+}
 
 function __awsenv_prompt_hook() {
     # The user's PS1 and later PROMPT_COMMAND entries may show `$?`: hand it back.
     \builtin local __awsenv_rc="$?"
-    \builtin local name="${AWSENV_PROFILE-}" expiration="${AWSENV_EXPIRATION-}"
-    \builtin local renewable="${AWSENV_RENEWABLE-}"
+    \builtin local name='' expiration='' renewable=''
     \builtin local now='' rem='' left='' color='32' mm='' mark='' clock='' renew=0
-    __awsenv_segment=''
 
+    if [[ "${EPOCHSECONDS-}" == [0-9]* ]]; then
+        # bash >= 5.0
+        now="${EPOCHSECONDS}"
+    elif ((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 2))); then
+        # bash 4.2 to 4.4: strftime through the printf builtin, no fork.
+        \builtin printf -v now '%(%s)T' -1
+    fi
+    # The cheap test here: with no keys exported the hook costs no function call more.
+    if [[ "${__awsenv_auto}" == 1 && -n "${AWS_ACCESS_KEY_ID-}" && -n "${now}" ]]; then
+        __awsenv_auto_refresh "${now}"
+    fi
+
+    name="${AWSENV_PROFILE-}"
+    expiration="${AWSENV_EXPIRATION-}"
+    renewable="${AWSENV_RENEWABLE-}"
+    __awsenv_segment=''
     if [[ -n "${name}" ]]; then
         # A profile name is any string. Control characters (ESC, newline, the
         # 8-bit CSI 0x9b) would repaint the terminal, so everything that is not a
@@ -91,14 +153,6 @@ function __awsenv_prompt_hook() {
         # does not re-expand the result of an expansion, so `$(...)` or
         # backticks in a name stay text.
         name="${name//[![:print:]]/?}"
-
-        if [[ "${EPOCHSECONDS-}" == [0-9]* ]]; then
-            # bash >= 5.0
-            now="${EPOCHSECONDS}"
-        elif ((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 2))); then
-            # bash 4.2 to 4.4: strftime through the printf builtin, no fork.
-            \builtin printf -v now '%(%s)T' -1
-        fi
 
         # Two clocks. AWSENV_EXPIRATION is when what this shell exports stops
         # working; AWSENV_RENEWABLE (when set) is until when `awsenv refresh` can

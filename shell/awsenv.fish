@@ -2,12 +2,13 @@
 #
 # awsenv: fish integration.
 #
-# `awsenv init fish` prints this file with its three bare-word tokens replaced
+# `awsenv init fish` prints this file with its four bare-word tokens replaced
 # (awsenv/shells.py, init_script; CONTRIBUTING.md, "Shell files"): the quoted command
 # that runs the core (the interpreter, its flags and awsenv's __main__.py, all by
 # absolute path: never a `python` found through PATH, so pyenv shims cannot pick
 # another one); 1 or 0 for the prompt segment (0 with --no-prompt: the prompt is then
-# never touched); and the quoted path of the clock file the prompt reads the time
+# never touched); 1 or 0 for the automatic renewal at the prompt (0 with
+# --no-auto-refresh or --no-prompt); and the quoted path of the clock file the prompt reads the time
 # from (see below; the other shells have a clock builtin). Bare words keep this file,
 # as committed, parseable, so the linters check it as it is.
 #
@@ -170,6 +171,46 @@ function __awsenv_wrap_prompt --description 'awsenv: put the segment in front of
     end
     functions -e fish_prompt
     functions -c __awsenv_fish_prompt fish_prompt
+end
+
+# Automatic renewal (as in the bash hook). Exported keys (not a profile: the SDKs
+# renew that themselves) that renew with no browser and no prompt (AWSENV_RENEWABLE
+# `always`, `session`, or an end still ahead) and are within 5 minutes of their end:
+# run the core once, in the mode that never starts a browser, a prompt or a picker,
+# and source what it prints. It prints nothing and exits non-zero when renewing needs
+# the user; the prompt then keeps its mark and the next `awsenv refresh` signs in.
+# Each start, success or not, holds off the next for 60 s: a failure is tried once a
+# minute at most, never in a loop. stderr goes nowhere. The fish_prompt event fires
+# before the prompt is drawn, and fish gives the prompt the user's $status back after
+# an event handler, so the segment sees the new clock and the user's prompt its status.
+set -g __awsenv_auto_next 0
+
+function __awsenv_auto_refresh --description 'awsenv: renew due exported keys before the prompt'
+    test "$AWSENV_AUTO_REFRESH" = 0; and return 0
+    set -q AWSENV_PROFILE[1]; and test -n "$AWSENV_PROFILE"; or return 0
+    set -q AWS_ACCESS_KEY_ID[1]; and test -n "$AWS_ACCESS_KEY_ID"; or return 0
+    string match -qr -- '^[0-9]{1,15}\z' "$AWSENV_EXPIRATION"; or return 0
+    set -l now (path mtime --relative -- $__awsenv_clock 2>/dev/null)
+    string match -qr -- '^[0-9]+\z' "$now"; or return 0
+    test (math -s0 "$AWSENV_EXPIRATION - $now") -le 300; or return 0
+    string match -qr -- '^[0-9]{1,15}\z' "$__awsenv_auto_next"; and test $now -lt $__awsenv_auto_next; and return 0
+    if test "$AWSENV_RENEWABLE" != always; and test "$AWSENV_RENEWABLE" != session
+        string match -qr -- '^[0-9]{1,15}\z' "$AWSENV_RENEWABLE"; or return 0
+        test $AWSENV_RENEWABLE -gt $now; or return 0
+    end
+    set -g __awsenv_auto_next (math -s0 "$now + 60")
+    set -l __awsenv_out (AWSENV_SHELL=fish command __AWSENV_CORE__ refresh --auto 2>/dev/null)
+    if test $status -eq 0; and set -q __awsenv_out[1]
+        string join \n -- $__awsenv_out | source
+    end
+    return 0
+end
+
+# 0 with --no-auto-refresh or --no-prompt (awsenv then adds nothing to the prompt).
+if test __AWSENV_AUTO__ = 1
+    function __awsenv_auto_refresh_hook --on-event fish_prompt
+        __awsenv_auto_refresh
+    end
 end
 
 if test __AWSENV_PROMPT__ = 1

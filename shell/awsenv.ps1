@@ -2,13 +2,14 @@
 #
 # awsenv: PowerShell integration.
 #
-# `awsenv init powershell` prints this file with its two bare-word tokens replaced
+# `awsenv init powershell` prints this file with its three bare-word tokens replaced
 # (awsenv/shells.py, init_script; CONTRIBUTING.md, "Shell files"): the quoted command
 # that runs the core (the interpreter, its flags and awsenv's __main__.py, all by
 # absolute path: never a `python` found through PATH, so pyenv shims cannot pick
-# another one); and 1 or 0 for the prompt segment (0 with --no-prompt: the prompt is
-# then never touched). Bare words keep this file, as committed, parseable, so the
-# linters check it as it is.
+# another one); 1 or 0 for the prompt segment (0 with --no-prompt: the prompt is
+# then never touched); and 1 or 0 for the automatic renewal at the prompt (0 with
+# --no-auto-refresh or --no-prompt).
+# Bare words keep this file, as committed, parseable, so the linters check it as it is.
 #
 # Helpers live in a dynamic module (starship's New-Module pattern) so that only
 # `awsenv` and, when the prompt is enabled, `prompt` reach the global scope.
@@ -79,6 +80,76 @@ $null = New-Module -Name awsenv -ScriptBlock {
     # starship users: starship's own `aws` module reads AWS_PROFILE and
     # AWS_CREDENTIAL_EXPIRATION, so init with `--no-prompt` and let starship draw it.
     #
+
+    # =========================================================================
+    #
+    # Automatic renewal (as in the bash hook). Exported keys (not a profile: the SDKs
+    # renew that themselves) that renew with no browser and no prompt ($env:AWSENV_RENEWABLE
+    # 'always', 'session', or an end still ahead) and are within 5 minutes of their end:
+    # run the core once, in the mode that never starts a browser, a prompt or a picker,
+    # and evaluate what it prints. It prints nothing and exits non-zero when renewing
+    # needs the user; the prompt then keeps its mark and the next `awsenv refresh` signs
+    # in. Each start, success or not, holds off the next for 60 s: a failure is tried
+    # once a minute at most, never in a loop. stderr goes nowhere: the mark is the signal.
+    #
+
+    # The earliest time (Unix seconds) the prompt may start the core again.
+    $script:AutoNext = [long]0
+
+    function Test-AwsenvRenewalDue {
+        param([long]$Now)
+        if ('__AWSENV_AUTO__' -ne '1' -or $env:AWSENV_AUTO_REFRESH -ceq '0') {
+            return $false
+        }
+        if ([string]::IsNullOrEmpty($env:AWSENV_PROFILE) -or
+            [string]::IsNullOrEmpty($env:AWS_ACCESS_KEY_ID)) {
+            return $false
+        }
+        $culture = [Globalization.CultureInfo]::InvariantCulture
+        $expiration = $env:AWSENV_EXPIRATION
+        if ($null -eq $expiration -or $expiration -cnotmatch '^[0-9]{1,18}\z') {
+            return $false
+        }
+        if ([long]::Parse($expiration, $culture) - $Now -gt 300 -or $Now -lt $script:AutoNext) {
+            return $false
+        }
+        $renewable = $env:AWSENV_RENEWABLE
+        if ($renewable -ceq 'always' -or $renewable -ceq 'session') {
+            return $true
+        }
+        return ($null -ne $renewable -and $renewable -cmatch '^[0-9]{1,18}\z' -and
+            [long]::Parse($renewable, $culture) -gt $Now)
+    }
+
+    function Invoke-AwsenvAutoRefresh {
+        $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+        if (-not (Test-AwsenvRenewalDue -Now $now)) {
+            return
+        }
+        $script:AutoNext = $now + 60
+        $previousEncoding = [Console]::OutputEncoding
+        $previousShell = $env:AWSENV_SHELL
+        try {
+            [Console]::OutputEncoding = [System.Text.UTF8Encoding]::new($false)
+            $env:AWSENV_SHELL = 'powershell'
+            $out = & __AWSENV_CORE__ refresh --auto 2>$null
+            if ($LASTEXITCODE -eq 0 -and $null -ne $out) {
+                Invoke-Expression -Command (@($out) -join "`n")
+            }
+        }
+        catch {
+            # never break the prompt: the mark stays, `awsenv refresh` says what is wrong
+        }
+        finally {
+            [Console]::OutputEncoding = $previousEncoding
+            if ($null -eq $previousShell) {
+                Remove-Item -LiteralPath Env:AWSENV_SHELL -ErrorAction SilentlyContinue
+            }
+            else {
+                $env:AWSENV_SHELL = $previousShell
+            }
+        }
+    }
 
     function Get-AwsenvSegment {
         $name = $env:AWSENV_PROFILE
@@ -181,6 +252,7 @@ $null = New-Module -Name awsenv -ScriptBlock {
             # both as they were after the user's last command.
             $lastSuccess = $global:?
             $lastExitCode = $global:LASTEXITCODE
+            Invoke-AwsenvAutoRefresh
             $segment = Get-AwsenvSegment
             $global:LASTEXITCODE = $lastExitCode
             if (-not $lastSuccess) {

@@ -2,13 +2,14 @@
 #
 # awsenv: zsh integration.
 #
-# `awsenv init zsh` prints this file with its two bare-word tokens replaced
+# `awsenv init zsh` prints this file with its three bare-word tokens replaced
 # (awsenv/shells.py, init_script; CONTRIBUTING.md, "Shell files"): the quoted command
 # that runs the core (the interpreter, its flags and awsenv's __main__.py, all by
 # absolute path: never a `python` found through PATH, so pyenv shims cannot pick
-# another one); and 1 or 0 for the prompt segment (0 with --no-prompt: the prompt is
-# then never touched). Bare words keep this file, as committed, parseable, so the
-# linters check it as it is.
+# another one); 1 or 0 for the prompt segment (0 with --no-prompt: the prompt is
+# then never touched); and 1 or 0 for the automatic renewal at the prompt (0 with
+# --no-auto-refresh or --no-prompt). Bare words keep this file, as committed,
+# parseable, so the linters check it as it is.
 #
 # Every function starts with `emulate -L zsh`: the user's options (KSH_ARRAYS,
 # SH_WORD_SPLIT, RC_QUOTES, NO_UNSET, ...) then cannot change what this code
@@ -66,6 +67,53 @@ function awsenv() {
 # can be taken off again before the next render).
 typeset -g __awsenv_segment=''
 typeset -g __awsenv_prefix=''
+# 1: renew due keys at the prompt (0 with --no-auto-refresh or --no-prompt).
+typeset -g __awsenv_auto=__AWSENV_AUTO__
+# The earliest time (epoch seconds) the prompt may start the core again.
+typeset -g __awsenv_auto_next=0
+
+# Automatic renewal (as in the bash hook). Exported keys (not a profile: the SDKs
+# renew that themselves) that renew with no browser and no prompt (AWSENV_RENEWABLE
+# `always`, `session`, or an end still ahead) and are within 5 minutes of their
+# end: run the core once, in the mode that never starts a browser, a prompt or a
+# picker, and eval what it prints. It prints nothing and exits non-zero when
+# renewing needs the user; the prompt then keeps its mark and the next `awsenv
+# refresh` signs in. Each start, success or not, holds off the next for 60 s: a
+# failure is tried once a minute at most, never in a loop. stderr goes nowhere.
+function __awsenv_auto_refresh() {
+    \builtin emulate -L zsh
+    \builtin local now="$1" expiration="${AWSENV_EXPIRATION-}"
+    \builtin local renewable="${AWSENV_RENEWABLE-}" __awsenv_out='' __awsenv_status=0
+    if [[ "${AWSENV_AUTO_REFRESH-}" == 0 || -z "${AWSENV_PROFILE-}" ||
+        -z "${AWS_ACCESS_KEY_ID-}" ]]; then
+        return 0
+    fi
+    # Only digits reach arithmetic (see the segment below).
+    if [[ -z "${expiration}" || "${expiration}" == *[^0-9]* || "${#expiration}" -gt 18 ||
+        "${__awsenv_auto_next}" == *[^0-9]* || "${#__awsenv_auto_next}" -gt 18 ]]; then
+        return 0
+    fi
+    if ((10#${expiration} - now > 300 || now < 10#${__awsenv_auto_next})); then
+        return 0
+    fi
+    if [[ "${renewable}" != always && "${renewable}" != session ]]; then
+        if [[ -z "${renewable}" || "${renewable}" == *[^0-9]* || "${#renewable}" -gt 18 ]]; then
+            return 0
+        fi
+        if ((10#${renewable} <= now)); then
+            return 0
+        fi
+    fi
+    __awsenv_auto_next=$((now + 60))
+    __awsenv_out="$(AWSENV_SHELL=zsh \command __AWSENV_CORE__ refresh --auto 2>/dev/null)" ||
+        __awsenv_status="$?"
+    if [[ "${__awsenv_status}" -eq 0 && -n "${__awsenv_out}" ]]; then
+        # SIGINT ignored during the eval, as in `awsenv`; LOCAL_TRAPS restores it.
+        \builtin trap '' INT
+        \builtin eval -- "${__awsenv_out}"
+    fi
+    return 0
+}
 
 function __awsenv_precmd() {
     # Read the user's prompt options before `emulate` hides them.
@@ -73,10 +121,16 @@ function __awsenv_precmd() {
     [[ -o promptsubst ]] && __awsenv_subst=1
     [[ -o promptbang ]] && __awsenv_bang=1
     \builtin emulate -L zsh
-    \builtin local name="${AWSENV_PROFILE-}" expiration="${AWSENV_EXPIRATION-}"
-    \builtin local renewable="${AWSENV_RENEWABLE-}" now='' clock='' mark='' renew=0
+    \builtin local name='' expiration='' renewable='' now='' clock='' mark='' renew=0
     \builtin local rem='' left='' color='32' prefix=''
 
+    # The cheap test here: with no keys exported the hook costs no function call more.
+    if [[ "${__awsenv_auto}" == 1 && -n "${AWS_ACCESS_KEY_ID-}" ]] && ((${+EPOCHSECONDS})); then
+        __awsenv_auto_refresh "${EPOCHSECONDS}"
+    fi
+    name="${AWSENV_PROFILE-}"
+    expiration="${AWSENV_EXPIRATION-}"
+    renewable="${AWSENV_RENEWABLE-}"
     __awsenv_segment=''
     if [[ -n "${name}" ]]; then
         # A profile name is any string: whatever is not a printable character

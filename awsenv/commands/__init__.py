@@ -67,6 +67,7 @@ def provider_context(args: Args, environ: Mapping[str, str]) -> Context:
         region=text("region"),  # --region of use/exec/console: STS's region too
         role=text("role"),
         saml_assertion=text("saml_assertion"),
+        unattended=bool(args.get("auto")),  # refresh --auto
     )
 
 

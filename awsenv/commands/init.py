@@ -56,5 +56,6 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         clock=shells.clock_file(environ) if shell.clock else "",
         prompt=not args.get("no_prompt"),
         completion=not args.get("no_completion"),
+        auto_refresh=not args.get("no_auto_refresh"),
     )
     return write_script(shell.name, script) if args.get("write") else script

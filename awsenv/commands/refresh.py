@@ -12,8 +12,56 @@ if TYPE_CHECKING:
     from awsenv.clispec import Args
 
 
+# How long ``--auto`` waits for another awsenv's lock (a sign-in in another shell): the prompt
+# it runs in must come back soon, whatever AWSENV_LOCK_TIMEOUT says for the interactive path.
+AUTO_LOCK_WAIT = 10.0
+
+
+def renews_unattended(environ: Mapping[str, str], now: float) -> bool:
+    """Return True if the shell's exports say they renew with no browser and no prompt now.
+
+    AWSENV_RENEWABLE: ``always``, ``session`` (an SSO session whose end is not known: only a
+    try tells), or an end in epoch seconds that is still ahead. The prompt hooks ask the same.
+    """
+    until = environ.get(exports.AWSENV_RENEWABLE, "")
+    if until in (exports.ALWAYS, exports.SESSION):
+        return True
+    return until.isascii() and until.isdigit() and len(until) <= 18 and int(until) > now
+
+
 def run(args: Args, environ: Mapping[str, str]) -> str:
-    """Switch to the shell's current profile again, in the mode (profile or keys) it uses."""
+    """Switch to the shell's current profile again, in the mode (profile or keys) it uses.
+
+    ``--auto`` (the prompt hook's mode) renews only what needs no browser, no prompt and no
+    picker; anything else raises ``NeedsUser`` (exit code 3) and starts nothing.
+    """
+    if not args.get("auto"):
+        return _refresh(args, environ)
+    import os
+    import time
+
+    from awsenv import cache
+    from awsenv.errors import NeedsUser
+    from awsenv.providers import MfaRequired
+
+    if environ.get(exports.AWSENV_PROFILE) and not renews_unattended(environ, time.time()):
+        raise NeedsUser(
+            "what this shell exports renews only with a sign-in or an MFA code",
+            hint="run: awsenv refresh",
+        )
+    wait = min(cache.lock_timeout(AUTO_LOCK_WAIT), AUTO_LOCK_WAIT)
+    os.environ[cache.LOCK_TIMEOUT_VARIABLE] = str(wait)  # FileLock reads the process's own
+    try:
+        return _refresh(args, environ)
+    except MfaRequired as exc:
+        where = f" (profile {exc.profile!r})" if exc.profile else ""
+        raise NeedsUser(
+            f"an MFA code for {exc.serial} is needed{where}, and --auto asks for none",
+            hint="run: awsenv refresh",
+        ) from None
+
+
+def _refresh(args: Args, environ: Mapping[str, str]) -> str:
     from awsenv import switch
     from awsenv.commands import provider_context, wrapper_dialect
 
@@ -44,7 +92,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     return switch.shell_code(
         environ,
         profile,
-        provider_context(args, environ),  # refresh has only --device-code and --no-browser
+        provider_context(args, environ),  # --device-code, --no-browser and --auto
         dialect=dialect,
         region=region,
         keys=bool(environ.get("AWS_ACCESS_KEY_ID")) and not environ.get("AWS_PROFILE"),

@@ -122,6 +122,7 @@ class Context:
         "region",
         "role",
         "saml_assertion",
+        "unattended",
     )
 
     def __init__(
@@ -135,6 +136,7 @@ class Context:
         region: str | None = None,
         role: str | None = None,
         saml_assertion: str | None = None,
+        unattended: bool = False,
     ) -> None:
         self.environ = environ
         self.force_login = force_login  # sign in again even if a token is cached
@@ -144,6 +146,9 @@ class Context:
         self.region = region  # STS's region when the profile names none (--region)
         self.role = role  # the SAML role to pick (--role)
         self.saml_assertion = saml_assertion  # a SAMLResponse file, or "-" for stdin
+        # refresh --auto (the prompt hook): no browser, no terminal prompt, no picker; a source
+        # that would need one raises errors.NeedsUser (or MfaRequired) instead of starting it
+        self.unattended = unattended
 
 
 class Ready:

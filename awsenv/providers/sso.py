@@ -38,6 +38,7 @@ def login_options(ctx: Context) -> LoginOptions:
         no_browser=ctx.no_browser,
         force=ctx.force_login,
         timeout=timeout,
+        unattended=ctx.unattended,
     )
 
 

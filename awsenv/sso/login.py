@@ -28,7 +28,7 @@ USABLE_MARGIN = 60
 class LoginOptions:
     """How a login may run, from the command line and the ``[sso-session]`` settings."""
 
-    __slots__ = ("device_code", "force", "no_browser", "port", "timeout")
+    __slots__ = ("device_code", "force", "no_browser", "port", "timeout", "unattended")
 
     def __init__(
         self,
@@ -38,12 +38,14 @@ class LoginOptions:
         force: bool = False,
         port: int = 0,
         timeout: float = 600.0,
+        unattended: bool = False,
     ) -> None:
         self.device_code = device_code
         self.no_browser = no_browser
         self.force = force
         self.port = port
         self.timeout = timeout
+        self.unattended = unattended  # a refresh token may be used; a sign-in raises NeedsUser
 
 
 def choose_flow(
@@ -129,6 +131,11 @@ def ensure_token(
                 return token.expires_at, False
             if not sess.refreshable and not options.force:
                 why = "the session's token expired, and a legacy profile's cannot be renewed"
+        if options.unattended:
+            from awsenv.errors import NeedsUser
+
+            what = f"sso-session {sess.name}" if sess.name else sess.start_url
+            raise NeedsUser(f"{what}: {why}; signing in needs you", hint="run: awsenv refresh")
         ui.notice(f"signing in: {why}")
         flow, reason = choose_flow(sess, settings, options, environ)
         if reason:

@@ -133,6 +133,8 @@ def test_the_prompt_shows_the_mark_after_the_keys_expire_and_refresh_clears_it(w
         'eval "$(python -I -m awsenv init bash)"\n'
         + "awsenv use dev --keys\n"
         + "AWSENV_EXPIRATION=$((EPOCHSECONDS - 5))\n"  # as if an hour had passed
+        # the hook would renew them itself (tests/shells/test_auto_refresh.py): by hand here
+        + "AWSENV_AUTO_REFRESH=0\n"
         + "NO_COLOR=1; __awsenv_prompt_hook; printf '%s\\0' \"$__awsenv_segment\"\n"
         + "awsenv refresh\n"
         + "__awsenv_prompt_hook; printf '%s\\0' \"$__awsenv_segment\"\n"
@@ -160,3 +162,88 @@ def test_refresh_keeps_the_region_the_shell_chose(world):
     assert after["AWS_ACCESS_KEY_ID"] != before["AWS_ACCESS_KEY_ID"]
     assert after["AWS_REGION"] == after["AWS_DEFAULT_REGION"] == "ap-south-1"
     assert "unset AWS_REGION" not in again.stdout
+
+
+# --- refresh --auto: what the prompt hook runs (tests/shells/test_auto_refresh.py) -----------
+
+
+def test_auto_renews_sso_keys_through_the_refresh_token_and_says_nothing(world):
+    first = core(world, "use", "dev", "--keys")
+    assert first.returncode == 0, first.stderr
+    before = exports(first)
+    age_everything(world)
+    again = core(world, "refresh", "--auto", env=before)
+    assert again.returncode == 0, again.stderr
+    assert exports(again)["AWS_ACCESS_KEY_ID"] != before["AWS_ACCESS_KEY_ID"]
+    assert world.idc.grant_calls("refresh_token") == 1
+    assert len(world.browser_urls()) == 1  # the first sign-in only
+
+
+def test_auto_never_signs_in_and_exits_3_with_nothing_on_stdout(world):
+    first = core(world, "use", "dev", "--keys")
+    assert first.returncode == 0, first.stderr
+    before = exports(first)
+    age_everything(world)
+    world.idc.revoke_refresh_tokens()  # the session ended: only a sign-in would help
+    again = core(world, "refresh", "--auto", env=before)
+    assert again.returncode == 3
+    assert again.stdout == ""
+    assert "signing in needs you" in again.stderr
+    assert len(world.browser_urls()) == 1
+    assert world.idc.authorizations == 1
+    # the interactive refresh that follows signs in as before
+    manual = core(world, "refresh", env=before)
+    assert manual.returncode == 0, manual.stderr
+    assert exports(manual)["AWS_ACCESS_KEY_ID"] != before["AWS_ACCESS_KEY_ID"]
+    assert len(world.browser_urls()) == 2
+
+
+def test_auto_with_a_renewable_end_past_calls_nothing(world):
+    shell = {
+        "AWSENV_PROFILE": "dev",
+        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE000000001",
+        "AWSENV_EXPIRATION": str(int(time.time()) - 60),
+        "AWSENV_RENEWABLE": str(int(time.time()) - 1),
+    }
+    result = core(world, "refresh", "--auto", env=shell)
+    assert result.returncode == 3
+    assert result.stdout == ""
+    assert world.idc.grant_calls("refresh_token") == 0
+    assert world.browser_urls() == []
+    for renewable in ("", "tomorrow"):  # keys that never renewed silently: same answer
+        result = core(world, "refresh", "--auto", env={**shell, "AWSENV_RENEWABLE": renewable})
+        assert result.returncode == 3
+        assert result.stdout == ""
+
+
+def test_auto_asks_no_mfa_code_even_at_a_terminal(home, moto_sts, tmp_path):
+    from tests.helpers import PYTHON, minimal_env
+    from tests.terminal import run_pty
+
+    write_config(
+        home,
+        "[profile gated]\nrole_arn = arn:aws:iam::123456789012:role/Gated\nsource_profile = base\n"
+        "mfa_serial = arn:aws:iam::123456789012:mfa/alice\nregion = us-east-1\n",
+        credentials="[base]\naws_access_key_id = AKIABASEEXAMPLE00001\naws_secret_access_key = s\n",
+    )
+    env = minimal_env(
+        home,
+        AWS_ENDPOINT_URL_STS=moto_sts,
+        AWSENV_SHELL="bash",
+        AWSENV_PROFILE="gated",
+        AWS_ACCESS_KEY_ID="ASIAEXAMPLE000000001",
+        AWSENV_EXPIRATION=str(int(time.time()) - 60),
+        # as if it renewed silently (an MFA session's end, issue 14 section 1)
+        AWSENV_RENEWABLE=str(int(time.time()) + 3600),
+    )
+    run = run_pty(
+        [PYTHON, "-I", "-m", "awsenv", "refresh", "--auto"],
+        env,
+        pipe_stdout=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert run.code == 3, run.raw[-500:]
+    assert run.stdout == ""
+    assert b"alice: " not in run.raw  # no "MFA code for ...: " prompt on the terminal
+    assert b"--auto asks for none" in run.raw

@@ -194,7 +194,7 @@ def test_completion_offers_shells_for_init_and_completion(shell, home, tmp_path)
     )
     assert got[0] == set(clispec.SHELLS)
     assert got[1] == set(clispec.SHELLS)
-    assert got[2] == {"--no-prompt", "--no-completion"}
+    assert got[2] == {"--no-prompt", "--no-auto-refresh", "--no-completion"}
     assert got[3] == {"fish"}
 
 

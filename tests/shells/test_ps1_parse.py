@@ -166,3 +166,54 @@ def test_shipped_completion_script_parses_as_committed_and_as_printed() -> None:
     parse(COMPLETION_FILE.read_text(encoding="utf-8"))
     parse(shells.completion_script("powershell", command=COMMAND))
     parse(shells.completion_script("powershell", command=["/opt/py thon/é'bin/python"]))
+
+
+def _functions(root: tree_sitter.Node) -> dict[str, str]:
+    """Each function_statement's name and text, from the parse tree."""
+    found: dict[str, str] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "function_statement":
+            text = (node.text or b"").decode("utf-8")
+            found[text.split()[1].split("{")[0]] = text
+        stack.extend(node.children)
+    return found
+
+
+@pytest.mark.parametrize("auto", [True, False])
+def test_the_prompt_renews_before_it_draws_and_keeps_the_status(auto: bool) -> None:
+    # pwsh is not installed here: the hook's logic is checked on its parse tree
+    text = shells.init_script(
+        "powershell", command=COMMAND, clock="", prompt=True, completion=False, auto_refresh=auto
+    )
+    functions = _functions(parse(text))
+    prompt = functions["global:prompt"]
+    # the user's $? and $LASTEXITCODE are read first and put back after the renewal
+    order = [
+        prompt.index("$lastSuccess = $global:?"),
+        prompt.index("$lastExitCode = $global:LASTEXITCODE"),
+        prompt.index("Invoke-AwsenvAutoRefresh"),
+        prompt.index("$segment = Get-AwsenvSegment"),
+        prompt.index("$global:LASTEXITCODE = $lastExitCode"),
+    ]
+    assert order == sorted(order)
+    due = functions["Test-AwsenvRenewalDue"]
+    # on unless turned off, for exported keys only, 5 minutes before their end
+    assert ("'1' -ne '1'" if auto else "'0' -ne '1'") in due
+    assert "$env:AWSENV_AUTO_REFRESH -ceq '0'" in due
+    assert "IsNullOrEmpty($env:AWS_ACCESS_KEY_ID)" in due
+    assert "-gt 300" in due
+    assert "$Now -lt $script:AutoNext" in due
+    run = functions["Invoke-AwsenvAutoRefresh"]
+    # the hold-off is set before the core starts: a failure is tried once a minute at most
+    assert run.index("$script:AutoNext = $now + 60") < run.index("refresh --auto 2>$null")
+    assert "$LASTEXITCODE -eq 0" in run  # only a success is evaluated
+    assert "catch" in run  # nothing the core does breaks the prompt
+
+
+def test_no_prompt_means_no_renewal_either() -> None:
+    text = shells.init_script(
+        "powershell", command=COMMAND, clock="", prompt=False, completion=False
+    )
+    assert "if ('0' -ne '1' -or $env:AWSENV_AUTO_REFRESH" in text
