@@ -157,11 +157,13 @@ def _mfa_code(asker: Asker, serial: str) -> str | None:
     return mfa.tty_prompt(serial)
 
 
-def can_assume(asker: Asker, environ: Mapping[str, str], spec: Spec, region: str) -> str | None:
-    """Assume the role once as ``use --role-arn`` would; None if it worked, else STS's reason."""
+def can_assume(
+    asker: Asker, environ: Mapping[str, str], spec: Spec, region: str
+) -> AwsenvError | None:
+    """Assume the role once as ``use --role-arn`` would; None if it worked, else why not."""
     from awsenv import profiles, providers, ui
     from awsenv.config import ConfigFiles
-    from awsenv.providers import CredentialsUnavailable, adhoc
+    from awsenv.providers import adhoc
     from awsenv.wizard import Interrupted
 
     files = ConfigFiles(environ)
@@ -181,12 +183,15 @@ def can_assume(asker: Asker, environ: Mapping[str, str], spec: Spec, region: str
             providers.assume(files, spec, source, ctx, token_code=_mfa_code(asker, serial))
     except Interrupted:
         raise
-    except CredentialsUnavailable as exc:
-        reason = getattr(exc, "sts_message", None)
-        return reason if isinstance(reason, str) and reason else exc.message
     except AwsenvError as exc:
-        return exc.message
+        return exc
     return None
+
+
+def _reason(exc: AwsenvError) -> str:
+    """STS's own words when it refused, else the message."""
+    said = getattr(exc, "sts_message", None)
+    return said if isinstance(said, str) and said else exc.message
 
 
 # --- the command -----------------------------------------------------------------------------
@@ -274,12 +279,16 @@ def configure_role(args: Args, environ: Mapping[str, str]) -> str:
     if refused is None:
         ui.info(f"checked: profile {source!r} can assume {role_arn}")
     else:
-        line = f"cannot assume {role_arn} with the credentials of profile {source!r}: {refused}"
+        line = f"cannot assume {role_arn} with the credentials of profile {source!r}: " + _reason(
+            refused
+        )
         if not force:
-            raise AwsenvError(
-                line + "; nothing was written",
-                hint="fix the role's trust policy or the answers; --force writes it anyway",
-            )
+            from awsenv.providers import MfaRequired
+
+            hint = "fix the role's trust policy or the answers; --force writes it anyway"
+            if isinstance(refused, MfaRequired):
+                hint = "give the code with --mfa-code CODE, or run it at a terminal"
+            raise AwsenvError(line + "; nothing was written", hint=hint)
         ui.warn(line + "; writing the profile anyway (--force)")
 
     items = [("role_arn", role_arn), ("source_profile", source)]

@@ -298,3 +298,31 @@ def test_the_wizard_at_a_terminal_in_bash_picks_the_source_and_the_mfa_device(wo
         f"mfa_serial = {world.serial}\nregion = us-east-1\n"
     )
     assert world.secret not in screen
+
+
+def test_when_iam_cannot_list_devices_the_terminal_asks_for_an_arn_and_empty_is_none(
+    world, tmp_path
+):
+    env = {**world.env, "TERM": "xterm", "NO_COLOR": "1"}
+    del env["AWS_ENDPOINT_URL_IAM"]  # IAM is then the closed loopback port: nothing listed
+    steps = [
+        (b"MFA device ARN (empty: none)", b"\r"),
+        (b"External id", b"ext-123\r"),
+        (b"Role session name", b"\r"),
+        (b"Session duration", b"90\r"),
+        (b"is not a number of seconds from 900 to 43200", b""),  # asked again
+        (b"Session duration", b"1800\r"),
+        (b"Default region [us-east-1]", b"\r"),
+        (b"Profile name [deploy-admin]", b"deploy\r"),
+        (b"(y/n)", b"y\r"),
+    ]
+    run = run_expect(
+        [PYTHON, "-I", "-m", "awsenv", "configure", "role", *FLAGS], env, steps, cwd=tmp_path
+    )
+    screen = run.screen.replace("\r\n", "\n")
+    assert run.code == 0, screen[-3000:]
+    assert "MFA code for" not in screen
+    assert world.config.read_text().endswith(
+        f"[profile deploy]\nrole_arn = {ROLE}\nsource_profile = base\nexternal_id = ext-123\n"
+        "duration_seconds = 1800\nregion = us-east-1\n"
+    )
