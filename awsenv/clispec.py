@@ -422,9 +422,12 @@ COMMANDS: tuple[Command, ...] = (
             "format and profile name; show the change as a diff and write it (every other byte "
             "of the config kept, a backup next to it). sso-session: write only the "
             "[sso-session]. okta: org domain, OIDC client id and AWS Account Federation app "
-            "id, a device sign-in, then a role of the assertion. Every question has a flag; "
-            "without a terminal, missing flags are one usage error. Example: awsenv configure "
-            "sso --start-url https://corp.awsapps.com/start --sso-region eu-west-1"
+            "id, a device sign-in, then a role of the assertion. role: a source profile, the "
+            "role ARN, an MFA device (your own, from IAM), external id, session name, duration, "
+            "region; the role is assumed once before anything is written (--force writes a "
+            "role that cannot be assumed). Every question has a flag; without a terminal, "
+            "missing flags are one usage error. Example: awsenv configure sso --start-url "
+            "https://corp.awsapps.com/start --sso-region eu-west-1"
         ),
         positionals=(
             Positional(
@@ -454,7 +457,7 @@ COMMANDS: tuple[Command, ...] = (
             Option(("--role",), "sso: the role name", metavar="NAME"),
             Option(
                 ("--region",),
-                "the profile's default region (default: the SSO region)",
+                "the profile's default region (default: the SSO region, or the source's)",
                 metavar="REGION",
                 complete="regions",
             ),
@@ -487,6 +490,33 @@ COMMANDS: tuple[Command, ...] = (
             ),
             Option(("--aws-iam-role",), "okta: the role ARN to write", metavar="ARN"),
             Option(("--all-roles",), "okta: write one profile per role of the assertion"),
+            Option(
+                ("--source-profile",),
+                "role: the profile whose credentials assume the role",
+                metavar="PROFILE",
+                complete="profiles",
+            ),
+            Option(("--role-arn",), "role: the ARN of the role to assume", metavar="ARN"),
+            Option(
+                ("--mfa-serial",),
+                "role: the MFA device's ARN or serial number ('' for none)",
+                metavar="ARN",
+            ),
+            _MFA_CODE,
+            Option(
+                ("--external-id",), "role: the ExternalId the role's trust asks for", metavar="ID"
+            ),
+            Option(
+                ("--role-session-name",),
+                "role: the RoleSessionName (default: one botocore makes up)",
+                metavar="NAME",
+            ),
+            Option(
+                ("--duration-seconds",),
+                "role: DurationSeconds, 900 to 43200 (default: the role's, an hour)",
+                metavar="SECONDS",
+            ),
+            Option(("--force",), "role: write the profile even if the role cannot be assumed"),
         ),
     ),
     Command(

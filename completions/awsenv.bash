@@ -221,16 +221,21 @@ function __awsenv_complete() {
                 --output)
                     __awsenv_complete_words "${cur}" json text table yaml yaml-stream
                     ;;
+                --source-profile)
+                    __awsenv_complete_profiles "${cur}"
+                    ;;
                 --start-url | --scopes | --account | --role | --profile | --org-domain | \
                     --org-url | --oidc-client-id | --aws-acct-fed-app-id | --aws-iam-idp | \
-                    --aws-iam-role) ;;
+                    --aws-iam-role | --role-arn | --mfa-serial | --mfa-code | --external-id | \
+                    --role-session-name | --duration-seconds) ;;
                 *)
                     if [[ "${cur}" == -* ]]; then
                         __awsenv_complete_words "${cur}" --sso-session --start-url --sso-region \
                             --scopes --account --role --region --output --profile --yes \
                             --device-code --no-browser --org-domain --org-url --oidc-client-id \
-                            --aws-acct-fed-app-id --aws-iam-idp --aws-iam-role --all-roles -h \
-                            --help --debug
+                            --aws-acct-fed-app-id --aws-iam-idp --aws-iam-role --all-roles \
+                            --source-profile --role-arn --mfa-serial --mfa-code --external-id \
+                            --role-session-name --duration-seconds --force -h --help --debug
                     else
                         __awsenv_complete_words "${cur}" sso sso-session okta role
                     fi

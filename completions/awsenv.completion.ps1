@@ -196,19 +196,28 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             elseif ($previous -ceq '--output') {
                 @('json', 'text', 'table', 'yaml', 'yaml-stream')
             }
+            elseif ($previous -ceq '--source-profile') {
+                @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
+            }
             elseif ($previous -ceq '--start-url' -or $previous -ceq '--scopes' -or
                 $previous -ceq '--account' -or $previous -ceq '--role' -or
                 $previous -ceq '--profile' -or $previous -ceq '--org-domain' -or
                 $previous -ceq '--org-url' -or $previous -ceq '--oidc-client-id' -or
                 $previous -ceq '--aws-acct-fed-app-id' -or $previous -ceq '--aws-iam-idp' -or
-                $previous -ceq '--aws-iam-role') {
+                $previous -ceq '--aws-iam-role' -or $previous -ceq '--role-arn' -or
+                $previous -ceq '--mfa-serial' -or $previous -ceq '--mfa-code' -or
+                $previous -ceq '--external-id' -or $previous -ceq '--role-session-name' -or
+                $previous -ceq '--duration-seconds') {
                 @()
             }
             elseif ($wordToComplete.StartsWith('-')) {
                 @('--sso-session', '--start-url', '--sso-region', '--scopes', '--account', '--role',
                     '--region', '--output', '--profile', '--yes', '--device-code', '--no-browser',
                     '--org-domain', '--org-url', '--oidc-client-id', '--aws-acct-fed-app-id',
-                    '--aws-iam-idp', '--aws-iam-role', '--all-roles', '-h', '--help', '--debug')
+                    '--aws-iam-idp', '--aws-iam-role', '--all-roles', '--source-profile',
+                    '--role-arn', '--mfa-serial', '--mfa-code', '--external-id',
+                    '--role-session-name', '--duration-seconds', '--force', '-h', '--help',
+                    '--debug')
             }
             else {
                 @('sso', 'sso-session', 'okta', 'role')

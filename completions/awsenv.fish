@@ -104,7 +104,7 @@ complete -c awsenv -n '__awsenv_subcommand_is -' -a login -d 'log in to an SSO s
 complete -c awsenv -n '__awsenv_subcommand_is -' -a logout -d 'end SSO sessions'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a console -d 'open the AWS console as a profile'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a sso -d 'sso sync: a profile per account role'
-complete -c awsenv -n '__awsenv_subcommand_is -' -a configure -d 'write a profile from a start URL or Okta org'
+complete -c awsenv -n '__awsenv_subcommand_is -' -a configure -d 'write a profile from a start URL, an Okta org or a role'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a keys -d 'long-lived keys in the OS keychain'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a list -d 'list every profile'
 complete -c awsenv -n '__awsenv_subcommand_is -' -a status -d 'show the profile this shell uses now'
@@ -192,6 +192,14 @@ complete -c awsenv -n '__awsenv_subcommand_is configure' -l aws-acct-fed-app-id 
 complete -c awsenv -n '__awsenv_subcommand_is configure' -l aws-iam-idp -x -d 'Okta: the IAM identity provider ARN'
 complete -c awsenv -n '__awsenv_subcommand_is configure' -l aws-iam-role -x -d 'Okta: the role ARN'
 complete -c awsenv -n '__awsenv_subcommand_is configure' -l all-roles -d 'Okta: one profile per role'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l source-profile -x -a '(__awsenv_complete_profiles)' -d 'role: the profile that assumes it'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l role-arn -x -d 'role: the role ARN'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l mfa-serial -x -d 'role: the MFA device ARN'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l mfa-code -x -d 'role: MFA code for the check'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l external-id -x -d 'role: the ExternalId'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l role-session-name -x -d 'role: the RoleSessionName'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l duration-seconds -x -d 'role: 900 to 43200 seconds'
+complete -c awsenv -n '__awsenv_subcommand_is configure' -l force -d 'role: write even if it cannot be assumed'
 
 # keys add|import|list|rm [PROFILE]
 complete -c awsenv -n '__awsenv_subcommand_is keys; and not __fish_seen_subcommand_from add import list rm' -a 'add import list rm' -d 'keys action'

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from awsenv.errors import NotSupported, UsageError
+from awsenv.errors import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,5 +29,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
 
         return okta.configure_okta(args, environ)
     if kind == "role":
-        raise NotSupported("'awsenv configure role' is not there yet")
+        from awsenv.wizard import role
+
+        return role.configure_role(args, environ)
     raise UsageError(f"unknown kind {kind!r}", hint="one of " + ", ".join(KINDS))

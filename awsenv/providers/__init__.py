@@ -47,6 +47,7 @@ class RoleDenied(CredentialsUnavailable):
         )
         self.role_arn = role_arn
         self.profile = profile
+        self.sts_message = sts_message
 
 
 class MfaRequired(CredentialsUnavailable):
@@ -71,6 +72,7 @@ class WrongMfaCode(CredentialsUnavailable):
         )
         self.serial = serial
         self.profile = profile
+        self.sts_message = sts_message
 
 
 class DurationRefused(CredentialsUnavailable):
@@ -255,14 +257,22 @@ def renewable(
     return None
 
 
-def assume(files: ConfigFiles, spec: Spec, source: Resolved, ctx: Context) -> Keys:
-    """Return keys for an ad-hoc role (``use --role-arn``): cached, else AssumeRole.
+def assume(
+    files: ConfigFiles,
+    spec: Spec,
+    source: Resolved,
+    ctx: Context,
+    *,
+    token_code: str | None = None,
+) -> Keys:
+    """Return keys for an ad-hoc role (``use --role-arn``, ``configure role``).
 
-    AssumeRole is signed with the keys :func:`obtain` gets for the ``source`` profile.
+    Cached, else AssumeRole signed with the keys :func:`obtain` gets for the ``source`` profile;
+    ``token_code`` is the MFA code when ``spec`` names an MFA device.
     """
     from awsenv.providers import adhoc
 
-    return adhoc.obtain(files, spec, source, ctx)
+    return adhoc.obtain(files, spec, source, ctx, token_code=token_code)
 
 
 def assume_renewable(

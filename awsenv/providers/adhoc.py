@@ -41,7 +41,7 @@ ARN_EXAMPLE = "arn:aws:iam::123456789012:role/NAME"
 class Spec:
     """What to assume: the role, the source profile, and the AssumeRole options."""
 
-    __slots__ = ("duration", "external_id", "role_arn", "session_name", "source")
+    __slots__ = ("duration", "external_id", "mfa_serial", "role_arn", "session_name", "source")
 
     def __init__(
         self,
@@ -51,12 +51,15 @@ class Spec:
         external_id: str | None = None,
         session_name: str | None = None,
         duration: int | None = None,
+        mfa_serial: str | None = None,
     ) -> None:
         self.role_arn = role_arn
         self.source = source
         self.external_id = external_id
         self.session_name = session_name
         self.duration = duration
+        # ``configure role`` checks a role that needs MFA; ``AWSENV_ROLE`` never carries one
+        self.mfa_serial = mfa_serial
 
     @property
     def role_name(self) -> str:
@@ -72,13 +75,15 @@ class Spec:
         """Return the arguments botocore would hash into the ``~/.aws/cli/cache`` key.
 
         As for a profile: the session name only when one was given (a generated one is left
-        out), then the external id and the duration.
+        out), then the external id, the MFA device and the duration.
         """
         args: dict[str, str | int] = {"RoleArn": self.role_arn}
         if self.session_name:
             args["RoleSessionName"] = self.session_name
         if self.external_id is not None:
             args["ExternalId"] = self.external_id
+        if self.mfa_serial is not None:
+            args["SerialNumber"] = self.mfa_serial
         if self.duration is not None:
             args["DurationSeconds"] = self.duration
         return args
@@ -116,7 +121,7 @@ class Spec:
             return None
 
 
-def _valid_arn(arn: str) -> bool:
+def valid_arn(arn: str) -> bool:
     """``arn:<partition>:iam::<12 digits>:role/<path and name>``, checked without ``re``."""
     parts = arn.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn" or parts[2] != "iam" or parts[3] != "":
@@ -140,7 +145,7 @@ def check(
     duration: str | None = None,
 ) -> Spec:
     """Return the spec for the command line's values, or raise UsageError saying what is wrong."""
-    if not _valid_arn(role_arn):
+    if not valid_arn(role_arn):
         raise UsageError(
             f"--role-arn {role_arn!r} is not the ARN of an IAM role",
             hint=f"a role ARN looks like {ARN_EXAMPLE}",
@@ -150,29 +155,40 @@ def check(
             "--role-arn needs --source PROFILE: the profile whose credentials assume the role",
             hint=f"awsenv use --role-arn {role_arn} --source PROFILE",
         )
-    if external_id is not None and not (
-        2 <= len(external_id) <= 1224 and set(external_id) <= _EXTERNAL_ID_CHARS
-    ):
-        raise UsageError(
-            "--external-id must be 2 to 1224 characters of letters, digits and _+=,.@:/-"
-        )
-    if session_name is not None and not (
-        2 <= len(session_name) <= 64 and set(session_name) <= _NAME_CHARS
-    ):
-        raise UsageError("--session-name must be 2 to 64 characters of letters, digits and _+=,.@-")
-    seconds = None
-    if duration is not None:
-        text = duration.strip()
-        seconds = int(text) if text.isascii() and text.isdigit() else None
-        if seconds is None or not MIN_DURATION <= seconds <= MAX_DURATION:
-            raise UsageError(
-                f"--duration {duration!r} is not a number of seconds from {MIN_DURATION} to "
-                f"{MAX_DURATION}",
-                hint="a role lasts 3600 seconds unless its maximum session duration is raised",
-            )
+    if external_id is not None:
+        check_external_id(external_id)
+    if session_name is not None:
+        check_session_name(session_name)
+    seconds = check_duration(duration) if duration is not None else None
     return Spec(
         role_arn, source, external_id=external_id, session_name=session_name, duration=seconds
     )
+
+
+def check_external_id(value: str, option: str = "--external-id") -> str:
+    """Return ``value`` if STS takes it as an ExternalId, else raise UsageError."""
+    if not (2 <= len(value) <= 1224 and set(value) <= _EXTERNAL_ID_CHARS):
+        raise UsageError(f"{option} must be 2 to 1224 characters of letters, digits and _+=,.@:/-")
+    return value
+
+
+def check_session_name(value: str, option: str = "--session-name") -> str:
+    """Return ``value`` if STS takes it as a RoleSessionName, else raise UsageError."""
+    if not (2 <= len(value) <= 64 and set(value) <= _NAME_CHARS):
+        raise UsageError(f"{option} must be 2 to 64 characters of letters, digits and _+=,.@-")
+    return value
+
+
+def check_duration(value: str, option: str = "--duration") -> int:
+    """Return ``value`` as seconds if STS takes it as DurationSeconds, else raise UsageError."""
+    text = value.strip()
+    seconds = int(text) if text.isascii() and text.isdigit() else None
+    if seconds is None or not MIN_DURATION <= seconds <= MAX_DURATION:
+        raise UsageError(
+            f"{option} {value!r} is not a number of seconds from {MIN_DURATION} to {MAX_DURATION}",
+            hint="a role lasts 3600 seconds unless its maximum session duration is raised",
+        )
+    return seconds
 
 
 def default_session_name(environ: Mapping[str, str]) -> str:
@@ -203,11 +219,19 @@ def cached(environ: Mapping[str, str], spec: Spec) -> Keys | None:
     return entry.load(rolecache.cache_path(environ, cache_key(spec)))
 
 
-def obtain(files: ConfigFiles, spec: Spec, source: Resolved, ctx: Context) -> Keys:
+def obtain(
+    files: ConfigFiles,
+    spec: Spec,
+    source: Resolved,
+    ctx: Context,
+    *,
+    token_code: str | None = None,
+) -> Keys:
     """Return the role's keys: cached, else AssumeRole signed with the source's keys.
 
     The source's keys are obtained before the role's lock is taken, so a source whose own
     cache entry has the same key (the same role, no options) never waits on itself.
+    ``token_code`` is the MFA code for ``spec.mfa_serial`` (MfaRequired without one).
     """
     keys = cached(ctx.environ, spec)
     if keys is not None:
@@ -220,21 +244,27 @@ def obtain(files: ConfigFiles, spec: Spec, source: Resolved, ctx: Context) -> Ke
         ctx.environ,
         "cli-cache-" + cache_key(spec),
         lambda: cached(ctx.environ, spec),
-        lambda: _assume(spec, source_keys, ctx),
+        lambda: _assume(spec, source_keys, ctx, token_code),
     )
 
 
-def _assume(spec: Spec, source_keys: Keys, ctx: Context) -> Keys:
+def _assume(spec: Spec, source_keys: Keys, ctx: Context, token_code: str | None) -> Keys:
     """Call STS AssumeRole with the source's keys; cache and return the answer."""
-    from awsenv.providers import role
+    from awsenv.providers import MfaRequired, role
 
+    if spec.mfa_serial is not None and token_code is None:
+        raise MfaRequired(spec.mfa_serial, spec.source)
     trace = role.Trace(spec.source, None)
     trace.role_profiles[spec.role_arn] = spec.source
+    if spec.mfa_serial is not None:
+        trace.mfa_asked.append(spec.mfa_serial)
     with role.Swap(ctx.environ):
-        return _call(spec, source_keys, ctx, trace)
+        return _call(spec, source_keys, ctx, trace, token_code)
 
 
-def _call(spec: Spec, source_keys: Keys, ctx: Context, trace: Trace) -> Keys:
+def _call(
+    spec: Spec, source_keys: Keys, ctx: Context, trace: Trace, token_code: str | None
+) -> Keys:
     import botocore.exceptions as bx
 
     from awsenv import cache, log
@@ -260,6 +290,9 @@ def _call(spec: Spec, source_keys: Keys, ctx: Context, trace: Trace) -> Keys:
             params["ExternalId"] = spec.external_id
         if spec.duration is not None:
             params["DurationSeconds"] = spec.duration
+        if spec.mfa_serial is not None:
+            params["SerialNumber"] = spec.mfa_serial
+            params["TokenCode"] = token_code
         log.debug("AssumeRole %s with the keys of profile %r", spec.role_arn, spec.source)
         response = client.assume_role(**params)
     except AwsenvError:

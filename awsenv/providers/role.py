@@ -279,6 +279,18 @@ def sts_client(
     endpoint settings, ``AWS_ENDPOINT_URL_STS``, ``net.bind_session``'s deadline; ``region``
     picks the region from the session; ``trace`` sees every call (for error messages).
     """
+    return _client("sts", environ, profile, keys, trace, region=region)
+
+
+def _client(
+    service: str,
+    environ: Mapping[str, str],
+    profile: str | None,
+    keys: Keys,
+    trace: Trace,
+    *,
+    region: Callable[[object], str | None],
+) -> Any:
     import botocore.session
 
     from awsenv import net
@@ -288,12 +300,56 @@ def sts_client(
     session.register("before-parameter-build.sts.AssumeRole", trace.before_parameter_build)
     session.register("before-call", trace.before_call)
     return session.create_client(
-        "sts",
+        service,
         region_name=region(session),
         aws_access_key_id=keys.access_key_id,
         aws_secret_access_key=keys.secret_access_key,
         aws_session_token=keys.session_token,
     )
+
+
+def user_name(arn: str) -> str | None:
+    """Return the IAM user name of a caller ARN (``arn:aws:iam::ACCOUNT:user/PATH/NAME``)."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[2] != "iam" or not parts[5].startswith("user/"):
+        return None
+    return parts[5].rsplit("/", 1)[-1] or None
+
+
+def mfa_devices(
+    environ: Mapping[str, str], profile: str, keys: Keys, *, region: str | None = None
+) -> list[str] | None:
+    """Return the serial numbers of the caller's own MFA devices, or None if they cannot be read.
+
+    The caller is asked of STS (GetCallerIdentity); an IAM user's devices are listed with IAM
+    ListMFADevices for that user name (what the usual "manage your own MFA" policy allows).
+    None when the keys are not an IAM user's (a role session has no devices), IAM refuses or
+    cannot be reached: the caller then asks for the device's ARN instead.
+    """
+    import botocore.exceptions as bx
+
+    from awsenv import log
+
+    trace = Trace(profile, None)
+
+    def where(session: object) -> str:
+        return sts_region(session, environ, region) or "us-east-1"
+
+    with Swap(environ):
+        try:
+            sts = sts_client(environ, profile, keys, trace, region=where)
+            name = user_name(str(sts.get_caller_identity().get("Arn", "")))
+            if name is None:
+                log.debug("profile %r: not an IAM user's keys; no MFA devices to list", profile)
+                return None
+            iam = _client("iam", environ, profile, keys, trace, region=where)
+            serials: list[str] = []
+            for page in iam.get_paginator("list_mfa_devices").paginate(UserName=name):
+                serials += [str(d["SerialNumber"]) for d in page.get("MFADevices", [])]
+        except (bx.BotoCoreError, bx.ClientError, AwsenvError, OSError) as exc:
+            log.debug("ListMFADevices for profile %r: %s", profile, type(exc).__name__)
+            return None
+    return serials
 
 
 def _lock_name(section: Mapping[str, object]) -> str | None:

@@ -75,11 +75,13 @@ class Asker:
         default: str = "",
         words: Sequence[str] = (),
         check: Callable[[str], str] | None = None,
+        optional: bool = False,
     ) -> str:
         """The answer to one question: ``--flag``'s value, else asked (``default`` if empty).
 
         ``check`` returns the answer to use or raises UsageError: a flag's bad value ends the
-        command; at the terminal the message is shown and the question asked again.
+        command; at the terminal the message is shown and the question asked again. An
+        ``optional`` question may be left empty (``""``: none), and is never missing.
         """
         value = self.given(flag)
         if value is not None:
@@ -87,6 +89,8 @@ class Asker:
         if not self.interactive:
             if default:
                 return check(default) if check else default
+            if optional:
+                return ""
             self.require([flag])
         from awsenv import picker, ui
 
@@ -95,6 +99,8 @@ class Asker:
             if answer is None:
                 raise Interrupted("left; nothing was written")
             if not answer:
+                if optional:
+                    return ""
                 ui.warn(f"an answer is needed ({flag})")
                 continue
             if check is None:
