@@ -474,3 +474,12 @@ def clock_file(environ: Mapping[str, str]) -> str:
     except OSError:
         return path  # the prompt then shows the profile without the time left
     return path
+
+
+def credential_process(profile: str) -> str:
+    """The ``credential_process`` line through which every SDK gets ``profile`` from awsenv.
+
+    botocore splits the line as a POSIX shell would (shlex), so the name is quoted as bash
+    quotes it: an unusual name stays one argument and runs nothing.
+    """
+    return f"awsenv credential-process {quote('bash', profile)}"

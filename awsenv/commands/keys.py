@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from awsenv import profiles
+from awsenv import profiles, shells
 from awsenv.errors import AwsenvError, UsageError
 
 TYPE_CHECKING = False
@@ -39,11 +39,6 @@ _MAX_ANSWER = 1024
 
 class NoTerminal(AwsenvError):
     """``keys add`` reads the keys on a terminal, and there is none."""
-
-
-def process_command(profile: str) -> str:
-    """The ``credential_process`` awsenv writes for a keychain profile."""
-    return f"awsenv credential-process {profile}"
 
 
 def _header(profile: str, *, config: bool) -> str:
@@ -182,7 +177,7 @@ def _config_plan(environ: Mapping[str, str], profile: str, *, remove: tuple[str,
 
     config_path = paths.config_file(environ)
     items = (
-        ("credential_process", process_command(profile)),
+        ("credential_process", shells.credential_process(profile)),
         (profiles.KEYCHAIN_MARKER, "true"),
     )
     return edit.plan_keys(
@@ -352,7 +347,7 @@ def _rm(environ: Mapping[str, str], profile: str) -> None:
     removed = keychain.delete(profile)
     files = ConfigFiles(environ)
     section = files.profile(profile) or {}
-    ours = section.get("credential_process") == process_command(profile)
+    ours = section.get("credential_process") == shells.credential_process(profile)
     remove = tuple(
         k
         for k in (profiles.KEYCHAIN_MARKER, "credential_process")

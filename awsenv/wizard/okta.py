@@ -49,7 +49,7 @@ def existing_profile(parsed: Parsed, settings: Mapping[str, str], role: SamlRole
 
 def configure_okta(args: Args, environ: Mapping[str, str]) -> str:
     """Ask, sign in, pick a role (or take them all), write the profile(s)."""
-    from awsenv import okta, saml, ui, wizard
+    from awsenv import okta, saml, shells, ui, wizard
     from awsenv.config import edit as configwrite
     from awsenv.config.edit import base_name, free_name
     from awsenv.wizard.sso import _parse, _regions, _today, check_profile_name, check_region
@@ -127,6 +127,8 @@ def configure_okta(args: Args, environ: Mapping[str, str]) -> str:
         items = [*settings.items()]
         items += [("saml_role_arn", role.role_arn), ("saml_principal_arn", role.principal_arn)]
         items.append(("region", region))
+        # every SDK (the AWS CLI, terraform) then gets the role's keys through awsenv
+        items.append(("credential_process", shells.credential_process(name)))
         try:
             sections.append(configwrite.profile_section(name, items))
         except ValueError as exc:

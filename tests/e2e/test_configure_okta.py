@@ -6,13 +6,14 @@ from the sign-in configure made, no second one) and boto3 with those keys.
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
 
 from awsenv import shells
 from tests.e2e.test_saml_core import provider_arn, role_arn
-from tests.helpers import PYTHON, SHELLS, minimal_env
+from tests.helpers import PYTHON, SHELLS, cli_whoami, minimal_env
 from tests.standin.okta import OktaStandIn
 from tests.terminal import run_expect
 
@@ -49,7 +50,10 @@ def okta_one(moto_sts):
 
 @pytest.fixture
 def env(home, moto_sts):
-    return minimal_env(home, AWS_ENDPOINT_URL_STS=moto_sts, BROWSER=browser(home))
+    env = minimal_env(home, AWS_ENDPOINT_URL_STS=moto_sts, BROWSER=browser(home))
+    # the profile's credential_process runs `awsenv` from PATH, as after pipx install
+    env["PATH"] = f"{os.path.dirname(PYTHON)}{os.pathsep}{env['PATH']}"
+    return env
 
 
 def flags(okta) -> list[str]:
@@ -72,7 +76,9 @@ def configure(env, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_flags_alone_write_the_okta_keys_and_use_signs_in_no_more(okta_one, env, home, tmp_path):
+def test_flags_alone_write_the_okta_keys_and_use_signs_in_no_more(
+    okta_one, env, home, tmp_path, aws_cli
+):
     okta = okta_one
     result = configure(env, *flags(okta), "--aws-iam-role", ADMIN, "--yes")
     assert result.returncode == 0, result.stderr
@@ -82,6 +88,7 @@ def test_flags_alone_write_the_okta_keys_and_use_signs_in_no_more(okta_one, env,
         f"okta_org_url = {okta.base_url}\nokta_oidc_client_id = {okta.client_id}\n"
         f"okta_aws_acct_fed_app_id = {okta.app_id}\nsaml_role_arn = {ADMIN}\n"
         f"saml_principal_arn = {PROVIDER}\nregion = us-east-1\n"
+        "credential_process = awsenv credential-process okta-123456789012-oktaadmin\n"
     ) in text
     assert "role_arn = " not in text.replace("saml_role_arn = ", "")  # never botocore's key
     again = configure(env, *flags(okta), "--aws-iam-role", ADMIN, "--yes")
@@ -99,6 +106,11 @@ def test_flags_alone_write_the_okta_keys_and_use_signs_in_no_more(okta_one, env,
     assert run.returncode == 0, run.stderr.decode()
     assert run.stdout.decode().startswith("arn:aws:sts::123456789012:assumed-role/OktaAdmin/")
     assert okta.authorizations == 1  # configure's sign-in served use too
+    # the AWS CLI, a separate client, gets the role through the profile's credential_process
+    aws = cli_whoami(aws_cli, env, "okta-123456789012-oktaadmin", arn_only=True)
+    assert aws.returncode == 0, aws.stderr
+    assert aws.stdout.startswith("arn:aws:sts::123456789012:assumed-role/OktaAdmin/")
+    assert okta.authorizations == 1
 
 
 def test_all_roles_writes_one_profile_per_role(okta, env, home):
