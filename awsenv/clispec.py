@@ -142,6 +142,13 @@ _MFA_CODE = Option(
     ("--mfa-code",), "MFA code for AssumeRole (otherwise asked on the terminal)", metavar="CODE"
 )
 
+_DURATION = Option(
+    ("--duration",),
+    "a role's session length (DurationSeconds), 900 up to the role's maximum; with a role "
+    "profile, keys are exported (default: the profile's duration_seconds, else an hour)",
+    metavar="SECONDS",
+)
+
 COMMANDS: tuple[Command, ...] = (
     Command(
         "use",
@@ -214,11 +221,7 @@ COMMANDS: tuple[Command, ...] = (
                 "--role-arn: the RoleSessionName (default: awsenv-<your user name>)",
                 metavar="NAME",
             ),
-            Option(
-                ("--duration",),
-                "--role-arn: DurationSeconds, 900 up to the role's maximum (default: STS's hour)",
-                metavar="SECONDS",
-            ),
+            _DURATION,
         ),
         changes_env=True,
     ),
@@ -282,6 +285,7 @@ COMMANDS: tuple[Command, ...] = (
                 complete="regions",
             ),
             _MFA_CODE,
+            _DURATION,
             _DEVICE_CODE,
             _NO_BROWSER,
         ),
@@ -375,6 +379,7 @@ COMMANDS: tuple[Command, ...] = (
                 complete="regions",
             ),
             _MFA_CODE,
+            _DURATION,
             _DEVICE_CODE,
             Option(
                 ("--no-browser",),

@@ -67,7 +67,18 @@ def provider_context(args: Args, environ: Mapping[str, str]) -> Context:
         region=text("region"),  # --region of use/exec/console: STS's region too
         role=text("role"),
         saml_assertion=text("saml_assertion"),
+        duration=_role_duration(args),
     )
+
+
+def _role_duration(args: Args) -> int | None:
+    """``--duration`` of a profile's role (with ``--role-arn`` it belongs to the ad-hoc role)."""
+    value = args.get("duration")
+    if value is None or args.get("role_arn") is not None:
+        return None
+    from awsenv.providers.adhoc import parse_duration
+
+    return parse_duration(str(value))
 
 
 def shell_profile(environ: Mapping[str, str]) -> str:

@@ -114,6 +114,7 @@ class Context:
 
     __slots__ = (
         "device_code",
+        "duration",
         "environ",
         "force_login",
         "mfa_code",
@@ -134,6 +135,7 @@ class Context:
         region: str | None = None,
         role: str | None = None,
         saml_assertion: str | None = None,
+        duration: int | None = None,
     ) -> None:
         self.environ = environ
         self.force_login = force_login  # sign in again even if a token is cached
@@ -143,6 +145,7 @@ class Context:
         self.region = region  # STS's region when the profile names none (--region)
         self.role = role  # the SAML role to pick (--role)
         self.saml_assertion = saml_assertion  # a SAMLResponse file, or "-" for stdin
+        self.duration = duration  # the role session's DurationSeconds (--duration)
 
 
 class Ready:
@@ -160,6 +163,14 @@ def obtain(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Keys:
     from awsenv import profiles
 
     kind = resolved.kind
+    if ctx.duration is not None and kind != profiles.ASSUME_ROLE:
+        from awsenv.errors import UsageError
+
+        raise UsageError(
+            f"--duration sets the session length of a role, and profile {resolved.name!r} "
+            f"is {kind}",
+            hint="give --duration with a profile that has role_arn (or with --role-arn)",
+        )
     if kind == profiles.STATIC:
         from awsenv.providers import static
 
@@ -175,6 +186,21 @@ def obtain(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Keys:
     from awsenv.providers import chain
 
     return chain.obtain(files, resolved, ctx)
+
+
+def long_lived(files: ConfigFiles, name: str, kind: str) -> Keys:
+    """Return the long-lived IAM user keys of profile ``name`` (of kind ``kind``).
+
+    What GetSessionToken is signed with (``providers/session.py``): keys in the files
+    (``profiles.STATIC``); any other kind holds none.
+    """
+    from awsenv import profiles
+
+    if kind == profiles.STATIC:
+        from awsenv.providers import static
+
+        return static.obtain(files, name)
+    raise CredentialsUnavailable(f"profile {name!r} holds no long-lived keys (it is {kind})")
 
 
 def ensure(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Ready:
@@ -205,11 +231,16 @@ def renewable(
 
     An SSO root renews while its session does (its end when known, else ``session``); a role
     over static keys, web identity or a
-    credential process renews at any time (``always``); MFA, SAML and Okta need the user.
+    credential process renews at any time (``always``); an MFA role over long-lived keys while
+    its MFA session lasts (its end, ``providers/session.py``); SAML and Okta need the user.
     """
     from awsenv import exports, profiles
 
     kind = resolved.kind
+    if resolved.needs_mfa and kind == profiles.ASSUME_ROLE:
+        from awsenv.providers import chain
+
+        return chain.session_end(resolved, environ)
     if kind in (profiles.SAML, profiles.OKTA, profiles.STATIC) or resolved.needs_mfa:
         return None
     if resolved.root_kind == profiles.SSO:

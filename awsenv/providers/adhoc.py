@@ -160,19 +160,23 @@ def check(
         2 <= len(session_name) <= 64 and set(session_name) <= _NAME_CHARS
     ):
         raise UsageError("--session-name must be 2 to 64 characters of letters, digits and _+=,.@-")
-    seconds = None
-    if duration is not None:
-        text = duration.strip()
-        seconds = int(text) if text.isascii() and text.isdigit() else None
-        if seconds is None or not MIN_DURATION <= seconds <= MAX_DURATION:
-            raise UsageError(
-                f"--duration {duration!r} is not a number of seconds from {MIN_DURATION} to "
-                f"{MAX_DURATION}",
-                hint="a role lasts 3600 seconds unless its maximum session duration is raised",
-            )
+    seconds = parse_duration(duration) if duration is not None else None
     return Spec(
         role_arn, source, external_id=external_id, session_name=session_name, duration=seconds
     )
+
+
+def parse_duration(duration: str) -> int:
+    """Return ``--duration``'s seconds, or raise UsageError outside what AssumeRole accepts."""
+    text = duration.strip()
+    seconds = int(text) if text.isascii() and text.isdigit() else None
+    if seconds is None or not MIN_DURATION <= seconds <= MAX_DURATION:
+        raise UsageError(
+            f"--duration {duration!r} is not a number of seconds from {MIN_DURATION} to "
+            f"{MAX_DURATION}",
+            hint="a role lasts 3600 seconds unless its maximum session duration is raised",
+        )
+    return seconds
 
 
 def default_session_name(environ: Mapping[str, str]) -> str:
