@@ -340,7 +340,8 @@ COMMANDS: tuple[Command, ...] = (
             "End the IAM Identity Center session of PROFILE (default: this shell's), of "
             "--sso-session or of --all, and delete its tokens and cached role credentials. "
             "A shell whose profile used that session stops its clock: the prompt shows "
-            "`expired` for a profile, and exported keys keep only their own end."
+            "`expired` for a profile, and exported keys keep only their own end. For a "
+            "profile over an IAM user's keys, forget its MFA session (--all: every one)."
         ),
         positionals=(Positional("profile", "profile name", optional=True, complete="profiles"),),
         options=(
