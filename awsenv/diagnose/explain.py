@@ -320,6 +320,9 @@ def _role_steps(
     root = nodes[-1]
     down: list[Step] = []  # from the profile towards the root
     reached_root = True
+    # an MFA session's code is asked for at the role nearest the root that names the device
+    asks = [hop for hop, _kind, hop_section in nodes[:-1] if _text(hop_section, "mfa_serial")]
+    session_hop = asks[-1] if asks and mfa_session is not None else None
     for name, kind, section in nodes[:-1]:
         cached = caches.get(name)
         if cached is not None and cached.state == VALID:
@@ -335,7 +338,7 @@ def _role_steps(
             reached_root = False
             break
         arn = _text(section, "role_arn") or "?"
-        if mfa_session is not None and name == nodes[-2][0]:
+        if mfa_session is not None and name == session_hop:
             down.append(_session_step(name, arn, mfa_session, root[0], now))
         elif mfa_session is not None:
             down.append(Step(name, ASSUME_ROLE, f"STS AssumeRole {arn}"))
