@@ -296,7 +296,8 @@ COMMANDS: tuple[Command, ...] = (
         description=(
             "Print Version 1 credential_process JSON for PROFILE, from awsenv's cache or after "
             "a sign-in, so that `credential_process = awsenv credential-process PROFILE` lets "
-            "every SDK use a SAML or Okta profile through AWS_PROFILE."
+            "every SDK use a SAML or Okta profile through AWS_PROFILE, or an MFA role for as "
+            "long as its MFA session lasts (a long terraform run renews with no prompt)."
         ),
         positionals=(Positional("profile", "profile name", complete="profiles"),),
         options=(
