@@ -142,6 +142,13 @@ _MFA_CODE = Option(
     ("--mfa-code",), "MFA code for AssumeRole (otherwise asked on the terminal)", metavar="CODE"
 )
 
+_DURATION = Option(
+    ("--duration",),
+    "a role's session length (DurationSeconds), 900 up to the role's maximum; with a role "
+    "profile, keys are exported (default: the profile's duration_seconds, else an hour)",
+    metavar="SECONDS",
+)
+
 COMMANDS: tuple[Command, ...] = (
     Command(
         "use",
@@ -214,11 +221,7 @@ COMMANDS: tuple[Command, ...] = (
                 "--role-arn: the RoleSessionName (default: awsenv-<your user name>)",
                 metavar="NAME",
             ),
-            Option(
-                ("--duration",),
-                "--role-arn: DurationSeconds, 900 up to the role's maximum (default: STS's hour)",
-                metavar="SECONDS",
-            ),
+            _DURATION,
         ),
         changes_env=True,
     ),
@@ -289,6 +292,7 @@ COMMANDS: tuple[Command, ...] = (
                 complete="regions",
             ),
             _MFA_CODE,
+            _DURATION,
             _DEVICE_CODE,
             _NO_BROWSER,
         ),
@@ -299,9 +303,10 @@ COMMANDS: tuple[Command, ...] = (
         description=(
             "Print Version 1 credential_process JSON for PROFILE, from awsenv's cache or after "
             "a sign-in, so that `credential_process = awsenv credential-process PROFILE` lets "
-            "every SDK use a SAML or Okta profile through AWS_PROFILE. For a profile whose keys "
-            "are in the OS keychain ('awsenv keys'), it prints STS session credentials made "
-            "with them, never the keys."
+            "every SDK use a SAML or Okta profile through AWS_PROFILE, or an MFA role for as "
+            "long as its MFA session lasts (a long terraform run renews with no prompt). For a "
+            "profile whose keys are in the OS keychain ('awsenv keys'), it prints STS session "
+            "credentials made with them, never the keys."
         ),
         positionals=(Positional("profile", "profile name", complete="profiles"),),
         options=(
@@ -345,7 +350,8 @@ COMMANDS: tuple[Command, ...] = (
             "End the IAM Identity Center session of PROFILE (default: this shell's), of "
             "--sso-session or of --all, and delete its tokens and cached role credentials. "
             "A shell whose profile used that session stops its clock: the prompt shows "
-            "`expired` for a profile, and exported keys keep only their own end."
+            "`expired` for a profile, and exported keys keep only their own end. For a "
+            "profile over an IAM user's keys, forget its MFA session (--all: every one)."
         ),
         positionals=(Positional("profile", "profile name", optional=True, complete="profiles"),),
         options=(
@@ -384,6 +390,7 @@ COMMANDS: tuple[Command, ...] = (
                 complete="regions",
             ),
             _MFA_CODE,
+            _DURATION,
             _DEVICE_CODE,
             Option(
                 ("--no-browser",),

@@ -111,7 +111,9 @@ def shell_code(
     )
     if region is None:
         region = resolved.region
-    decision = plan.decide(resolved, keys=keys, write=write)
+    # a role session of another length than the profile's is not what SDKs would assume
+    # through AWS_PROFILE: export its keys
+    decision = plan.decide(resolved, keys=keys or ctx.duration is not None, write=write)
     obtained = None
     if decision.obtains:
         obtained = providers.obtain(files, resolved, ctx)

@@ -133,7 +133,7 @@ function __awsenv_complete() {
             \builtin local profile_at=0
             for ((i = i + 1; i < COMP_CWORD; i++)); do
                 case "${COMP_WORDS[i]-}" in
-                    --region | --mfa-code) ((i += 1)) ;;
+                    --region | --mfa-code | --duration) ((i += 1)) ;;
                     -*) ;;
                     *)
                         profile_at="${i}"
@@ -146,11 +146,11 @@ function __awsenv_complete() {
                     --region)
                         __awsenv_complete_words "${cur}" "${__awsenv_regions[@]}"
                         ;;
-                    --mfa-code) ;;
+                    --mfa-code | --duration) ;;
                     *)
                         if [[ "${cur}" == -* ]]; then
-                            __awsenv_complete_words "${cur}" --region --mfa-code --device-code \
-                                --no-browser -h --help --debug
+                            __awsenv_complete_words "${cur}" --region --mfa-code --duration \
+                                --device-code --no-browser -h --help --debug
                         else
                             __awsenv_complete_profiles "${cur}"
                         fi
@@ -188,11 +188,11 @@ function __awsenv_complete() {
                 --region)
                     __awsenv_complete_words "${cur}" "${__awsenv_regions[@]}"
                     ;;
-                --service | --mfa-code) ;;
+                --service | --mfa-code | --duration) ;;
                 *)
                     if [[ "${cur}" == -* ]]; then
                         __awsenv_complete_words "${cur}" --print --service --region --mfa-code \
-                            --device-code --no-browser -h --help --debug
+                            --duration --device-code --no-browser -h --help --debug
                     else
                         __awsenv_complete_profiles "${cur}"
                     fi

@@ -101,7 +101,7 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
                     $state = 'profile'
                 }
                 elseif ($state -ceq 'profile') {
-                    if ($word -ceq '--region' -or $word -ceq '--mfa-code') {
+                    if ($word -ceq '--region' -or $word -ceq '--mfa-code' -or $word -ceq '--duration') {
                         $state = 'value'
                     }
                     elseif (-not $word.StartsWith('-')) {
@@ -122,12 +122,12 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             elseif ($previous -ceq '--region') {
                 $regions
             }
-            elseif ($previous -ceq '--mfa-code') {
+            elseif ($previous -ceq '--mfa-code' -or $previous -ceq '--duration') {
                 @()
             }
             elseif ($wordToComplete.StartsWith('-')) {
-                @('--region', '--mfa-code', '--device-code', '--no-browser', '-h', '--help',
-                    '--debug')
+                @('--region', '--mfa-code', '--duration', '--device-code', '--no-browser', '-h',
+                    '--help', '--debug')
             }
             else {
                 @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
@@ -161,12 +161,13 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             if ($previous -ceq '--region') {
                 $regions
             }
-            elseif ($previous -ceq '--service' -or $previous -ceq '--mfa-code') {
+            elseif ($previous -ceq '--service' -or $previous -ceq '--mfa-code' -or
+                $previous -ceq '--duration') {
                 @()
             }
             elseif ($wordToComplete.StartsWith('-')) {
-                @('--print', '--service', '--region', '--mfa-code', '--device-code', '--no-browser',
-                    '-h', '--help', '--debug')
+                @('--print', '--service', '--region', '--mfa-code', '--duration', '--device-code',
+                    '--no-browser', '-h', '--help', '--debug')
             }
             else {
                 @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)

@@ -62,7 +62,7 @@ function __awsenv_exec_at --argument-names where --description 'awsenv: where th
                 set state profile
             case profile
                 switch $word
-                    case --region --mfa-code
+                    case --region --mfa-code --duration
                         set state value
                     case '-*'
                     case '*'
@@ -129,7 +129,7 @@ complete -c awsenv -n '__awsenv_subcommand_is use' -l role-arn -x -d 'assume thi
 complete -c awsenv -n '__awsenv_subcommand_is use' -l source -x -a '(__awsenv_complete_profiles)' -d '--role-arn: the profile that assumes it'
 complete -c awsenv -n '__awsenv_subcommand_is use' -l external-id -x -d '--role-arn: the ExternalId'
 complete -c awsenv -n '__awsenv_subcommand_is use' -l session-name -x -d '--role-arn: the RoleSessionName'
-complete -c awsenv -n '__awsenv_subcommand_is use' -l duration -x -d '--role-arn: DurationSeconds'
+complete -c awsenv -n '__awsenv_subcommand_is use' -l duration -x -d 'role session length in seconds'
 
 # region REGION
 complete -c awsenv -n '__awsenv_subcommand_is region' -a "$__awsenv_regions"
@@ -143,6 +143,7 @@ complete -c awsenv -n '__awsenv_subcommand_is refresh' -l auto -d 'renew only wi
 complete -c awsenv -n '__awsenv_exec_at profile' -a '(__awsenv_complete_profiles)'
 complete -c awsenv -n '__awsenv_exec_at profile' -l region -x -a "$__awsenv_regions" -d 'run with this region'
 complete -c awsenv -n '__awsenv_exec_at profile' -l mfa-code -x -d 'MFA code for AssumeRole'
+complete -c awsenv -n '__awsenv_exec_at profile' -l duration -x -d 'role session length in seconds'
 complete -c awsenv -n '__awsenv_exec_at profile' -l device-code -d 'SSO: log in with the device-code flow'
 complete -c awsenv -n '__awsenv_exec_at profile' -l no-browser -d 'never open a browser'
 complete -c awsenv -n '__awsenv_exec_at dashdash' -a -- -d 'the command follows'
@@ -162,6 +163,7 @@ complete -c awsenv -n '__awsenv_subcommand_is console' -l print -d 'print the si
 complete -c awsenv -n '__awsenv_subcommand_is console' -l service -x -d 'the console page to land on, e.g. s3'
 complete -c awsenv -n '__awsenv_subcommand_is console' -l region -x -a "$__awsenv_regions" -d 'land in this region'
 complete -c awsenv -n '__awsenv_subcommand_is console' -l mfa-code -x -d 'MFA code for AssumeRole'
+complete -c awsenv -n '__awsenv_subcommand_is console' -l duration -x -d 'role session length in seconds'
 complete -c awsenv -n '__awsenv_subcommand_is console' -l device-code -d 'SSO: log in with the device-code flow'
 complete -c awsenv -n '__awsenv_subcommand_is console' -l no-browser -d 'never open a browser'
 

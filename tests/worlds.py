@@ -144,12 +144,17 @@ REFUSALS = {
 
 
 class FakeSts(BaseHTTPRequestHandler):
-    """An STS that answers AssumeRole of each role in ``REFUSALS`` with its refusal."""
+    """An STS that answers AssumeRole of each role in ``REFUSALS`` with its refusal, and
+    GetSessionToken (an MFA session) with the refusal of a wrong MFA code."""
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         form = parse_qs(self.rfile.read(length).decode())
-        status, code, message = REFUSALS[form["RoleArn"][0]]
+        if form.get("Action") == ["GetSessionToken"]:
+            # an MFA session is asked for with the code, and STS checks the code there
+            status, code, message = REFUSALS[arn("mfa")]
+        else:
+            status, code, message = REFUSALS[form["RoleArn"][0]]
         body = (
             '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
             f"<Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"

@@ -68,7 +68,18 @@ def provider_context(args: Args, environ: Mapping[str, str]) -> Context:
         role=text("role"),
         saml_assertion=text("saml_assertion"),
         unattended=bool(args.get("auto")),  # refresh --auto
+        duration=_role_duration(args),
     )
+
+
+def _role_duration(args: Args) -> int | None:
+    """``--duration`` of a profile's role (with ``--role-arn`` it belongs to the ad-hoc role)."""
+    value = args.get("duration")
+    if value is None or args.get("role_arn") is not None:
+        return None
+    from awsenv.providers.adhoc import check_duration
+
+    return check_duration(str(value))
 
 
 def shell_profile(environ: Mapping[str, str]) -> str:

@@ -107,6 +107,12 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     files = ConfigFiles(environ)
     ctx = provider_context(args, environ)
     spec = _ad_hoc_role(args, environ, name)
+    if spec is not None and ctx.duration is not None:
+        raise UsageError(
+            f"--duration sets the session length of a role profile, and this shell uses the "
+            f"role {spec.role_arn} that no profile names",
+            hint="awsenv use --role-arn ARN --source PROFILE --duration SECONDS sets its length",
+        )
     # an ad-hoc role (`use --role-arn`) signs in as the role, over its source profile
     resolved = profiles.resolve(files, spec.source if spec is not None else name)
     kind = profiles.ASSUME_ROLE if spec is not None else resolved.kind

@@ -85,6 +85,67 @@ def _shell_clock(
     return shells.render(exports.changes(plan, environ), dialect)
 
 
+def _forget_mfa(files: ConfigFiles, args: Args, environ: Mapping[str, str]) -> str | None:
+    """Forget MFA sessions (``providers/session.py``): every one with --all, else the profile's.
+
+    Returns the shell code to print when the named profile's credentials start at long-lived
+    keys (there is no SSO login to end then), None to go on to the SSO sessions.
+    """
+    from awsenv import profiles, ui
+    from awsenv.providers import session
+
+    if args.get("sso_session") or (args.get("all") and args.get("profile")):
+        return None  # _sessions says what is wrong with the combination
+    if args.get("all"):
+        removed = session.forget(environ)
+        if removed:
+            count = len(removed)
+            ui.info(
+                f"forgot {count} MFA {'session' if count == 1 else 'sessions'} "
+                f"({os.path.dirname(removed[0])})"
+            )
+        return None
+    name = str(args.get("profile") or shell_profile(environ))
+    if not name:
+        return None
+    resolved = profiles.resolve(files, name)
+    if resolved.root_kind != profiles.STATIC:
+        return None
+    root = resolved.chain[-1][0]
+    removed = session.forget(environ, root)
+    if removed:
+        ui.info(f"forgot the MFA session of profile {root!r} ({removed[0]})")
+    else:
+        ui.info(f"no MFA session of profile {root!r} to forget")
+    return _mfa_clock(files, root, environ) if removed else ""
+
+
+def _mfa_clock(files: ConfigFiles, root: str, environ: Mapping[str, str]) -> str:
+    """Return the code that stops the renewable clock of a shell renewed from ``root``'s session.
+
+    Its keys keep their own end; nothing renews them without a code any more.
+    """
+    import sys
+
+    from awsenv import exports, profiles, shells
+
+    dialect = environ.get("AWSENV_SHELL", "")
+    name = shell_profile(environ) if environ.get(exports.AWSENV_PROFILE) else ""
+    if dialect not in shells.SHELLS or not name or sys.stdout.isatty():
+        return ""
+    if not environ.get(exports.AWSENV_RENEWABLE, "").isdigit():
+        return ""
+    try:
+        resolved = profiles.resolve(files, name)
+    except AwsenvError:
+        return ""
+    if resolved.root_kind != profiles.STATIC or resolved.chain[-1][0] != root:
+        return ""
+    kept = environ.get(exports.AWSENV_EXPIRATION, "")
+    until = int(kept) if kept.isascii() and kept.isdigit() else None
+    return shells.render(exports.changes(exports.plan_clock(until, None), environ), dialect)
+
+
 def run(args: Args, environ: Mapping[str, str]) -> str:
     """Call Logout for each session (best effort), then delete tokens and cached role keys.
 
@@ -97,6 +158,9 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     from awsenv.sso import portal, tokens
 
     files = ConfigFiles(environ)
+    mfa_only = _forget_mfa(files, args, environ)
+    if mfa_only is not None:
+        return mfa_only
     sessions = _sessions(files, args, environ)
     ended = 0
     for sess in sessions:

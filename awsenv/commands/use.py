@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from awsenv.providers.adhoc import Spec
 
 
-_ROLE_OPTIONS = ("source", "external_id", "session_name", "duration")
+_ROLE_OPTIONS = ("source", "external_id", "session_name")
 
 
 def run(args: Args, environ: Mapping[str, str]) -> str:

@@ -323,6 +323,7 @@ def _role_steps(
     *,
     keys_mode: bool,
     now: float,
+    mfa_session: CacheFile | None = None,
 ) -> list[Step]:
     """Steps for a role chain, in the order they run (the root first).
 
@@ -333,6 +334,9 @@ def _role_steps(
     root = nodes[-1]
     down: list[Step] = []  # from the profile towards the root
     reached_root = True
+    # an MFA session's code is asked for at the role nearest the root that names the device
+    asks = [hop for hop, _kind, hop_section in nodes[:-1] if _text(hop_section, "mfa_serial")]
+    session_hop = asks[-1] if asks and mfa_session is not None else None
     for name, kind, section in nodes[:-1]:
         cached = caches.get(name)
         if cached is not None and cached.state == VALID:
@@ -348,7 +352,11 @@ def _role_steps(
             reached_root = False
             break
         arn = _text(section, "role_arn") or "?"
-        if kind == profiles.ASSUME_ROLE and _text(section, "mfa_serial"):
+        if mfa_session is not None and name == session_hop:
+            down.append(_session_step(name, arn, mfa_session, root[0], now))
+        elif mfa_session is not None:
+            down.append(Step(name, ASSUME_ROLE, f"STS AssumeRole {arn}"))
+        elif kind == profiles.ASSUME_ROLE and _text(section, "mfa_serial"):
             down.append(
                 Step(
                     name,
@@ -366,6 +374,25 @@ def _role_steps(
     if reached_root or (sso_root and not (keys_mode and top_cached)):
         return _root_steps(files, environ, root, sso, now) + steps
     return steps
+
+
+def _session_step(name: str, arn: str, session: CacheFile, root: str, now: float) -> Step:
+    """The first role over long-lived keys, assumed from the root's MFA session."""
+    if session.state == VALID:
+        return Step(
+            name,
+            ASSUME_ROLE,
+            f"STS AssumeRole {arn} with the MFA session of {root!r} (it lasts "
+            f"{_left(session.expires_at, now)} more): no MFA code",
+        )
+    return Step(
+        name,
+        MFA_PROMPT,
+        f"asks for the code of {session.detail or 'the MFA device'} on the terminal (or "
+        f"--mfa-code) once, for an MFA session of {root!r} (STS GetSessionToken, cached in "
+        f"{session.path}) that every MFA role over {root!r} then uses in every shell; then STS "
+        f"AssumeRole {arn}",
+    )
 
 
 def _saml_steps(name: str, section: Section, caches: list[CacheFile], now: float) -> list[Step]:
@@ -460,8 +487,12 @@ def _exports(
     environ: Mapping[str, str], resolved: profiles.Resolved, region: str | None
 ) -> Exports:
     """What ``use PROFILE`` (without --keys) exports: ``plan.decide``, the decision use makes."""
+    from awsenv.providers import chain
+
     decision = plan.decide(resolved)
-    names, clears = decision.variables(environ, resolved.name, region)
+    # keys assumed from an MFA session renew until it ends (AWSENV_RENEWABLE)
+    renewable = chain.mfa_serial(resolved) is not None
+    names, clears = decision.variables(environ, resolved.name, region, renewable=renewable)
     return Exports(
         mode=decision.mode,
         set=names,
@@ -517,7 +548,14 @@ def explain(files: Files, environ: Mapping[str, str], name: str, *, now: float) 
     elif kind == profiles.ASSUME_ROLE and len(nodes) > 1:
         resolved = _resolved(name, section, nodes)
         steps = _role_steps(
-            files, environ, nodes, sso, role_caches, keys_mode=resolved.needs_mfa, now=now
+            files,
+            environ,
+            nodes,
+            sso,
+            role_caches,
+            keys_mode=resolved.needs_mfa,
+            now=now,
+            mfa_session=cached.mfa_session,
         )
     elif kind in (profiles.STATIC, profiles.PROCESS, profiles.LOGIN, profiles.KEYCHAIN):
         steps = _root_steps(files, environ, nodes[-1], sso, now)

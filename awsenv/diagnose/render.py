@@ -131,6 +131,11 @@ def render(item: diagnose.Explanation, *, now: float, colour: bool) -> str:
         for cached in item.caches:
             out.append(f"  {cached.what}  {p(cached.path)}")
             out.append(f"      {cache_text(cached, now, colour=colour)}")
+            if cached.used_by is not None:
+                out.append(
+                    f"      {p(cached.detail or '')}; roles that use it: "
+                    + (", ".join(p(u) for u in cached.used_by) or "none")
+                )
     else:
         out.append("  none (nothing is cached for this profile)")
 

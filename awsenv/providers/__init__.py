@@ -117,6 +117,7 @@ class Context:
 
     __slots__ = (
         "device_code",
+        "duration",
         "environ",
         "force_login",
         "mfa_code",
@@ -139,6 +140,7 @@ class Context:
         role: str | None = None,
         saml_assertion: str | None = None,
         unattended: bool = False,
+        duration: int | None = None,
     ) -> None:
         self.environ = environ
         self.force_login = force_login  # sign in again even if a token is cached
@@ -151,6 +153,7 @@ class Context:
         # refresh --auto (the prompt hook): no browser, no terminal prompt, no picker; a source
         # that would need one raises errors.NeedsUser (or MfaRequired) instead of starting it
         self.unattended = unattended
+        self.duration = duration  # the role session's DurationSeconds (--duration)
 
 
 class Ready:
@@ -163,19 +166,6 @@ class Ready:
         self.renewable = renewable
 
 
-def long_lived(files: ConfigFiles, name: str, kind: str) -> Keys:
-    """Return root profile ``name``'s long-lived keys: from the files, or from the OS keychain."""
-    from awsenv import profiles
-
-    if kind == profiles.KEYCHAIN:
-        from awsenv.providers import keychain
-
-        return keychain.long_lived(name)
-    from awsenv.providers import static
-
-    return static.obtain(files, name)
-
-
 def obtain(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Keys:
     """Return keys for the profile: static from the files, SSO from the portal, else via STS.
 
@@ -184,6 +174,14 @@ def obtain(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Keys:
     from awsenv import profiles
 
     kind = resolved.kind
+    if ctx.duration is not None and kind != profiles.ASSUME_ROLE:
+        from awsenv.errors import UsageError
+
+        raise UsageError(
+            f"--duration sets the session length of a role, and profile {resolved.name!r} "
+            f"is {kind}",
+            hint="give --duration with a profile that has role_arn (or with --role-arn)",
+        )
     if kind == profiles.STATIC:
         from awsenv.providers import static
 
@@ -203,6 +201,26 @@ def obtain(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Keys:
     from awsenv.providers import chain
 
     return chain.obtain(files, resolved, ctx)
+
+
+def long_lived(files: ConfigFiles, name: str, kind: str) -> Keys:
+    """Return the long-lived IAM user keys of profile ``name`` (of kind ``kind``).
+
+    What GetSessionToken is signed with (``providers/session.py``): keys in the files
+    (``profiles.STATIC``) or in the OS keychain (``profiles.KEYCHAIN``); any other kind holds
+    none.
+    """
+    from awsenv import profiles
+
+    if kind == profiles.STATIC:
+        from awsenv.providers import static
+
+        return static.obtain(files, name)
+    if kind == profiles.KEYCHAIN:
+        from awsenv.providers import keychain
+
+        return keychain.long_lived(name)
+    raise CredentialsUnavailable(f"profile {name!r} holds no long-lived keys (it is {kind})")
 
 
 def ensure(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Ready:
@@ -238,11 +256,16 @@ def renewable(
 
     An SSO root renews while its session does (its end when known, else ``session``); a role
     over static keys, web identity or a
-    credential process renews at any time (``always``); MFA, SAML and Okta need the user.
+    credential process renews at any time (``always``); an MFA role over long-lived keys while
+    its MFA session lasts (its end, ``providers/session.py``); SAML and Okta need the user.
     """
     from awsenv import exports, profiles
 
     kind = resolved.kind
+    if resolved.needs_mfa and kind == profiles.ASSUME_ROLE:
+        from awsenv.providers import chain
+
+        return chain.session_end(resolved, environ)
     if kind in (profiles.SAML, profiles.OKTA, profiles.STATIC) or resolved.needs_mfa:
         return None
     if resolved.root_kind == profiles.SSO:

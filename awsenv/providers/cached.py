@@ -58,6 +58,7 @@ class CacheFile:
     expires_at: int | None = None
     refresh_token: bool | None = None  # None where the file kind has none
     detail: str | None = None
+    used_by: tuple[str, ...] | None = None  # an MFA session: the role profiles assumed from it
 
     @property
     def present(self) -> bool:
@@ -76,6 +77,7 @@ class CacheFile:
             "expires_in": int(self.expires_at - now) if self.expires_at is not None else None,
             "refresh_token": self.refresh_token,
             "detail": self.detail,
+            "used_by": list(self.used_by) if self.used_by is not None else None,
         }
 
 
@@ -321,10 +323,64 @@ def saml_caches(
     return found
 
 
+def _mfa_serial(nodes: Sequence[tuple[str, str, Section]]) -> str | None:
+    """The MFA device whose session serves this chain (``chain.mfa_serial``), else None."""
+    from awsenv.providers import chain
+
+    name, kind, section = nodes[0]
+    resolved = profiles.Resolved(
+        name,
+        kind,
+        section,
+        tuple((hop, hop_kind) for hop, hop_kind, _s in nodes),
+        tuple(hop_section for _h, _k, hop_section in nodes),
+    )
+    return chain.mfa_serial(resolved)
+
+
+def mfa_session(
+    files: ProfileFiles,
+    nodes: Sequence[tuple[str, str, Section]],
+    environ: Mapping[str, str],
+    now: float,
+) -> CacheFile | None:
+    """Describe the MFA session a chain of MFA roles over long-lived keys is assumed from.
+
+    ``used_by``: every profile whose chain is served by the same session (same root, same
+    device), found by walking each profile of the files.
+    """
+    serial = _mfa_serial(nodes)
+    if serial is None:
+        return None
+    from awsenv.providers import session
+
+    root = nodes[-1][0]
+    users = []
+    for other in files.profile_names():
+        other_section = files.profile(other)
+        if other_section is None or profiles.classify(other_section) != profiles.ASSUME_ROLE:
+            continue
+        walked = profiles.walk(files, other, other_section).nodes
+        if walked[-1][0] == root and _mfa_serial(walked) == serial:
+            users.append(other)
+    found = read_credentials_entry(
+        session.cache_path(environ, root, serial), "mfa-session", root, now, session.MFA_MARGIN
+    )
+    return CacheFile(
+        found.what,
+        found.path,
+        found.profile,
+        found.state,
+        found.expires_at,
+        detail=found.detail or f"MFA device {serial}",
+        used_by=tuple(users),
+    )
+
+
 class Cached:
     """What is cached for a profile and its chain: the SSO session, and every cache file."""
 
-    __slots__ = ("files", "role", "sso")
+    __slots__ = ("files", "mfa_session", "role", "sso")
 
     def __init__(
         self, sso: SsoInfo | None, files: list[CacheFile], role: dict[str, CacheFile]
@@ -332,6 +388,7 @@ class Cached:
         self.sso = sso  # the IAM Identity Center session at the root, if any
         self.files = files  # in the order explain shows them
         self.role = role  # role credentials per hop of the chain
+        self.mfa_session = next((f for f in files if f.what == "mfa-session"), None)
 
 
 def describe(
@@ -350,6 +407,9 @@ def describe(
         else None
     )
     found: list[CacheFile] = [sso.token] if sso is not None else []
+    mfa = mfa_session(files, nodes, environ, now) if root_kind == profiles.STATIC else None
+    if mfa is not None:
+        found.append(mfa)
     role: dict[str, CacheFile] = {}
     for hop_name, hop_kind, hop_section in nodes:
         if hop_kind in (profiles.ASSUME_ROLE, profiles.WEB_IDENTITY):

@@ -65,7 +65,8 @@ saml_assertion_file = {{assertion}}
 region = us-east-1
 """
 # Files that hold secrets on purpose: the AWS CLI's shared caches, the two AWS files, and
-# awsenv's SAML key cache (credential-process answers SDKs from it; providers/saml_keys.py).
+# awsenv's SAML key cache (credential-process answers SDKs from it; providers/saml_keys.py) and
+# its MFA sessions (the roles over an IAM user's keys are assumed from them; providers/session.py).
 INTENDED = (
     ".aws/sso/cache/",
     ".aws/cli/cache/",
@@ -73,7 +74,7 @@ INTENDED = (
     ".aws/config",
     "saml-response.b64",  # the user's own saved SAMLResponse (saml_assertion_file)
 )
-INTENDED_CACHES = ("awsenv/saml/", "awsenv/okta/")
+INTENDED_CACHES = ("awsenv/saml/", "awsenv/okta/", "awsenv/mfa-sessions/")
 KEY_EXPORTS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 MODES = {
     "plain": ([], {}),
@@ -123,7 +124,11 @@ class SecretWorld(SsoWorld):
         found = [*self.idc.canaries(), STATIC_SECRET, STATIC_TOKEN, self.assertion_text.strip()]
         found.append("CANARY-SAML-ASSERTION-4d2c")  # inside the assertion (saml_response)
         cache = self.home / ".aws" / "cli" / "cache"
-        for path in cache.glob("*.json") if cache.exists() else []:
+        sessions = self.home / ".cache" / "awsenv" / "mfa-sessions"
+        for path in [
+            *(cache.glob("*.json") if cache.exists() else []),
+            *(sessions.glob("*.json") if sessions.exists() else []),
+        ]:
             creds = json.loads(path.read_text()).get("Credentials", {})
             found += [creds[k] for k in ("SecretAccessKey", "SessionToken") if creds.get(k)]
         return sorted(set(found))
@@ -206,6 +211,8 @@ def test_no_command_prints_or_logs_a_secret_at_any_verbosity(world: SecretWorld)
         ok.append(world.awsenv("status", "--identity", mode=mode, env=in_keys))
         # a role chain through moto, SAML through moto
         ok.append(world.awsenv("use", "chain", "--keys", mode=mode))
+        if every:  # an MFA session (GetSessionToken), and the role assumed from it
+            ok.append(world.awsenv("use", "mfa", "--mfa-code", MFA_CODE, mode=mode))
         ok.append(world.awsenv("use", "corp-saml", "--force-login", mode=mode))
         if not every:
             continue

@@ -305,7 +305,10 @@ def test_role_chain_with_mfa_lists_every_hop_and_exports_keys(env: dict[str, str
     assert MFA in item.steps[-1].reason
     assert item.exports.mode == "keys"
     assert "MFA" in item.exports.reason
-    assert {c.profile for c in item.caches} == {"top", "mid"}
+    assert {c.profile for c in item.caches if c.what == "role-credentials"} == {"top", "mid"}
+    # the chain is served by the MFA session of the keys at its root (none cached yet)
+    (mfa_session,) = [c for c in item.caches if c.what == "mfa-session"]
+    assert (mfa_session.profile, mfa_session.state) == ("static", "missing")
     top_cache = next(c for c in item.caches if c.profile == "top")
     assert top_cache.path == rolecache.cache_path(
         env, rolecache.assume_role_cache_key({"role_arn": ROLE, "mfa_serial": MFA})
@@ -624,6 +627,7 @@ def test_json_document_has_the_documented_shape(env: dict[str, str]) -> None:
         "expires_in",
         "refresh_token",
         "detail",
+        "used_by",
     ]
     assert list(document["login"]) == ["flow", "interactive", "steps"]
     assert list(document["login"]["steps"][0]) == ["profile", "action", "interactive", "reason"]
