@@ -462,3 +462,32 @@ def test_no_keychain_backend_fails_a_keychain_profile_with_one_line(no_keychain)
     assert result.returncode == 1
     assert result.stdout == ""
     _one_line_no_keychain(result.stderr)
+
+
+def test_mfa_roles_over_a_keychain_profile_share_one_mfa_session(keychain):
+    """One MFA code for every MFA role over keys kept in the keychain, as over keys in a file."""
+    keychain.credentials.write_text(CREDENTIALS)
+    assert keychain.awsenv("keys", "import", "dev").returncode == 0
+    serial = "arn:aws:iam::123456789012:mfa/dev"
+    with keychain.config.open("a") as config:
+        for name in ("secure", "audit"):
+            config.write(
+                f"\n[profile {name}]\nrole_arn = arn:aws:iam::123456789012:role/{name}\n"
+                f"source_profile = dev\nmfa_serial = {serial}\nregion = eu-west-1\n"
+            )
+    first = keychain.awsenv("use", "secure", "--mfa-code", "123456")
+    assert first.returncode == 0, first.stderr
+    assert "export AWS_ACCESS_KEY_ID=" in first.stdout
+    assert "export AWSENV_RENEWABLE=" in first.stdout  # renews from the session, no prompt
+    # no code and no terminal: only the MFA session made by the first use can serve it
+    second = keychain.awsenv("use", "audit")
+    assert second.returncode == 0, second.stderr
+    assert "assumed-role" not in second.stderr
+    ids = {
+        line.split("=", 1)[1].strip("'")
+        for line in (first.stdout + second.stdout).splitlines()
+        if line.startswith("export AWS_ACCESS_KEY_ID=")
+    }
+    assert len(ids) == 2
+    assert KEY_ID not in ids
+    assert not any(SECRET in text for text in keychain.outputs)
