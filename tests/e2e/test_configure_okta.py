@@ -1,7 +1,8 @@
 """``awsenv configure okta`` end to end: the Okta stand-in (device sign-in, SAML form), moto STS.
 
-The profile it writes is then used as a user would next: ``awsenv use`` in bash (keys exported
-from the sign-in configure made, no second one) and boto3 with those keys.
+The profile it writes is then used as a user would next: ``awsenv use`` in bash, zsh and fish
+(from the sign-in configure made, no second one), boto3 and the AWS CLI through its
+credential_process.
 """
 
 from __future__ import annotations
@@ -94,17 +95,22 @@ def test_flags_alone_write_the_okta_keys_and_use_signs_in_no_more(
     again = configure(env, *flags(okta), "--aws-iam-role", ADMIN, "--yes")
     assert again.returncode == 0, again.stderr
     assert (home / ".aws" / "config").read_text() == text  # the same answers: no change
-    spec = SHELLS["bash"]
-    python = shells.quote("bash", PYTHON)
     code = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'], end='')"
-    script = (
-        f'eval "$({python} -I -m awsenv init bash)"\n'
-        "awsenv use okta-123456789012-oktaadmin\n"
-        f"{python} -c {shells.quote('bash', code)}\n"
-    )
-    run = spec.run(script, env, cwd=tmp_path)
-    assert run.returncode == 0, run.stderr.decode()
-    assert run.stdout.decode().startswith("arn:aws:sts::123456789012:assumed-role/OktaAdmin/")
+    for dialect in ("bash", "zsh", "fish"):
+        spec = SHELLS[dialect]
+        python = shells.quote(dialect, PYTHON)
+        if dialect == "fish":
+            load = f"{python} -I -m awsenv init fish | source\n"
+        else:
+            load = f'eval "$({python} -I -m awsenv init {dialect})"\n'
+        script = (
+            load
+            + "awsenv use okta-123456789012-oktaadmin\n"
+            + f"{python} -c {shells.quote(dialect, code)}\n"
+        )
+        run = spec.run(script, env, cwd=tmp_path)
+        assert run.returncode == 0, (dialect, run.stderr.decode())
+        assert run.stdout.decode().startswith("arn:aws:sts::123456789012:assumed-role/OktaAdmin/")
     assert okta.authorizations == 1  # configure's sign-in served use too
     # the AWS CLI, a separate client, gets the role through the profile's credential_process
     aws = cli_whoami(aws_cli, env, "okta-123456789012-oktaadmin", arn_only=True)
