@@ -190,6 +190,9 @@ def test_status_on_expired_renewable_keys_says_awsenv_refresh_renews_them(
     shown = _run(
         world,
         "bash",
+        # the prompt would renew such keys itself (tests/shells/test_auto_refresh.py): off here,
+        # to see what status says about keys nobody renewed
+        "AWSENV_AUTO_REFRESH=0\n"
         "awsenv use dev --keys\n"
         + AGE["bash"]
         + f"AWSENV_RENEWABLE={value[renewable]}\n"
