@@ -104,8 +104,14 @@ def profile_section(name: str, items: Sequence[tuple[str, str]]) -> NewSection:
     """Build a config-file ``[profile NAME]`` section; ValueError if botocore would misread it.
 
     botocore splits the header with shlex and keeps the profile only if that gives exactly
-    ``profile`` and the name, so names with spaces, quotes or backslashes are refused.
+    ``profile`` and the name, so names with spaces, quotes or backslashes are refused. The
+    default profile is ``[default]``, as the AWS CLI writes it: a ``[profile default]`` after
+    it would hide every key of ``[default]`` from botocore.
     """
+    if name == "default":
+        for key, value in items:
+            check_item(key, value)
+        return NewSection("default", items, profile=name)
     header = f"profile {name}"
     check_header(header)
     if read.two_words(header) != name:  # botocore's rule, kept in one place

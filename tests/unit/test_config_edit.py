@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import botocore.configloader  # type: ignore[import-untyped]
+import botocore.session  # type: ignore[import-untyped]
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -483,3 +484,20 @@ def test_plan_set_replaces_a_nested_value_and_appends_missing_sections(tmp_path:
 def test_plan_set_on_a_last_section_without_final_newline_keeps_it_so(tmp_path: Path) -> None:
     new = _set(tmp_path, b"[profile a]\nregion = x", [profile_section("a", [("output", "json")])])
     assert new == b"[profile a]\nregion = x\noutput = json"
+
+
+def test_the_default_profile_is_set_in_its_own_default_section(tmp_path: Path) -> None:
+    """`configure ... --profile default` updates [default] as the AWS CLI does; an appended
+    [profile default] would have hidden every key of [default] from botocore."""
+    old = b"[default]\nregion = eu-west-1\ncli_pager =\n"
+    section = profile_section("default", [("sso_session", "corp"), ("region", "eu-west-1")])
+    assert section.header == "default"
+    new = _set(tmp_path, old, [section])
+    assert new == b"[default]\nregion = eu-west-1\ncli_pager =\nsso_session = corp\n"
+    session = botocore.session.Session(profile="default")
+    session.set_config_variable("config_file", str(tmp_path / "config"))
+    assert session.get_scoped_config() == {
+        "region": "eu-west-1",
+        "cli_pager": "",
+        "sso_session": "corp",
+    }
