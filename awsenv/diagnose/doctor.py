@@ -16,6 +16,7 @@ from awsenv.diagnose.caches import (
 )
 from awsenv.diagnose.explain import dedupe, explain
 from awsenv.diagnose.model import (
+    AWSENV_NOT_ON_PATH,
     CONFIG_UNPARSABLE,
     ENV_CREDENTIALS,
     ENV_DEFAULT_PROFILE,
@@ -155,6 +156,35 @@ def environment_problems(environ: Mapping[str, str], files: Files) -> list[Probl
     return found
 
 
+def process_problems(environ: Mapping[str, str], files: Files) -> list[Problem]:
+    """Find profiles whose credential_process runs ``awsenv`` when no awsenv is on PATH.
+
+    ``keys``, ``configure okta`` and the SAML recipe write ``awsenv credential-process NAME``:
+    every SDK then starts ``awsenv`` by name, so without it on PATH (awsenv installed in a
+    virtualenv, say) each one fails to get credentials while ``awsenv use`` works.
+    """
+    import shutil
+
+    if files.parsed is None or shutil.which("awsenv", path=environ.get("PATH", "")):
+        return []
+    found: list[Problem] = []
+    for name in files.names():
+        command = (files.profile(name) or {}).get("credential_process")
+        if isinstance(command, str) and command.split()[:1] == ["awsenv"]:
+            found.append(
+                Problem(
+                    AWSENV_NOT_ON_PATH,
+                    ERROR,
+                    f"profile {name!r} has every SDK run 'awsenv credential-process', and no "
+                    "awsenv is on PATH: the AWS CLI and boto3 cannot get its credentials",
+                    profile=name,
+                    hint="install awsenv with pipx (it puts awsenv on PATH), or write awsenv's "
+                    "full path in the credential_process line",
+                )
+            )
+    return found
+
+
 @dataclass(frozen=True)
 class Report:
     """Everything ``awsenv doctor`` found (before any fix)."""
@@ -174,4 +204,5 @@ def check(environ: Mapping[str, str], *, now: float) -> Report:
     found += directory_problems(environ)
     found += cache_problems(environ)
     found += environment_problems(environ, files)
+    found += process_problems(environ, files)
     return Report(files, explained, tuple(dedupe(found)))

@@ -33,6 +33,7 @@ ENV_CREDENTIALS = "env-credentials"
 ENV_DEFAULT_PROFILE = "env-default-profile"
 ENV_UNKNOWN_PROFILE = "env-unknown-profile"
 NO_SHELL_WRAPPER = "no-shell-wrapper"
+AWSENV_NOT_ON_PATH = "awsenv-not-on-path"
 PROBLEM_IDS = (
     CONFIG_UNPARSABLE,
     MISSING_SOURCE_PROFILE,
@@ -49,6 +50,7 @@ PROBLEM_IDS = (
     ENV_DEFAULT_PROFILE,
     ENV_UNKNOWN_PROFILE,
     NO_SHELL_WRAPPER,
+    AWSENV_NOT_ON_PATH,
 )
 
 # What `use` does for each step of getting credentials (Step.action).

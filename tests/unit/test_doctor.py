@@ -172,6 +172,16 @@ def _no_wrapper(home: Path, env: dict[str, str]) -> None:
     del env["AWSENV_SHELL"]
 
 
+def _no_awsenv_on_path(home: Path, env: dict[str, str]) -> None:
+    config(
+        home,
+        CLEAN + "\n[profile okta]\ncredential_process = awsenv credential-process okta\n",
+    )
+    empty = home / "empty-bin"
+    empty.mkdir()
+    env["PATH"] = str(empty)
+
+
 CASES: dict[str, tuple[Callable[[Path, dict[str, str]], None], str, str]] = {
     # name: (setup, problem id, text the message must hold)
     "unparsable": (_unparsable, "config-unparsable", "config:3"),
@@ -192,6 +202,7 @@ CASES: dict[str, tuple[Callable[[Path, dict[str, str]], None], str, str]] = {
     "env_default_profile": (_env_default_profile, "env-default-profile", "'other'"),
     "env_unknown_profile": (_env_unknown_profile, "env-unknown-profile", "'gone'"),
     "no_wrapper": (_no_wrapper, "no-shell-wrapper", "AWSENV_SHELL is not set"),
+    "no_awsenv_on_path": (_no_awsenv_on_path, "awsenv-not-on-path", "profile 'okta'"),
 }
 
 
