@@ -664,6 +664,28 @@ def _section_span(lines: list[ini_lines.Line], header: str) -> tuple[int, int] |
     return None
 
 
+def _read_back(
+    path: str, old: bytes, new: bytes, header: str
+) -> tuple[dict[str, Section], dict[str, Section]]:
+    """Parse ``old`` and ``new`` as botocore does; refuse a ``new`` that changes another section.
+
+    Returns both parses, for the caller to check ``[header]`` itself.
+    """
+    with _Scratch(path) as scratch:
+        try:
+            old_sections, _, _ = _parse_bytes(old, scratch, "old", profiles=False)
+        except ConfigError as exc:
+            raise ConfigError(path, exc.line, _what(exc, exc.path)) from None
+        try:
+            new_sections, _, _ = _parse_bytes(new, scratch, "new", profiles=False)
+        except ConfigError:
+            raise ConfigWriteError(path, "refusing to write: the result would not parse") from None
+    others_kept = all(new_sections.get(h) == v for h, v in old_sections.items() if h != header)
+    if set(new_sections) != set(old_sections) or not others_kept:
+        raise ConfigWriteError(path, "refusing to write: other sections would change")
+    return old_sections, new_sections
+
+
 def plan_replace(path: str, section: NewSection, *, comment: str) -> Plan:
     """Prepare writing ``section`` over its old lines (or appending it): nothing else changes.
 
@@ -710,20 +732,7 @@ def _replaced(path: str, old: bytes, section: NewSection, comment: str) -> bytes
     if end == len(lines) and lines and not lines[-1].endswith((b"\n", b"\r")):
         block[-1] = block[-1].rstrip(b"\r\n")  # the file had no final newline: keep it so
     new = b"".join(lines[:start] + block + lines[end:])
-    with _Scratch(path) as scratch:
-        try:
-            old_sections, _, _ = _parse_bytes(old, scratch, "old", profiles=False)
-        except ConfigError as exc:
-            raise ConfigError(path, exc.line, _what(exc, exc.path)) from None
-        try:
-            new_sections, _, _ = _parse_bytes(new, scratch, "new", profiles=False)
-        except ConfigError:
-            raise ConfigWriteError(path, "refusing to write: the result would not parse") from None
-    others_kept = all(
-        new_sections.get(h) == v for h, v in old_sections.items() if h != section.header
-    )
-    if set(new_sections) != set(old_sections) or not others_kept:
-        raise ConfigWriteError(path, "refusing to write: other sections would change")
+    _old, new_sections = _read_back(path, old, new, section.header)
     written = new_sections.get(section.header, {})
     if any(written.get(key) != value for key, value in section.items):
         raise ConfigWriteError(path, f"refusing to write: [{section.header}] would not read back")
@@ -929,20 +938,7 @@ def _edited(
     out += block
     out += [raw for index, raw in enumerate(lines[at:], at) if index not in gone]
     new = b"".join(out)
-    with _Scratch(path) as scratch:
-        try:
-            old_sections, _, _ = _parse_bytes(old, scratch, "old", profiles=False)
-        except ConfigError as exc:
-            raise ConfigError(path, exc.line, _what(exc, exc.path)) from None
-        try:
-            new_sections, _, _ = _parse_bytes(new, scratch, "new", profiles=False)
-        except ConfigError:
-            raise ConfigWriteError(path, "refusing to write: the result would not parse") from None
-    others_kept = all(
-        new_sections.get(h) == v for h, v in old_sections.items() if h != section.header
-    )
-    if set(new_sections) != set(old_sections) or not others_kept:
-        raise ConfigWriteError(path, "refusing to write: other sections would change")
+    old_sections, new_sections = _read_back(path, old, new, section.header)
     want = {k: v for k, v in old_sections.get(section.header, {}).items() if k not in remove}
     want.update(section.items)
     if new_sections.get(section.header) != want:
