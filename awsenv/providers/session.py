@@ -192,18 +192,20 @@ def _fetch(
     files: ConfigFiles, root: str, ctx: Context, serial: str | None, seconds: int, path: str
 ) -> Keys:
     from awsenv import providers, ui
-    from awsenv.providers import WrongMfaCode, mfa
+    from awsenv.providers import MfaRequired, WrongMfaCode, mfa
 
     long_lived = providers.long_lived(files, root, _root_kind(files, root))
     code: str | None = None
     if serial is not None:
         code = ctx.mfa_code.strip() if ctx.mfa_code else None
+        if code is None and ctx.unattended:  # refresh --auto (the prompt): never ask
+            raise MfaRequired(serial, root)
         if code is None:
             code = mfa.tty_prompt(serial)  # MfaRequired at once without a terminal
     try:
         keys = _call(ctx, root, long_lived, serial, code, seconds)
     except WrongMfaCode:
-        if serial is None or not mfa.have_tty():
+        if serial is None or ctx.unattended or not mfa.have_tty():
             raise
         ui.warn("that MFA code was not accepted; one more try")
         keys = _call(ctx, root, long_lived, serial, mfa.tty_prompt(serial), seconds)
