@@ -45,6 +45,8 @@ KINDS = (STATIC, SSO, ASSUME_ROLE, WEB_IDENTITY, PROCESS, SAML, OKTA, LOGIN, KEY
 # Kinds whose credentials every SDK obtains from the profile alone, without asking the user.
 SDK_RESOLVABLE = frozenset({STATIC, ASSUME_ROLE, WEB_IDENTITY, PROCESS, SSO, LOGIN, KEYCHAIN, NONE})
 KEYCHAIN_MARKER = "awsenv_keychain"  # the key awsenv writes next to its credential_process
+# kinds holding an IAM user's long-lived keys: what signs GetSessionToken (MFA sessions)
+LONG_LIVED = (STATIC, KEYCHAIN)
 
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 MAX_CHAIN = 64  # profiles in one source_profile chain, the first included

@@ -109,7 +109,7 @@ def _forget_mfa(files: ConfigFiles, args: Args, environ: Mapping[str, str]) -> s
     if not name:
         return None
     resolved = profiles.resolve(files, name)
-    if resolved.root_kind != profiles.STATIC:
+    if resolved.root_kind not in profiles.LONG_LIVED:
         return None
     root = resolved.chain[-1][0]
     removed = session.forget(environ, root)
@@ -139,7 +139,7 @@ def _mfa_clock(files: ConfigFiles, root: str, environ: Mapping[str, str]) -> str
         resolved = profiles.resolve(files, name)
     except AwsenvError:
         return ""
-    if resolved.root_kind != profiles.STATIC or resolved.chain[-1][0] != root:
+    if resolved.root_kind not in profiles.LONG_LIVED or resolved.chain[-1][0] != root:
         return ""
     kept = environ.get(exports.AWSENV_EXPIRATION, "")
     until = int(kept) if kept.isascii() and kept.isdigit() else None

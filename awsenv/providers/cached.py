@@ -407,7 +407,7 @@ def describe(
         else None
     )
     found: list[CacheFile] = [sso.token] if sso is not None else []
-    mfa = mfa_session(files, nodes, environ, now) if root_kind == profiles.STATIC else None
+    mfa = mfa_session(files, nodes, environ, now) if root_kind in profiles.LONG_LIVED else None
     if mfa is not None:
         found.append(mfa)
     role: dict[str, CacheFile] = {}

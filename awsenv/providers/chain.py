@@ -53,19 +53,14 @@ def _check_token_file(resolved: Resolved) -> None:
         )
 
 
-# roots whose long-lived keys sign GetSessionToken (providers.long_lived)
-_LONG_LIVED = (profiles.STATIC, profiles.KEYCHAIN)
-
-
 def mfa_serial(resolved: Resolved) -> str | None:
     """The MFA device of a chain served by an MFA session, else None.
 
     That is an AssumeRole chain over long-lived keys (in the files or the OS keychain) whose
-    roles name one
-    ``mfa_serial`` between them; roles naming different devices are left to botocore, which
-    asks for each hop's code.
+    roles name one ``mfa_serial`` between them; roles naming different devices are left to
+    botocore, which asks for each hop's code.
     """
-    if resolved.kind != profiles.ASSUME_ROLE or resolved.root_kind not in _LONG_LIVED:
+    if resolved.kind != profiles.ASSUME_ROLE or resolved.root_kind not in profiles.LONG_LIVED:
         return None
     serials = {
         section.get("mfa_serial")

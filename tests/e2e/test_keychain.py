@@ -470,7 +470,7 @@ def test_mfa_roles_over_a_keychain_profile_share_one_mfa_session(keychain):
     assert keychain.awsenv("keys", "import", "dev").returncode == 0
     serial = "arn:aws:iam::123456789012:mfa/dev"
     with keychain.config.open("a") as config:
-        for name in ("secure", "audit"):
+        for name in ("secure", "audit", "billing"):
             config.write(
                 f"\n[profile {name}]\nrole_arn = arn:aws:iam::123456789012:role/{name}\n"
                 f"source_profile = dev\nmfa_serial = {serial}\nregion = eu-west-1\n"
@@ -490,4 +490,12 @@ def test_mfa_roles_over_a_keychain_profile_share_one_mfa_session(keychain):
     }
     assert len(ids) == 2
     assert KEY_ID not in ids
+    # logout forgets the session of the keychain root too: a role not yet assumed needs a code
+    out = keychain.awsenv("logout", "secure")
+    assert out.returncode == 0, out.stderr
+    assert "forgot the MFA session of profile 'dev'" in out.stderr
+    third = keychain.awsenv("use", "billing")
+    assert third.returncode == 1
+    assert len(third.stderr.strip().splitlines()) <= 2  # one line, and its hint
+    assert f"an MFA code for {serial} is needed" in third.stderr
     assert not any(SECRET in text for text in keychain.outputs)
