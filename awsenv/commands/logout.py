@@ -85,6 +85,12 @@ def _shell_clock(
     return shells.render(exports.changes(plan, environ), dialect)
 
 
+def _and_roles(count: int) -> str:
+    if not count:
+        return ""
+    return f" and {count} cached role {'session' if count == 1 else 'sessions'} made with it"
+
+
 def _forget_mfa(files: ConfigFiles, args: Args, environ: Mapping[str, str]) -> str | None:
     """Forget MFA sessions (``providers/session.py``): every one with --all, else the profile's.
 
@@ -92,17 +98,18 @@ def _forget_mfa(files: ConfigFiles, args: Args, environ: Mapping[str, str]) -> s
     keys (there is no SSO login to end then), None to go on to the SSO sessions.
     """
     from awsenv import profiles, ui
-    from awsenv.providers import session
+    from awsenv.providers import chain, session
 
     if args.get("sso_session") or (args.get("all") and args.get("profile")):
         return None  # _sessions says what is wrong with the combination
     if args.get("all"):
         removed = session.forget(environ)
+        roles = chain.forget_roles(files, environ, None)
         if removed:
             count = len(removed)
             ui.info(
                 f"forgot {count} MFA {'session' if count == 1 else 'sessions'} "
-                f"({os.path.dirname(removed[0])})"
+                f"({os.path.dirname(removed[0])}){_and_roles(roles)}"
             )
         return None
     name = str(args.get("profile") or shell_profile(environ))
@@ -113,8 +120,9 @@ def _forget_mfa(files: ConfigFiles, args: Args, environ: Mapping[str, str]) -> s
         return None
     root = resolved.chain[-1][0]
     removed = session.forget(environ, root)
+    roles = chain.forget_roles(files, environ, root)
     if removed:
-        ui.info(f"forgot the MFA session of profile {root!r} ({removed[0]})")
+        ui.info(f"forgot the MFA session of profile {root!r} ({removed[0]}){_and_roles(roles)}")
     else:
         ui.info(f"no MFA session of profile {root!r} to forget")
     return _mfa_clock(files, root, environ) if removed else ""

@@ -289,3 +289,34 @@ def ensure(files: ConfigFiles, resolved: Resolved, ctx: Context) -> int | None:
     if cached is None:
         obtain(files, resolved, ctx)
     return root
+
+
+def forget_roles(files: ConfigFiles, environ: Mapping[str, str], root: str | None) -> int:
+    """Delete the ~/.aws/cli/cache entries of the roles MFA sessions serve; return how many.
+
+    Every role of each chain :func:`mfa_serial` finds over ``root`` (over any root when None):
+    what a code made must go with the session on logout, or the AWS CLI and ``use`` would go
+    on with it for up to an hour. An entry asked for with ``--duration`` has another key and
+    stays until it ends.
+    """
+    from awsenv import cache
+    from awsenv.errors import AwsenvError
+    from awsenv.providers import rolecache
+
+    removed = 0
+    for name in files.profile_names():
+        try:
+            resolved = profiles.resolve(files, name)
+        except AwsenvError:
+            continue
+        if mfa_serial(resolved) is None:
+            continue
+        if root is not None and resolved.chain[-1][0] != root:
+            continue
+        for (_hop, kind), section in zip(resolved.chain, resolved.sections):
+            if kind != profiles.ASSUME_ROLE:
+                continue
+            key = rolecache.assume_role_cache_key(section)
+            if cache.remove(rolecache.cache_path(environ, key)):
+                removed += 1
+    return removed

@@ -380,6 +380,12 @@ def test_logout_forgets_the_mfa_session(world):
     again = world.awsenv("use", "B")  # B was never assumed: it needs a code again
     assert again.returncode == 1
     assert f"an MFA code for {SERIAL} is needed" in again.stderr
+    # A's role session went too: a logout leaves no credentials made with the code behind
+    # (they used to serve `use A` and the AWS CLI for up to an hour after it)
+    assert "and 1 cached role session" in result.stderr
+    gone = world.awsenv("use", "A")
+    assert gone.returncode == 1
+    assert f"an MFA code for {SERIAL} is needed" in gone.stderr
 
     assert world.awsenv("use", "B", "--mfa-code", CODE).returncode == 0
     everything = world.awsenv("logout", "--all")
