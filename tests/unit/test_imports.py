@@ -26,6 +26,7 @@ NEVER = {
     "http.client",
     "socket",
     "ssl",
+    "keyring",
 }
 # Each of these costs a large part of a cached `use`'s budget (measured in bench/).
 NOT_ON_HOT_PATH = {
@@ -74,6 +75,13 @@ def env(home):
         sso_session = corp
         sso_account_id = 111111111111
         sso_role_name = Admin
+        [profile gated]
+        role_arn = arn:aws:iam::123456789012:role/Gated
+        source_profile = static
+        mfa_serial = arn:aws:iam::123456789012:mfa/me
+        [profile vault]
+        credential_process = awsenv credential-process vault
+        awsenv_keychain = true
         """,
     )
     from awsenv.sso import tokens
@@ -107,6 +115,35 @@ def env(home):
             "AssumedRoleUser": {"Arn": "arn:aws:sts::123456789012:assumed-role/R/x"},
         },
     )
+    # an MFA role's cached session, and the keychain profile's GetSessionToken session: a cached
+    # `use` of either opens neither STS nor the keychain
+    rolecache.save_role_credentials(
+        dict(os.environ),
+        {
+            "role_arn": "arn:aws:iam::123456789012:role/Gated",
+            "mfa_serial": "arn:aws:iam::123456789012:mfa/me",
+        },
+        {
+            "Credentials": {
+                "AccessKeyId": "ASIAGATED",
+                "SecretAccessKey": "gated-secret",
+                "SessionToken": "gated-token",
+                "Expiration": datetime.fromtimestamp(time.time() + 3600, timezone.utc),
+            },
+            "AssumedRoleUser": {"Arn": "arn:aws:sts::123456789012:assumed-role/Gated/x"},
+        },
+    )
+    from awsenv import cache
+    from awsenv.exports import Keys
+    from awsenv.providers import entry as cache_entry
+    from awsenv.providers import session
+
+    later = int(time.time()) + 8 * 3600
+    for root, serial in (("vault", None), ("static", "arn:aws:iam::123456789012:mfa/me")):
+        cache.write_json(
+            session.cache_path(dict(os.environ), root, serial),
+            cache_entry.entry(Keys("ASIASESSION", "s", "t", later), session.PROVIDER_TYPE),
+        )
     past = time.time() - 60
     os.utime(config, (past, past))
     # ~/.aws itself too: a directory changed within 2 s is listed for dead writers' temporary
@@ -165,6 +202,10 @@ def test_hot_commands_import_nothing_heavy(env, args):
         ["list", "--json"],
         ["status"],
         ["use", "static", "--keys"],
+        # an MFA role whose session is cached: no code, no STS
+        ["use", "gated"],
+        # a keychain profile whose GetSessionToken session is cached: no keychain, no STS
+        ["use", "vault"],
         # an ad-hoc role whose AssumeRole answer is cached (the key of profile `role`'s)
         ["use", "--role-arn", "arn:aws:iam::123456789012:role/R", "--source", "static"],
     ],
