@@ -17,6 +17,7 @@ from awsenv.diagnose.model import (
     WRONG_FILE_MODE,
     Problem,
 )
+from awsenv.providers import session
 from awsenv.providers.cached import MISSING, TORN, UNREADABLE, read_object
 from awsenv.sso import tokens
 
@@ -57,6 +58,7 @@ def cache_dirs(environ: Mapping[str, str]) -> list[str]:
         tokens.cli_cache_dir(environ),
         os.path.join(own, "okta"),
         os.path.join(own, "saml"),
+        session.directory(environ),
     ]
 
 

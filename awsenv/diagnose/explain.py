@@ -353,7 +353,8 @@ def _role_steps(
             break
         arn = _text(section, "role_arn") or "?"
         if mfa_session is not None and name == session_hop:
-            down.append(_session_step(name, arn, mfa_session, root[0], now))
+            serial = _text(section, "mfa_serial") or "the MFA device"
+            down.append(_session_step(name, arn, serial, mfa_session, root[0], now))
         elif mfa_session is not None:
             down.append(Step(name, ASSUME_ROLE, f"STS AssumeRole {arn}"))
         elif kind == profiles.ASSUME_ROLE and _text(section, "mfa_serial"):
@@ -376,7 +377,9 @@ def _role_steps(
     return steps
 
 
-def _session_step(name: str, arn: str, session: CacheFile, root: str, now: float) -> Step:
+def _session_step(
+    name: str, arn: str, serial: str, session: CacheFile, root: str, now: float
+) -> Step:
     """The first role over long-lived keys, assumed from the root's MFA session."""
     if session.state == VALID:
         return Step(
@@ -388,7 +391,7 @@ def _session_step(name: str, arn: str, session: CacheFile, root: str, now: float
     return Step(
         name,
         MFA_PROMPT,
-        f"asks for the code of {session.detail or 'the MFA device'} on the terminal (or "
+        f"asks for the code of {serial} on the terminal (or "
         f"--mfa-code) once, for an MFA session of {root!r} (STS GetSessionToken, cached in "
         f"{session.path}) that every MFA role over {root!r} then uses in every shell; then STS "
         f"AssumeRole {arn}",

@@ -46,10 +46,15 @@ def _stem(root: str) -> str:
     return cache.sha1_hex(root)
 
 
+def directory(environ: Mapping[str, str]) -> str:
+    """Return the directory every cached session is in (``doctor`` checks its files)."""
+    return os.path.join(paths.cache_dir(environ), _DIR)
+
+
 def cache_path(environ: Mapping[str, str], root: str, serial: str | None) -> str:
     """Return the file a session of ``root``'s keys (for MFA device ``serial``) is cached in."""
     device = cache.sha1_hex(serial or "")[:16]
-    return os.path.join(paths.cache_dir(environ), _DIR, f"{_stem(root)}-{device}.json")
+    return os.path.join(directory(environ), f"{_stem(root)}-{device}.json")
 
 
 def _window(serial: str | None) -> int:
@@ -76,16 +81,16 @@ def cached(
 
 def forget(environ: Mapping[str, str], root: str | None = None) -> list[str]:
     """Delete the cached sessions of ``root`` (every root's when None); return the files removed."""
-    directory = os.path.join(paths.cache_dir(environ), _DIR)
+    folder = directory(environ)
     try:
-        names = sorted(os.listdir(directory))
+        names = sorted(os.listdir(folder))
     except OSError:
         return []
     prefix = _stem(root) + "-" if root is not None else ""
     removed = []
     for name in names:
         if name.endswith(".json") and name.startswith(prefix):
-            path = os.path.join(directory, name)
+            path = os.path.join(folder, name)
             if cache.remove(path):
                 removed.append(path)
     return removed

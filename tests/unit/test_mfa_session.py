@@ -160,3 +160,22 @@ def test_duration_changes_the_cache_key_as_botocore_would(env):
     assert rolecache.assume_role_cache_key(plain) != rolecache.assume_role_cache_key(longer)
     # only the profile's own role: its source's hop keeps its section
     assert chain.role_section(resolved, Context(env, duration=7200), 1) is resolved.sections[1]
+
+
+def test_a_torn_session_file_is_found_by_doctor_and_explain_still_names_the_device(env):
+    """A half-written MFA session file: doctor names it (torn-cache-file), and explain's step
+    still says which device's code it asks for (it used to say 'the code of not a complete
+    JSON object')."""
+    from awsenv import diagnose
+    from awsenv.config.read import load_files
+
+    path = session.cache_path(env, "base", SERIAL)
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write('{"Credentials": {"AccessKeyId"')
+    os.chmod(path, 0o600)
+    found = [p for p in diagnose.check(env, now=time.time()).problems if p.path == path]
+    assert [p.id for p in found] == ["torn-cache-file"]
+    explained = diagnose.explain(load_files(env), env, "A", now=time.time())
+    (step,) = [s for s in explained.steps if s.action == "mfa-prompt"]
+    assert f"asks for the code of {SERIAL} on the terminal" in step.reason
