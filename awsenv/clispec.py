@@ -603,10 +603,15 @@ COMMANDS: tuple[Command, ...] = (
         ),
         positionals=(Positional("shell", _SHELL_CHOICES, optional=True, complete="shells"),),
         options=(
-            Option(("--no-prompt",), "do not add the awsenv segment to the prompt"),
+            Option(
+                ("--no-prompt",),
+                "do not add the awsenv segment to the prompt (keys still renew before each "
+                "prompt, unless --no-auto-refresh)",
+            ),
             Option(
                 ("--no-auto-refresh",),
-                "never renew exported keys at the prompt (as AWSENV_AUTO_REFRESH=0)",
+                "never renew exported keys at the prompt (as AWSENV_AUTO_REFRESH=0); with "
+                "--no-prompt, no prompt hook at all",
             ),
             Option(("--no-completion",), "do not load tab completion"),
             Option(

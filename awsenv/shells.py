@@ -410,8 +410,9 @@ def init_script(
     """Return the shell integration: wrapper function, prompt segment and optional completion.
 
     ``auto_refresh``: the prompt hook renews exported keys that renew silently when they are
-    due (``refresh --auto``); off with ``init --no-auto-refresh``, and with ``--no-prompt``,
-    which adds no prompt hook at all.
+    due (``refresh --auto``); off with ``init --no-auto-refresh``. With ``prompt`` false the
+    renewal runs from a hook of its own that leaves the prompt's text alone; with both false
+    no hook is added at all.
     """
     shell = get(dialect)
     text = _substitute(
@@ -420,7 +421,7 @@ def init_script(
             "__AWSENV_CORE__": _command(shell, command),
             "__AWSENV_CLOCK__": shell.quote(clock),
             "__AWSENV_PROMPT__": "1" if prompt else "0",
-            "__AWSENV_AUTO__": "1" if auto_refresh and prompt else "0",
+            "__AWSENV_AUTO__": "1" if auto_refresh else "0",
         },
     )
     if completion:

@@ -10,8 +10,8 @@
 # absolute path: never a `python` found through PATH, so pyenv shims cannot pick
 # another one); 1 or 0 for the prompt segment (0 with --no-prompt: the prompt is
 # then never touched); and 1 or 0 for the automatic renewal at the prompt (0 with
-# --no-auto-refresh or --no-prompt). Bare words keep this file, as committed,
-# parseable, so the linters check it as it is.
+# --no-auto-refresh; with --no-prompt it runs from a hook of its own). Bare words
+# keep this file, as committed, parseable, so the linters check it as it is.
 #
 
 # =============================================================================
@@ -70,11 +70,12 @@ function __awsenv_eval() {
 #
 # starship users: starship's own `aws` module reads AWS_PROFILE and
 # AWS_CREDENTIAL_EXPIRATION, so init with `--no-prompt` and let starship draw it.
+# Renewal then runs from a hook of its own, which never reads or sets PS1.
 #
 
 # Set by the hook and read by PS1; global on purpose.
 __awsenv_segment=''
-# 1: renew due keys at the prompt (0 with --no-auto-refresh or --no-prompt).
+# 1: renew due keys at the prompt (0 with --no-auto-refresh).
 __awsenv_auto=__AWSENV_AUTO__
 # The earliest time (epoch seconds) the prompt may start the core again.
 __awsenv_auto_next=0
@@ -87,7 +88,8 @@ __awsenv_auto_next=0
 # prompt then keeps its mark and the next `awsenv refresh` signs in. Each start,
 # success or not, holds off the next for 60 s: a failure is tried once a minute at
 # most, never in a loop. stderr goes nowhere: the mark is the signal.
-# Called with the current time; every test before the core is a builtin.
+# Called with the current time; every test before the core is a builtin. Both
+# hooks call it: the prompt hook, and __awsenv_auto_hook under --no-prompt.
 function __awsenv_auto_refresh() {
     \builtin local now="$1" expiration="${AWSENV_EXPIRATION-}"
     \builtin local renewable="${AWSENV_RENEWABLE-}" __awsenv_out='' __awsenv_status=0
@@ -122,12 +124,9 @@ function __awsenv_auto_refresh() {
     \builtin return 0
 }
 
-function __awsenv_prompt_hook() {
-    # The user's PS1 and later PROMPT_COMMAND entries may show `$?`: hand it back.
-    \builtin local __awsenv_rc="$?"
-    \builtin local name='' expiration='' renewable=''
-    \builtin local now='' rem='' left='' color='32' mm='' mark='' clock='' renew=0
-
+# Set the caller's local `now` to the current time in epoch seconds, with no fork
+# (left empty by bash before 4.2, which has no clock builtin).
+function __awsenv_now() {
     if [[ "${EPOCHSECONDS-}" == [0-9]* ]]; then
         # bash >= 5.0
         now="${EPOCHSECONDS}"
@@ -135,6 +134,30 @@ function __awsenv_prompt_hook() {
         # bash 4.2 to 4.4: strftime through the printf builtin, no fork.
         \builtin printf -v now '%(%s)T' -1
     fi
+}
+
+# The hook of `init --no-prompt`: renewal alone, exactly as the prompt hook does
+# it, and PS1 is never read or set (a prompt of the user's own, starship's or a
+# theme's, stays byte for byte what it was). With no keys exported it is one test.
+function __awsenv_auto_hook() {
+    # Later PROMPT_COMMAND entries and the user's PS1 may show `$?`: hand it back.
+    \builtin local __awsenv_rc="$?" now=''
+    if [[ "${__awsenv_auto}" == 1 && -n "${AWS_ACCESS_KEY_ID-}" ]]; then
+        __awsenv_now
+        if [[ -n "${now}" ]]; then
+            __awsenv_auto_refresh "${now}"
+        fi
+    fi
+    \builtin return "${__awsenv_rc}"
+}
+
+function __awsenv_prompt_hook() {
+    # The user's PS1 and later PROMPT_COMMAND entries may show `$?`: hand it back.
+    \builtin local __awsenv_rc="$?"
+    \builtin local name='' expiration='' renewable=''
+    \builtin local now='' rem='' left='' color='32' mm='' mark='' clock='' renew=0
+
+    __awsenv_now
     # The cheap test here: with no keys exported the hook costs no function call more.
     if [[ "${__awsenv_auto}" == 1 && -n "${AWS_ACCESS_KEY_ID-}" && -n "${now}" ]]; then
         __awsenv_auto_refresh "${now}"
@@ -234,29 +257,32 @@ function __awsenv_prompt_hook() {
     \builtin return "${__awsenv_rc}"
 }
 
-# Run the hook last among PROMPT_COMMAND entries, so that a theme which rebuilds
-# PS1 in its own PROMPT_COMMAND gets wrapped after it did so. Registration is
-# idempotent (sourcing the rc file twice adds nothing) and keeps every existing
-# entry, in the array form of bash >= 5.1 as in the string form.
+# Run the hook (its name is $1) last among PROMPT_COMMAND entries, so that a
+# theme which rebuilds PS1 in its own PROMPT_COMMAND gets wrapped after it did
+# so. Registration is idempotent (sourcing the rc file twice adds nothing) and
+# keeps every existing entry, in the array form of bash >= 5.1 as in the string form.
 function __awsenv_register_prompt() {
-    if [[ "${PROMPT_COMMAND[*]-}" == *__awsenv_prompt_hook* ]]; then
+    if [[ "${PROMPT_COMMAND[*]-}" == *"$1"* ]]; then
         \builtin return 0
     fi
     if ((BASH_VERSINFO[0] > 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] >= 1))) &&
         [[ -n "${PROMPT_COMMAND+set}" && "${PROMPT_COMMAND@a}" == *a* ]]; then
-        PROMPT_COMMAND+=(__awsenv_prompt_hook)
+        PROMPT_COMMAND+=("$1")
     elif [[ -n "${PROMPT_COMMAND-}" ]]; then
         # A newline, not `;`: the existing value may end in `;`, `&` or a newline.
-        PROMPT_COMMAND="${PROMPT_COMMAND}"$'\n''__awsenv_prompt_hook'
+        PROMPT_COMMAND="${PROMPT_COMMAND}"$'\n'"$1"
     else
-        PROMPT_COMMAND='__awsenv_prompt_hook'
+        PROMPT_COMMAND="$1"
     fi
 }
 
 __awsenv_prompt=__AWSENV_PROMPT__
 if [[ "${__awsenv_prompt}" == 1 ]]; then
-    __awsenv_register_prompt
+    __awsenv_register_prompt __awsenv_prompt_hook
     __awsenv_prompt_hook
+elif [[ "${__awsenv_auto}" == 1 ]]; then
+    # --no-prompt: renewal still runs before each prompt; the prompt is not touched.
+    __awsenv_register_prompt __awsenv_auto_hook
 fi
 \builtin unset __awsenv_prompt
 

@@ -8,8 +8,9 @@
 # absolute path: never a `python` found through PATH, so pyenv shims cannot pick
 # another one); 1 or 0 for the prompt segment (0 with --no-prompt: the prompt is then
 # never touched); 1 or 0 for the automatic renewal at the prompt (0 with
-# --no-auto-refresh or --no-prompt); and the quoted path of the clock file the prompt reads the time
-# from (see below; the other shells have a clock builtin). Bare words keep this file,
+# --no-auto-refresh; with --no-prompt it still runs, from its own fish_prompt event handler);
+# and the quoted path of the clock file the prompt reads the time from (see below; the other
+# shells have a clock builtin). Bare words keep this file,
 # as committed, parseable, so the linters check it as it is.
 #
 
@@ -56,6 +57,7 @@ end
 #
 # starship users: starship's own `aws` module reads AWS_PROFILE and
 # AWS_CREDENTIAL_EXPIRATION, so init with `--no-prompt` and let starship draw it.
+# Renewal then still runs (its handler below), and fish_prompt is never touched.
 #
 
 # fish has no clock variable, but `path mtime --relative FILE` (fish >= 3.5)
@@ -206,7 +208,9 @@ function __awsenv_auto_refresh --description 'awsenv: renew due exported keys be
     return 0
 end
 
-# 0 with --no-auto-refresh or --no-prompt (awsenv then adds nothing to the prompt).
+# 0 with --no-auto-refresh. The one renewal hook, with or without the segment: it is its
+# own fish_prompt event handler, so under --no-prompt fish_prompt (the user's, starship's,
+# a theme's) stays exactly as it was.
 if test __AWSENV_AUTO__ = 1
     function __awsenv_auto_refresh_hook --on-event fish_prompt
         __awsenv_auto_refresh

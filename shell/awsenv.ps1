@@ -6,13 +6,14 @@
 # (awsenv/shells.py, init_script; CONTRIBUTING.md, "Shell files"): the quoted command
 # that runs the core (the interpreter, its flags and awsenv's __main__.py, all by
 # absolute path: never a `python` found through PATH, so pyenv shims cannot pick
-# another one); 1 or 0 for the prompt segment (0 with --no-prompt: the prompt is
-# then never touched); and 1 or 0 for the automatic renewal at the prompt (0 with
-# --no-auto-refresh or --no-prompt).
+# another one); 1 or 0 for the prompt segment (0 with --no-prompt: the prompt's
+# text is then never touched); and 1 or 0 for the automatic renewal at the prompt
+# (0 with --no-auto-refresh).
 # Bare words keep this file, as committed, parseable, so the linters check it as it is.
 #
 # Helpers live in a dynamic module (starship's New-Module pattern) so that only
-# `awsenv` and, when the prompt is enabled, `prompt` reach the global scope.
+# `awsenv` and, unless both --no-prompt and --no-auto-refresh, `prompt` reach the
+# global scope.
 #
 
 $null = New-Module -Name awsenv -ScriptBlock {
@@ -79,6 +80,7 @@ $null = New-Module -Name awsenv -ScriptBlock {
     #
     # starship users: starship's own `aws` module reads AWS_PROFILE and
     # AWS_CREDENTIAL_EXPIRATION, so init with `--no-prompt` and let starship draw it.
+    # Renewal then still runs (see the end of this file).
     #
 
     # =========================================================================
@@ -153,7 +155,8 @@ $null = New-Module -Name awsenv -ScriptBlock {
 
     function Get-AwsenvSegment {
         $name = $env:AWSENV_PROFILE
-        if ([string]::IsNullOrEmpty($name)) {
+        # With --no-prompt there is no segment.
+        if ('__AWSENV_PROMPT__' -ne '1' -or [string]::IsNullOrEmpty($name)) {
             return ''
         }
         # A profile name is any string: control characters (ESC, newline) would
@@ -240,7 +243,14 @@ $null = New-Module -Name awsenv -ScriptBlock {
         return $esc + '[' + $color + 'm' + $text + $esc + '[0m '
     }
 
-    if ('__AWSENV_PROMPT__' -eq '1') {
+    # PowerShell has no hook that runs before each prompt other than the `prompt`
+    # function itself (PSReadLine's OnIdle fires while the user types, not once per
+    # prompt; PreCommandLookupAction fires per command, the cost this renewal avoids).
+    # So with --no-prompt the prompt is still wrapped, for renewal alone: it returns
+    # what the user's prompt returned, object for object, and adds no segment. A
+    # prompt defined after this file ran (a theme, `starship init`, oh-my-posh) replaces
+    # the wrapper, so put the awsenv line after theirs in $PROFILE.
+    if ('__AWSENV_PROMPT__' -eq '1' -or '__AWSENV_AUTO__' -eq '1') {
         # Wrap, never replace (virtualenv's Activate.ps1 does the same). Keep the
         # first prompt seen, so that running the init twice does not wrap ours.
         if ($null -eq $global:__awsenv_user_prompt) {
@@ -264,6 +274,10 @@ $null = New-Module -Name awsenv -ScriptBlock {
             }
             else {
                 'PS ' + $executionContext.SessionState.Path.CurrentLocation + '> '
+            }
+            if ('__AWSENV_PROMPT__' -ne '1') {
+                # --no-prompt: the user's prompt exactly as it came, nothing added.
+                return $userPrompt
             }
             $segment + (@($userPrompt) -join "`n")
         }

@@ -8,8 +8,8 @@
 # absolute path: never a `python` found through PATH, so pyenv shims cannot pick
 # another one); 1 or 0 for the prompt segment (0 with --no-prompt: the prompt is
 # then never touched); and 1 or 0 for the automatic renewal at the prompt (0 with
-# --no-auto-refresh or --no-prompt). Bare words keep this file, as committed,
-# parseable, so the linters check it as it is.
+# --no-auto-refresh; with --no-prompt it runs from a precmd hook of its own). Bare
+# words keep this file, as committed, parseable, so the linters check it as it is.
 #
 # Every function starts with `emulate -L zsh`: the user's options (KSH_ARRAYS,
 # SH_WORD_SPLIT, RC_QUOTES, NO_UNSET, ...) then cannot change what this code
@@ -61,13 +61,14 @@ function awsenv() {
 #
 # starship users: starship's own `aws` module reads AWS_PROFILE and
 # AWS_CREDENTIAL_EXPIRATION, so init with `--no-prompt` and let starship draw it.
+# Renewal then runs from a hook of its own, which never touches PROMPT.
 #
 
 # The %-escaped segment, and the exact prefix last put in front of PROMPT (so it
 # can be taken off again before the next render).
 typeset -g __awsenv_segment=''
 typeset -g __awsenv_prefix=''
-# 1: renew due keys at the prompt (0 with --no-auto-refresh or --no-prompt).
+# 1: renew due keys at the prompt (0 with --no-auto-refresh).
 typeset -g __awsenv_auto=__AWSENV_AUTO__
 # The earliest time (epoch seconds) the prompt may start the core again.
 typeset -g __awsenv_auto_next=0
@@ -80,6 +81,7 @@ typeset -g __awsenv_auto_next=0
 # renewing needs the user; the prompt then keeps its mark and the next `awsenv
 # refresh` signs in. Each start, success or not, holds off the next for 60 s: a
 # failure is tried once a minute at most, never in a loop. stderr goes nowhere.
+# Both hooks call it: __awsenv_precmd, and __awsenv_auto_precmd under --no-prompt.
 function __awsenv_auto_refresh() {
     \builtin emulate -L zsh
     \builtin local now="$1" expiration="${AWSENV_EXPIRATION-}"
@@ -113,6 +115,20 @@ function __awsenv_auto_refresh() {
         \builtin eval -- "${__awsenv_out}"
     fi
     return 0
+}
+
+# The hook of `init --no-prompt`: renewal alone, exactly as __awsenv_precmd does
+# it, and PROMPT, RPROMPT and the prompt options are never read or set (a prompt
+# of the user's own, starship's or powerlevel10k's stays byte for byte what it
+# was). With no keys exported it is one test.
+function __awsenv_auto_precmd() {
+    # Later precmd hooks and the prompt may show `$?`: hand it back.
+    \builtin local __awsenv_rc="$?"
+    \builtin emulate -L zsh
+    if [[ "${__awsenv_auto}" == 1 && -n "${AWS_ACCESS_KEY_ID-}" ]] && ((${+EPOCHSECONDS})); then
+        __awsenv_auto_refresh "${EPOCHSECONDS}"
+    fi
+    \builtin return "${__awsenv_rc}"
 }
 
 function __awsenv_precmd() {
@@ -222,13 +238,18 @@ function __awsenv_precmd() {
     \builtin return "${__awsenv_rc}"
 }
 
-if [[ __AWSENV_PROMPT__ == 1 ]]; then
+if [[ __AWSENV_PROMPT__ == 1 || __AWSENV_AUTO__ == 1 ]]; then
     # EPOCHSECONDS without loading the rest of zsh/datetime; without it the
-    # segment shows the profile and no time.
+    # segment shows the profile and no time, and nothing renews.
     \builtin zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
     \builtin autoload -Uz add-zsh-hook
     # add-zsh-hook appends and never adds twice: sourcing the rc file again is harmless.
-    add-zsh-hook precmd __awsenv_precmd
+    if [[ __AWSENV_PROMPT__ == 1 ]]; then
+        add-zsh-hook precmd __awsenv_precmd
+    else
+        # --no-prompt: renewal still runs before each prompt; the prompt is not touched.
+        add-zsh-hook precmd __awsenv_auto_precmd
+    fi
 fi
 
 # =============================================================================

@@ -223,8 +223,66 @@ def test_expired_keys_renew_at_the_next_prompt_with_one_core_process(
     assert "\u21bb".encode() not in run.screen.split(b"rc=0>")[-1]
 
 
+# What the shell holds as its prompt, written to prompt.txt: bash's PS1, zsh's PROMPT, and for
+# fish whether fish_prompt is, as fish prints functions, the one the user defined (`same`).
+FISH_BODY = "string match -rv '^#' | string replace -r '^function \\S+' function | string collect"
+PROMPT_HELD = {
+    "bash": "printf '%s' \"$PS1\" > prompt.txt",
+    "zsh": "printf '%s' \"$PROMPT\" > prompt.txt",
+    "fish": f"function __t_ref; printf {PROMPTS['fish']}; end; "
+    f"if test (functions fish_prompt | {FISH_BODY}) = (functions __t_ref | {FISH_BODY}); "
+    "echo same; else; functions fish_prompt; end > prompt.txt",
+}
+PROMPT_SET = {"bash": "rc=$?> ", "zsh": "rc=%?> ", "fish": "same"}
+
+
 @pytest.mark.parametrize("dialect", DIALECTS)
-def test_a_hundred_prompts_with_nothing_due_start_no_process(dialect, home, tmp_path) -> None:
+def test_no_prompt_renews_at_the_next_prompt_and_leaves_the_prompt_byte_identical(
+    dialect, home, tmp_path, role_env
+) -> None:
+    # starship, powerlevel10k and oh-my-posh users init with --no-prompt: their prompt stays
+    # exactly theirs, and their keys still renew.
+    before = aged_keys(home, role_env)
+    env = {**role_env, **before}
+    # Not due when the shell starts; the first line ages them and fails a command.
+    env["AWSENV_EXPIRATION"] = str(int(time.time()) + 3600)
+    gone = str(int(time.time()) - 30)
+    run = interactive(
+        dialect,
+        env,
+        tmp_path,
+        [
+            set_line(dialect, "AWSENV_EXPIRATION", gone) + "; sh -c 'exit 7'",
+            "",
+            PRINT,
+            PROMPT_HELD[dialect],
+            "aws sts get-caller-identity --query Arn --output text > arn.txt",
+            "",
+        ],
+        init_args=("--no-prompt",),
+    )
+    assert run.auto_runs() == 1, run.screen[-800:]
+    assert run.exit_codes() == [0]
+    assert b"rc=7> " in run.screen  # the hook renewed before that prompt and kept $?
+    key, expiration, renewable = printed(tmp_path)
+    assert key.startswith("ASIA")
+    assert key != before["AWS_ACCESS_KEY_ID"]
+    assert int(expiration) > time.time() + 600
+    assert renewable == "always"
+    arn = (tmp_path / "arn.txt").read_text(encoding="utf-8").strip()
+    assert arn.startswith("arn:aws:sts::123456789012:assumed-role/Ops/"), run.screen[-800:]
+    # the prompt is the user's, byte for byte: as held by the shell and as drawn
+    held = (tmp_path / "prompt.txt").read_text(encoding="utf-8")
+    assert held.rstrip("\n") == PROMPT_SET[dialect]
+    assert b"aws:" not in run.screen
+    assert "\u21bb".encode() not in run.screen
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("init_args", [(), ("--no-prompt",)], ids=["segment", "no-prompt"])
+def test_a_hundred_prompts_with_nothing_due_start_no_process(
+    dialect, init_args, home, tmp_path
+) -> None:
     # exported keys that renew (the hook's whole test runs) but are an hour from their end
     env = minimal_env(
         home,
@@ -238,7 +296,9 @@ def test_a_hundred_prompts_with_nothing_due_start_no_process(dialect, home, tmp_
 
     def processes(renders: int, where: Path) -> tuple[int, Run]:
         where.mkdir()
-        run = interactive(dialect, env, where, [""] * renders, trace=trace, timeout=120)
+        run = interactive(
+            dialect, env, where, [""] * renders, trace=trace, timeout=120, init_args=init_args
+        )
         calls = [
             line
             for line in run.log.splitlines()
@@ -251,7 +311,11 @@ def test_a_hundred_prompts_with_nothing_due_start_no_process(dialect, home, tmp_
     few, few_run = processes(2, tmp_path / "few")
     many, many_run = processes(100, tmp_path / "many")
     assert few_run.auto_runs() == many_run.auto_runs() == 0
-    assert many_run.screen.count(b"aws:ops rc=0>") >= 101  # drawn at every prompt
+    if init_args:
+        assert many_run.screen.count(b"rc=0>") >= 101  # the user's prompt alone, every time
+        assert b"aws:" not in many_run.screen
+    else:
+        assert many_run.screen.count(b"aws:ops rc=0>") >= 101  # drawn at every prompt
     assert many - few == 0
 
 

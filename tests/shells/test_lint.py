@@ -27,7 +27,14 @@ FISH_FILES = [REPO / "shell" / "awsenv.fish", REPO / "completions" / "awsenv.fis
 PS1_FILES = [REPO / "shell" / "awsenv.ps1", REPO / "completions" / "awsenv.completion.ps1"]
 
 # Every way `init` can be called changes the text: lint each one.
-INIT_VARIANTS = [[], ["--no-prompt"], ["--no-completion"], ["--no-prompt", "--no-completion"]]
+INIT_VARIANTS = [
+    [],
+    ["--no-prompt"],
+    ["--no-completion"],
+    ["--no-prompt", "--no-completion"],
+    ["--no-auto-refresh", "--no-completion"],
+    ["--no-prompt", "--no-auto-refresh", "--no-completion"],
+]
 
 
 def _tool(name: str) -> str:

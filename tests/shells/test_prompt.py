@@ -406,11 +406,18 @@ NO_PROMPT_EXPECTED = {
     "bash": [b"user> ", b"<unset>", b"function"],
     "zsh": [b"user> ", b"<unset>", b"1"],
 }
+# With --no-prompt alone, one hook that only renews (tests/shells/test_auto_refresh.py).
+RENEWAL_HOOK = {"bash": b"__awsenv_auto_hook", "zsh": b"__awsenv_auto_precmd"}
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
-def test_init_no_prompt_leaves_the_prompt_untouched(shell, home, tmp_path) -> None:
-    env = minimal_env(home, T_INIT=str(_init(shell, home, tmp_path, "--no-prompt")))
+@pytest.mark.parametrize(
+    "flags",
+    [("--no-prompt", "--no-auto-refresh"), ("--no-prompt",)],
+    ids=["no-hooks", "renewal-only"],
+)
+def test_init_no_prompt_leaves_the_prompt_untouched(shell, flags, home, tmp_path) -> None:
+    env = minimal_env(home, T_INIT=str(_init(shell, home, tmp_path, *flags)))
     result = SHELLS[shell].run(NO_PROMPT_CHECK[shell], env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr == b""
@@ -418,8 +425,13 @@ def test_init_no_prompt_leaves_the_prompt_untouched(shell, home, tmp_path) -> No
     if shell == "fish":
         assert shown[1:] == [b"same", b"1"]
         assert b"awsenv" not in shown[0]
-    else:
+    elif "--no-auto-refresh" in flags:
         assert shown == NO_PROMPT_EXPECTED[shell]
+    else:
+        # the prompt text as the user set it; the hook list holds the renewal hook alone
+        expected = list(NO_PROMPT_EXPECTED[shell])
+        expected[1] = RENEWAL_HOOK[shell]
+        assert shown == expected
 
 
 # --- two clocks: a session that renews silently counts, not the short credential -------------

@@ -212,8 +212,57 @@ def test_the_prompt_renews_before_it_draws_and_keeps_the_status(auto: bool) -> N
     assert "catch" in run  # nothing the core does breaks the prompt
 
 
-def test_no_prompt_means_no_renewal_either() -> None:
+def _guard_of(root: tree_sitter.Node, name: str) -> str:
+    """The condition of the `if` whose body defines function ``name``."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "if_statement":
+            bodies = [child for child in node.named_children if child.type == "statement_block"]
+            if any(name in _functions(body) for body in bodies):
+                condition = node.child_by_field_name("condition") or node.named_children[0]
+                return (condition.text or b"").decode("utf-8")
+        stack.extend(node.children)
+    raise AssertionError(f"no if defines {name}")
+
+
+def test_no_prompt_still_renews_through_a_prompt_that_returns_the_users_own() -> None:
+    # PowerShell has no pre-prompt hook but `prompt`: with --no-prompt it is wrapped for the
+    # renewal alone, and hands back exactly what the user's prompt returned.
     text = shells.init_script(
         "powershell", command=COMMAND, clock="", prompt=False, completion=False
     )
+    root = parse(text)
+    functions = _functions(root)
+    assert _guard_of(root, "global:prompt") == "'0' -eq '1' -or '1' -eq '1'"
+    prompt = functions["global:prompt"]
+    # the same renewal as with the segment, between saving and restoring $? and $LASTEXITCODE
+    order = [
+        prompt.index("$lastSuccess = $global:?"),
+        prompt.index("$lastExitCode = $global:LASTEXITCODE"),
+        prompt.index("Invoke-AwsenvAutoRefresh"),
+        prompt.index("$global:LASTEXITCODE = $lastExitCode"),
+        prompt.index("Write-Error -Message '' -ErrorAction Ignore"),
+        prompt.index("& $global:__awsenv_user_prompt"),
+        prompt.index("if ('0' -ne '1') {"),
+        prompt.index("return $userPrompt"),
+        prompt.index('$segment + (@($userPrompt) -join "`n")'),
+    ]
+    assert order == sorted(order)
+    # no segment to add, and renewal on
+    assert "if ('0' -ne '1' -or [string]::IsNullOrEmpty($name))" in functions["Get-AwsenvSegment"]
+    assert "if ('1' -ne '1' -or $env:AWSENV_AUTO_REFRESH" in functions["Test-AwsenvRenewalDue"]
+
+
+def test_no_prompt_and_no_auto_refresh_define_no_prompt_at_all() -> None:
+    text = shells.init_script(
+        "powershell",
+        command=COMMAND,
+        clock="",
+        prompt=False,
+        completion=False,
+        auto_refresh=False,
+    )
+    root = parse(text)
+    assert _guard_of(root, "global:prompt") == "'0' -eq '1' -or '0' -eq '1'"
     assert "if ('0' -ne '1' -or $env:AWSENV_AUTO_REFRESH" in text
