@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from awsenv.clispec import Args
+    from awsenv.config import Parsed
     from awsenv.config.edit import NewSection
 
 
@@ -210,3 +211,67 @@ def write(
     saved = f" (the previous file is {edit.backup_path})" if edit.mode is not None else ""
     ui.info(f"wrote {config_path}{saved}")
     return True
+
+
+# --- what every wizard checks and reads ---------------------------------------------------
+
+_REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def check_region(region: str) -> str:
+    """Return ``region`` if it reads as a region name (a warning if awsenv does not know it)."""
+    region = region.strip()
+    parts = region.split("-")
+    if (
+        not set(region) <= _REGION_CHARS
+        or len(parts) < 3
+        or not all(parts)
+        or not parts[-1].isdigit()
+        or not parts[0].isalpha()
+    ):
+        raise UsageError(
+            f"{region!r} is not a region name", hint="region names look like eu-west-1"
+        )
+    from awsenv.clispec import REGIONS
+
+    if region not in REGIONS:
+        from awsenv import ui
+
+        ui.warn(f"{region} is not a region awsenv knows; using it anyway")
+    return region
+
+
+def check_profile_name(name: str) -> str:
+    """Return ``name`` if botocore reads ``[profile NAME]`` back as it."""
+    from awsenv.config import edit as configwrite
+
+    name = name.strip()
+    try:
+        configwrite.profile_section(name, ())
+    except ValueError:
+        raise UsageError(
+            f"profile name {name!r} cannot be written so that botocore reads it back",
+            hint="use letters, digits, '-', '_' or '.'",
+        ) from None
+    return name
+
+
+def regions() -> tuple[str, ...]:
+    """The region names awsenv knows (completion at the region questions)."""
+    from awsenv.clispec import REGIONS
+
+    return REGIONS
+
+
+def parse_files(environ: Mapping[str, str]) -> Parsed:
+    """Parse the config and credentials files as botocore reads them (the wizards' view)."""
+    from awsenv import config, paths
+
+    return config.parse(paths.config_file(environ), paths.credentials_file(environ))
+
+
+def today() -> str:
+    """Today's date, for the comment over what a wizard appends."""
+    import time
+
+    return time.strftime("%Y-%m-%d")

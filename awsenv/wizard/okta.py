@@ -52,14 +52,14 @@ def configure_okta(args: Args, environ: Mapping[str, str]) -> str:
     from awsenv import okta, saml, shells, ui, wizard
     from awsenv.config import edit as configwrite
     from awsenv.config.edit import base_name, free_name
-    from awsenv.wizard.sso import _parse, _regions, _today, check_profile_name, check_region
+    from awsenv.wizard import check_profile_name, check_region, parse_files, regions, today
 
     asker = wizard.Asker(args, "configure okta")
     all_roles = asker.given("--all-roles") is not None
     needed = ["--org-domain", "--oidc-client-id", "--aws-acct-fed-app-id", "--aws-iam-role"]
     needed.append("--yes")
     asker.require(needed, unless={"--org-domain": "--org-url", "--aws-iam-role": "--all-roles"})
-    parsed = _parse(environ)  # a file botocore rejects is reported before any question
+    parsed = parse_files(environ)  # a file botocore rejects is reported before any question
     settings: dict[str, str] = {}
     url = asker.given("--org-url")
     if url is not None:
@@ -105,14 +105,14 @@ def configure_okta(args: Args, environ: Mapping[str, str]) -> str:
             [(r.role_arn, r.role_arn, [r.account_id, r.role_name]) for r in roles],
         )
         chosen = [r for r in roles if r.role_arn == arn][:1]
-    parsed = _parse(environ)  # the sign-in took time; the file may have changed meanwhile
+    parsed = parse_files(environ)  # the sign-in took time; the file may have changed meanwhile
     known = {r.role_arn: existing_profile(parsed, settings, r) for r in chosen}
     first = parsed.profiles.get(known[chosen[0].role_arn] or "", {})
     region = asker.text(
         "--region",
         "Default region",
         default=str(first.get("region") or DEFAULT_REGION),
-        words=_regions(),
+        words=regions(),
         check=check_region,
     )
     taken = set(parsed.profiles)
@@ -133,7 +133,7 @@ def configure_okta(args: Args, environ: Mapping[str, str]) -> str:
             sections.append(configwrite.profile_section(name, items))
         except ValueError as exc:
             raise AwsenvError(f"cannot write profile {name!r}: {exc}") from None
-    wizard.write(asker, environ, sections, comment=f"Added by awsenv configure okta on {_today()}")
+    wizard.write(asker, environ, sections, comment=f"Added by awsenv configure okta on {today()}")
     names = [s.profile for s in sections]
     ui.info("to use it: " + "; ".join(f"awsenv use {n}" for n in names))
     return ""

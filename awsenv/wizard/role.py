@@ -204,7 +204,7 @@ def configure_role(args: Args, environ: Mapping[str, str]) -> str:
     from awsenv.config import edit as configwrite
     from awsenv.config.edit import free_name, slug
     from awsenv.providers import adhoc
-    from awsenv.wizard.sso import _parse, _regions, _today, check_profile_name, check_region
+    from awsenv.wizard import check_profile_name, check_region, parse_files, regions, today
 
     asker = wizard.Asker(args, "configure role")
     force = asker.given("--force") is not None
@@ -213,7 +213,7 @@ def configure_role(args: Args, environ: Mapping[str, str]) -> str:
         needed.append("--mfa-code")  # the check needs one, and there is no terminal to ask on
     needed.append("--yes")
     asker.require(needed)
-    parsed = _parse(environ)  # a file botocore rejects is reported before any question
+    parsed = parse_files(environ)  # a file botocore rejects is reported before any question
     rows = [(name, name, [profiles.classify(section)]) for name, section in parsed.profiles.items()]
     source = asker.pick("--source-profile", "source profile", rows)
     role_arn = asker.text("--role-arn", f"Role ARN ({adhoc.ARN_EXAMPLE})", check=check_role_arn)
@@ -255,7 +255,7 @@ def configure_role(args: Args, environ: Mapping[str, str]) -> str:
         "--region",
         "Default region",
         default=_text(old, "region") or source_region,
-        words=_regions(),
+        words=regions(),
         check=check_region,
         optional=True,
     )
@@ -305,6 +305,6 @@ def configure_role(args: Args, environ: Mapping[str, str]) -> str:
         section = configwrite.profile_section(profile, items)
     except ValueError as exc:
         raise AwsenvError(f"cannot write profile {profile!r}: {exc}") from None
-    wizard.write(asker, environ, [section], comment=f"Added by awsenv configure role on {_today()}")
+    wizard.write(asker, environ, [section], comment=f"Added by awsenv configure role on {today()}")
     ui.info(f"to use it: awsenv use {profile}")
     return ""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from awsenv.config.edit import base_name, free_name, slug
 from awsenv.errors import AwsenvError, UsageError
+from awsenv.wizard import check_profile_name, check_region, parse_files, regions, today
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 DEFAULT_SCOPES = "sso:account:access"
 OUTPUTS = ("json", "text", "table", "yaml", "yaml-stream")
-_REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 def _url(value: object) -> str | None:
@@ -138,29 +138,6 @@ def check_start_url(url: str) -> str:
     return url
 
 
-def check_region(region: str) -> str:
-    """Return ``region`` if it reads as a region name (a warning if awsenv does not know it)."""
-    region = region.strip()
-    parts = region.split("-")
-    if (
-        not set(region) <= _REGION_CHARS
-        or len(parts) < 3
-        or not all(parts)
-        or not parts[-1].isdigit()
-        or not parts[0].isalpha()
-    ):
-        raise UsageError(
-            f"{region!r} is not a region name", hint="region names look like eu-west-1"
-        )
-    from awsenv.clispec import REGIONS
-
-    if region not in REGIONS:
-        from awsenv import ui
-
-        ui.warn(f"{region} is not a region awsenv knows; using it anyway")
-    return region
-
-
 def check_output(output: str) -> str:
     """Return ``output`` if the AWS CLI knows it as an output format."""
     output = output.strip()
@@ -169,21 +146,6 @@ def check_output(output: str) -> str:
             f"output format {output!r} is unknown", hint="one of " + ", ".join(OUTPUTS)
         )
     return output
-
-
-def check_profile_name(name: str) -> str:
-    """Return ``name`` if botocore reads ``[profile NAME]`` back as it."""
-    from awsenv.config import edit as configwrite
-
-    name = name.strip()
-    try:
-        configwrite.profile_section(name, ())
-    except ValueError:
-        raise UsageError(
-            f"profile name {name!r} cannot be written so that botocore reads it back",
-            hint="use letters, digits, '-', '_' or '.'",
-        ) from None
-    return name
 
 
 def _check_session_name(name: str) -> str:
@@ -242,11 +204,11 @@ def ask_session(asker: Asker, parsed: Parsed) -> Session:
         ui.info(f"using [sso-session {name}], which has this start URL")
         region = asker.given("--sso-region") or str(have.get("sso_region") or "")
         if not region:
-            region = asker.text("--sso-region", "SSO region", words=_regions())
+            region = asker.text("--sso-region", "SSO region", words=regions())
         region = check_region(region)
         scopes = asker.given("--scopes") or have.get("sso_registration_scopes")
     else:
-        region = asker.text("--sso-region", "SSO region", words=_regions(), check=check_region)
+        region = asker.text("--sso-region", "SSO region", words=regions(), check=check_region)
         scopes = asker.text("--scopes", "SSO registration scopes", default=DEFAULT_SCOPES)
     items = [("sso_start_url", url), ("sso_region", region)]
     if isinstance(scopes, str):
@@ -255,24 +217,6 @@ def ask_session(asker: Asker, parsed: Parsed) -> Session:
         name, url, region, tokens.parse_scopes(scopes) if isinstance(scopes, str) else None
     )
     return Session(sess, NewSection(f"sso-session {name}", items), have is not None)
-
-
-def _regions() -> tuple[str, ...]:
-    from awsenv.clispec import REGIONS
-
-    return REGIONS
-
-
-def _parse(environ: Mapping[str, str]) -> Parsed:
-    from awsenv import config, paths
-
-    return config.parse(paths.config_file(environ), paths.credentials_file(environ))
-
-
-def _today() -> str:
-    import time
-
-    return time.strftime("%Y-%m-%d")
 
 
 # --- the commands --------------------------------------------------------------------------
@@ -284,7 +228,7 @@ def configure_session(args: Args, environ: Mapping[str, str]) -> str:
 
     asker = wizard.Asker(args, "configure sso-session")
     named = asker.given("--sso-session")
-    parsed = _parse(environ)
+    parsed = parse_files(environ)
     needed = ["--yes"]
     if not (named and named in parsed.sso_sessions):
         needed[:0] = ["--start-url", "--sso-region"]
@@ -294,7 +238,7 @@ def configure_session(args: Args, environ: Mapping[str, str]) -> str:
         asker,
         environ,
         [session.section],
-        comment=f"Added by awsenv configure sso-session on {_today()}",
+        comment=f"Added by awsenv configure sso-session on {today()}",
     )
     return ""
 
@@ -308,7 +252,7 @@ def configure_sso(args: Args, environ: Mapping[str, str]) -> str:
 
     asker = wizard.Asker(args, "configure sso")
     named = asker.given("--sso-session")
-    parsed = _parse(environ)  # a file botocore rejects is reported before any question
+    parsed = parse_files(environ)  # a file botocore rejects is reported before any question
     needed = ["--account", "--role", "--yes"]
     if not (named and named in parsed.sso_sessions):
         needed[:0] = ["--start-url", "--sso-region"]
@@ -340,14 +284,14 @@ def configure_sso(args: Args, environ: Mapping[str, str]) -> str:
     )
     role = asker.pick("--role", "role", [(r, r, []) for r in roles])
 
-    parsed = _parse(environ)  # the sign-in took time; the file may have changed meanwhile
+    parsed = parse_files(environ)  # the sign-in took time; the file may have changed meanwhile
     known = existing_profile(parsed, sess, account, role)
     old = parsed.profiles.get(known or "", {})
     region = asker.text(
         "--region",
         "Default client region",
         default=str(old.get("region") or sess.region),
-        words=_regions(),
+        words=regions(),
         check=check_region,
     )
     output = asker.text(
@@ -377,7 +321,7 @@ def configure_sso(args: Args, environ: Mapping[str, str]) -> str:
         asker,
         environ,
         [session.section, section],
-        comment=f"Added by awsenv configure sso on {_today()}",
+        comment=f"Added by awsenv configure sso on {today()}",
     )
     if asker.offer("Add a profile for every other account and role this sign-in can use?"):
         _sync(asker, environ, sess, files, ctx)
@@ -413,7 +357,7 @@ def _sync(
         profile=None,
         ctx=ctx,  # type: ignore[arg-type]
     )
-    planned = plan_sections(_parse(environ), sess, found, "")
+    planned = plan_sections(parse_files(environ), sess, found, "")
     if not planned:
         ui.info("every account role of this sign-in already has a profile")
         return
@@ -421,5 +365,5 @@ def _sync(
         asker,
         environ,
         [p[0] for p in planned],
-        comment=f"Added by awsenv sso sync (sso-session {sess.name}) on {_today()}",
+        comment=f"Added by awsenv sso sync (sso-session {sess.name}) on {today()}",
     )
