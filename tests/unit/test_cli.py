@@ -315,3 +315,31 @@ def test_debug_shows_the_bug_as_a_redacted_traceback(monkeypatch, capsys):
     assert "RuntimeError" in err
     assert "registered-secret-value" not in err
     assert "SECRET-IN-BODY" not in err
+
+
+def test_every_configure_flag_belongs_to_a_kind() -> None:
+    from awsenv import clispec
+    from awsenv.commands import configure
+
+    given = {flag for option in clispec.BY_NAME["configure"].options for flag in option.flags}
+    owned = {flag for flags in configure.FLAGS.values() for flag in flags}
+    assert owned == given
+
+
+@pytest.mark.parametrize(
+    ("kind", "flag", "owner"),
+    [
+        ("sso", "--org-domain=x.okta.com", "configure okta"),
+        ("okta", "--start-url=https://corp.awsapps.com/start", "configure sso"),
+        ("sso-session", "--account=111111111111", "configure sso"),
+        ("role", "--all-roles", "configure okta"),
+    ],
+)
+def test_a_flag_of_another_configure_kind_is_a_usage_error(home, kind, flag, owner) -> None:
+    """It used to be ignored: `configure sso --org-domain ...` went on as if it were not there."""
+    result = run_awsenv(["configure", kind, flag], minimal_env(home))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    first = result.stderr.splitlines()[0]
+    assert f"{flag.split('=')[0]} is not an option of 'configure {kind}'" in first
+    assert owner in result.stderr
