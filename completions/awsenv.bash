@@ -211,6 +211,26 @@ function __awsenv_complete() {
             fi
             ;;
         configure)
+            # configure KIND [--flag VALUE]...: the kind is the first word after `configure`
+            # that is neither an option nor an option's value. Each kind takes only its own
+            # flags (FLAGS in awsenv/commands/configure.py; another kind's is a usage error).
+            \builtin local kind=''
+            for ((i = i + 1; i < COMP_CWORD; i++)); do
+                case "${COMP_WORDS[i]-}" in
+                    --sso-session | --start-url | --sso-region | --scopes | --account | --role | \
+                        --region | --output | --profile | --org-domain | --org-url | \
+                        --oidc-client-id | --aws-acct-fed-app-id | --aws-iam-idp | \
+                        --aws-iam-role | --source-profile | --role-arn | --mfa-serial | \
+                        --mfa-code | --external-id | --role-session-name | --duration-seconds)
+                        ((i += 1))
+                        ;;
+                    -*) ;;
+                    *)
+                        kind="${COMP_WORDS[i]}"
+                        break
+                        ;;
+                esac
+            done
             case "${prev}" in
                 --sso-session)
                     __awsenv_complete_sso_sessions "${cur}"
@@ -229,15 +249,39 @@ function __awsenv_complete() {
                     --aws-iam-role | --role-arn | --mfa-serial | --mfa-code | --external-id | \
                     --role-session-name | --duration-seconds) ;;
                 *)
-                    if [[ "${cur}" == -* ]]; then
-                        __awsenv_complete_words "${cur}" --sso-session --start-url --sso-region \
-                            --scopes --account --role --region --output --profile --yes \
-                            --device-code --no-browser --org-domain --org-url --oidc-client-id \
-                            --aws-acct-fed-app-id --aws-iam-idp --aws-iam-role --all-roles \
-                            --source-profile --role-arn --mfa-serial --mfa-code --external-id \
-                            --role-session-name --duration-seconds --force -h --help --debug
+                    if [[ "${cur}" != -* ]]; then
+                        if [[ -z "${kind}" ]]; then
+                            __awsenv_complete_words "${cur}" sso sso-session okta role
+                        fi
                     else
-                        __awsenv_complete_words "${cur}" sso sso-session okta role
+                        case "${kind}" in
+                            sso)
+                                __awsenv_complete_words "${cur}" --sso-session --start-url \
+                                    --sso-region --scopes --account --role --output \
+                                    --device-code --no-browser --region --profile --yes -h \
+                                    --help --debug
+                                ;;
+                            sso-session)
+                                __awsenv_complete_words "${cur}" --sso-session --start-url \
+                                    --sso-region --scopes --yes -h --help --debug
+                                ;;
+                            okta)
+                                __awsenv_complete_words "${cur}" --org-domain --org-url \
+                                    --oidc-client-id --aws-acct-fed-app-id --aws-iam-idp \
+                                    --aws-iam-role --all-roles --device-code --no-browser \
+                                    --region --profile --yes -h --help --debug
+                                ;;
+                            role)
+                                __awsenv_complete_words "${cur}" --source-profile --role-arn \
+                                    --mfa-serial --mfa-code --external-id --role-session-name \
+                                    --duration-seconds --force --region --profile --yes -h \
+                                    --help --debug
+                                ;;
+                            *)
+                                # no kind yet (or an unknown one): its flags are not known
+                                __awsenv_complete_words "${cur}" -h --help --debug
+                                ;;
+                        esac
                     fi
                     ;;
             esac

@@ -188,6 +188,31 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             }
         }
         'configure' {
+            # configure KIND [--flag VALUE]...: the kind is the first word after `configure`
+            # that is neither an option nor an option's value. Each kind takes only its own
+            # flags (FLAGS in awsenv/commands/configure.py; another kind's is a usage error).
+            $valued = @('--sso-session', '--start-url', '--sso-region', '--scopes', '--account',
+                '--role', '--region', '--output', '--profile', '--org-domain', '--org-url',
+                '--oidc-client-id', '--aws-acct-fed-app-id', '--aws-iam-idp', '--aws-iam-role',
+                '--source-profile', '--role-arn', '--mfa-serial', '--mfa-code', '--external-id',
+                '--role-session-name', '--duration-seconds')
+            $kind = ''
+            $state = 'subcommand'
+            foreach ($word in ($words | Select-Object -Skip 1)) {
+                if ($state -ceq 'subcommand') {
+                    if (-not $word.StartsWith('-')) { $state = 'kind' }
+                }
+                elseif ($state -ceq 'value') {
+                    $state = 'kind'
+                }
+                elseif ($valued -ccontains $word) {
+                    $state = 'value'
+                }
+                elseif (-not $word.StartsWith('-')) {
+                    $kind = $word
+                    break
+                }
+            }
             if ($previous -ceq '--sso-session') {
                 @(& __AWSENV_CORE__ __complete sso-sessions $wordToComplete 2>$null)
             }
@@ -200,28 +225,39 @@ Register-ArgumentCompleter -Native -CommandName awsenv -ScriptBlock {
             elseif ($previous -ceq '--source-profile') {
                 @(& __AWSENV_CORE__ __complete profiles $wordToComplete 2>$null)
             }
-            elseif ($previous -ceq '--start-url' -or $previous -ceq '--scopes' -or
-                $previous -ceq '--account' -or $previous -ceq '--role' -or
-                $previous -ceq '--profile' -or $previous -ceq '--org-domain' -or
-                $previous -ceq '--org-url' -or $previous -ceq '--oidc-client-id' -or
-                $previous -ceq '--aws-acct-fed-app-id' -or $previous -ceq '--aws-iam-idp' -or
-                $previous -ceq '--aws-iam-role' -or $previous -ceq '--role-arn' -or
-                $previous -ceq '--mfa-serial' -or $previous -ceq '--mfa-code' -or
-                $previous -ceq '--external-id' -or $previous -ceq '--role-session-name' -or
-                $previous -ceq '--duration-seconds') {
+            elseif ($valued -ccontains $previous) {
                 @()
             }
-            elseif ($wordToComplete.StartsWith('-')) {
-                @('--sso-session', '--start-url', '--sso-region', '--scopes', '--account', '--role',
-                    '--region', '--output', '--profile', '--yes', '--device-code', '--no-browser',
-                    '--org-domain', '--org-url', '--oidc-client-id', '--aws-acct-fed-app-id',
-                    '--aws-iam-idp', '--aws-iam-role', '--all-roles', '--source-profile',
-                    '--role-arn', '--mfa-serial', '--mfa-code', '--external-id',
-                    '--role-session-name', '--duration-seconds', '--force', '-h', '--help',
-                    '--debug')
+            elseif (-not $wordToComplete.StartsWith('-')) {
+                if ($kind -ceq '') { @('sso', 'sso-session', 'okta', 'role') } else { @() }
             }
             else {
-                @('sso', 'sso-session', 'okta', 'role')
+                switch -CaseSensitive ($kind) {
+                    'sso' {
+                        @('--sso-session', '--start-url', '--sso-region', '--scopes', '--account',
+                            '--role', '--output', '--device-code', '--no-browser', '--region',
+                            '--profile', '--yes', '-h', '--help', '--debug')
+                    }
+                    'sso-session' {
+                        @('--sso-session', '--start-url', '--sso-region', '--scopes', '--yes', '-h',
+                            '--help', '--debug')
+                    }
+                    'okta' {
+                        @('--org-domain', '--org-url', '--oidc-client-id', '--aws-acct-fed-app-id',
+                            '--aws-iam-idp', '--aws-iam-role', '--all-roles', '--device-code',
+                            '--no-browser', '--region', '--profile', '--yes', '-h', '--help',
+                            '--debug')
+                    }
+                    'role' {
+                        @('--source-profile', '--role-arn', '--mfa-serial', '--mfa-code',
+                            '--external-id', '--role-session-name', '--duration-seconds', '--force',
+                            '--region', '--profile', '--yes', '-h', '--help', '--debug')
+                    }
+                    default {
+                        # no kind yet (or an unknown one): its flags are not known
+                        @('-h', '--help', '--debug')
+                    }
+                }
             }
         }
         'keys' {

@@ -76,6 +76,42 @@ function __awsenv_exec_at --argument-names where --description 'awsenv: where th
     test $state = $where
 end
 
+function __awsenv_configure_kind_is --description 'awsenv: is the configure kind one of the arguments'
+    # configure KIND [--flag VALUE]...: succeed if the subcommand is configure and its kind (the
+    # first word after it that is neither an option nor an option's value) is one of the
+    # arguments; `-` stands for none yet. Each kind takes only its own flags (FLAGS in
+    # awsenv/commands/configure.py; another kind's is a usage error). Right after an option
+    # that takes a value, before the kind, nothing matches.
+    set -l state subcommand
+    set -l kind -
+    for word in (commandline -opc)[2..-1]
+        switch $state
+            case subcommand
+                if not string match -q -- '-*' $word
+                    test "$word" = configure; or return 1
+                    set state kind
+                end
+            case value
+                set state kind
+            case kind
+                switch $word
+                    case --sso-session --start-url --sso-region --scopes --account --role \
+                        --region --output --profile --org-domain --org-url --oidc-client-id \
+                        --aws-acct-fed-app-id --aws-iam-idp --aws-iam-role --source-profile \
+                        --role-arn --mfa-serial --mfa-code --external-id --role-session-name \
+                        --duration-seconds
+                        set state value
+                    case '-*'
+                    case '*'
+                        set kind $word
+                        break
+                end
+        end
+    end
+    test $state = kind; or return 1
+    contains -- $kind $argv
+end
+
 set -l __awsenv_commands use unset region refresh exec credential-process whoami login logout console sso configure keys list status explain doctor init completion demo
 set -l __awsenv_regions af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 \
     ap-northeast-3 ap-south-1 ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 \
@@ -173,35 +209,35 @@ complete -c awsenv -n '__awsenv_subcommand_is sso' -l sso-session -x -a '(__awse
 complete -c awsenv -n '__awsenv_subcommand_is sso' -l dry-run -d 'print the diff; write nothing'
 complete -c awsenv -n '__awsenv_subcommand_is sso' -l prefix -x -d 'put P- in front of each new profile name'
 
-# configure sso|sso-session|okta|role [--flag VALUE]...
-complete -c awsenv -n '__awsenv_subcommand_is configure; and not __fish_seen_subcommand_from sso sso-session okta role' -a 'sso sso-session okta role'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'the [sso-session] name'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l start-url -x -d 'the AWS access portal URL'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l sso-region -x -a "$__awsenv_regions" -d 'the region of IAM Identity Center'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l scopes -x -d 'registration scopes'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l account -x -d 'the account id'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l role -x -d 'the role name'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l region -x -a "$__awsenv_regions" -d 'the profile\'s default region'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l output -x -a 'json text table yaml yaml-stream' -d 'the output format'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l profile -x -d 'the profile name to write'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l yes -d 'write without asking to confirm the diff'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l device-code -d 'SSO: log in with the device-code flow'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l no-browser -d 'never open a browser'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l org-domain -x -d 'Okta: the org domain'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l org-url -x -d 'Okta: the org base URL'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l oidc-client-id -x -d 'Okta: the OIDC client id'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l aws-acct-fed-app-id -x -d 'Okta: the AWS Account Federation app id'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l aws-iam-idp -x -d 'Okta: the IAM identity provider ARN'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l aws-iam-role -x -d 'Okta: the role ARN'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l all-roles -d 'Okta: one profile per role'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l source-profile -x -a '(__awsenv_complete_profiles)' -d 'role: the profile that assumes it'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l role-arn -x -d 'role: the role ARN'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l mfa-serial -x -d 'role: the MFA device ARN'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l mfa-code -x -d 'role: MFA code for the check'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l external-id -x -d 'role: the ExternalId'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l role-session-name -x -d 'role: the RoleSessionName'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l duration-seconds -x -d 'role: 900 to 43200 seconds'
-complete -c awsenv -n '__awsenv_subcommand_is configure' -l force -d 'role: write even if it cannot be assumed'
+# configure sso|sso-session|okta|role [--flag VALUE]...: only the kind's own flags
+complete -c awsenv -n '__awsenv_configure_kind_is -' -a 'sso sso-session okta role'
+complete -c awsenv -n '__awsenv_configure_kind_is sso sso-session' -l sso-session -x -a '(__awsenv_complete_sso_sessions)' -d 'the [sso-session] name'
+complete -c awsenv -n '__awsenv_configure_kind_is sso sso-session' -l start-url -x -d 'the AWS access portal URL'
+complete -c awsenv -n '__awsenv_configure_kind_is sso sso-session' -l sso-region -x -a "$__awsenv_regions" -d 'the region of IAM Identity Center'
+complete -c awsenv -n '__awsenv_configure_kind_is sso sso-session' -l scopes -x -d 'registration scopes'
+complete -c awsenv -n '__awsenv_configure_kind_is sso' -l account -x -d 'the account id'
+complete -c awsenv -n '__awsenv_configure_kind_is sso' -l role -x -d 'the role name'
+complete -c awsenv -n '__awsenv_configure_kind_is sso' -l output -x -a 'json text table yaml yaml-stream' -d 'the output format'
+complete -c awsenv -n '__awsenv_configure_kind_is sso okta' -l device-code -d 'log in with the device-code flow'
+complete -c awsenv -n '__awsenv_configure_kind_is sso okta' -l no-browser -d 'never open a browser'
+complete -c awsenv -n '__awsenv_configure_kind_is okta' -l org-domain -x -d 'the org domain'
+complete -c awsenv -n '__awsenv_configure_kind_is okta' -l org-url -x -d 'the org base URL'
+complete -c awsenv -n '__awsenv_configure_kind_is okta' -l oidc-client-id -x -d 'the OIDC client id'
+complete -c awsenv -n '__awsenv_configure_kind_is okta' -l aws-acct-fed-app-id -x -d 'the AWS Account Federation app id'
+complete -c awsenv -n '__awsenv_configure_kind_is okta' -l aws-iam-idp -x -d 'the IAM identity provider ARN'
+complete -c awsenv -n '__awsenv_configure_kind_is okta' -l aws-iam-role -x -d 'the role ARN'
+complete -c awsenv -n '__awsenv_configure_kind_is okta' -l all-roles -d 'one profile per role'
+complete -c awsenv -n '__awsenv_configure_kind_is role' -l source-profile -x -a '(__awsenv_complete_profiles)' -d 'the profile that assumes it'
+complete -c awsenv -n '__awsenv_configure_kind_is role' -l role-arn -x -d 'the role ARN'
+complete -c awsenv -n '__awsenv_configure_kind_is role' -l mfa-serial -x -d 'the MFA device ARN'
+complete -c awsenv -n '__awsenv_configure_kind_is role' -l mfa-code -x -d 'MFA code for the check'
+complete -c awsenv -n '__awsenv_configure_kind_is role' -l external-id -x -d 'the ExternalId'
+complete -c awsenv -n '__awsenv_configure_kind_is role' -l role-session-name -x -d 'the RoleSessionName'
+complete -c awsenv -n '__awsenv_configure_kind_is role' -l duration-seconds -x -d '900 to 43200 seconds'
+complete -c awsenv -n '__awsenv_configure_kind_is role' -l force -d 'write even if it cannot be assumed'
+complete -c awsenv -n '__awsenv_configure_kind_is sso okta role' -l region -x -a "$__awsenv_regions" -d 'the profile\'s default region'
+complete -c awsenv -n '__awsenv_configure_kind_is sso okta role' -l profile -x -d 'the profile name to write'
+complete -c awsenv -n '__awsenv_configure_kind_is sso sso-session okta role' -l yes -d 'write without asking to confirm the diff'
 
 # keys add|import|list|rm [PROFILE]
 complete -c awsenv -n '__awsenv_subcommand_is keys; and not __fish_seen_subcommand_from add import list rm' -a 'add import list rm' -d 'keys action'

@@ -434,3 +434,85 @@ def test_completion_offers_sso_session_names_after_sso_session_option(
     assert got[0] == {"corp", "dev-team"}
     assert got[1] == {"dev-team"}
     assert got[2] == {"corp", "dev-team"}
+
+
+def test_completion_offers_only_the_flags_of_the_configure_kind(shell, home, tmp_path) -> None:
+    # issue 17: `configure sso --<TAB>` offered okta's and role's flags, which it refuses
+    from awsenv.commands import configure
+
+    write_config(home, SSO_CONFIG)
+    got = complete(
+        shell,
+        [
+            ["awsenv", "configure", "sso", "--"],
+            ["awsenv", "configure", "okta", "--"],
+            ["awsenv", "configure", "role", "--"],
+            ["awsenv", "configure", "sso-session", "--"],
+            ["awsenv", "configure", "sso", "--org"],
+            ["awsenv", "--debug", "configure", "--profile", "dev", "okta", "--st"],
+            ["awsenv", "configure", "--profile", "sso", "role", "--s"],
+        ],
+        home,
+        tmp_path,
+    )
+    sso, okta, role, session, sso_org, okta_st, role_s = got
+    assert "--start-url" in sso
+    assert "--org-domain" not in sso
+    assert "--source-profile" not in sso
+    assert "--org-domain" in okta
+    assert "--start-url" not in okta
+    assert "--source-profile" in role
+    assert "--org-domain" not in role
+    for kind, offered in [("sso", sso), ("okta", okta), ("role", role), ("sso-session", session)]:
+        assert offered == set(configure.FLAGS[kind]) | {"--help", "--debug"}, kind
+    assert sso_org == set()
+    # the kind is found past --debug and an option's value (here a profile named like a kind)
+    assert okta_st == set()
+    assert role_s == {"--source-profile"}
+
+
+def test_completion_offers_the_configure_kinds_then_no_more_words(shell, home, tmp_path) -> None:
+    write_config(home, SSO_CONFIG)
+    got = complete(
+        shell,
+        [
+            ["awsenv", "configure", ""],
+            ["awsenv", "configure", "ss"],
+            ["awsenv", "configure", "sso", ""],
+            ["awsenv", "configure", "--"],
+        ],
+        home,
+        tmp_path,
+    )
+    assert got[0] == {"sso", "sso-session", "okta", "role"}
+    assert got[1] == {"sso", "sso-session"}
+    assert got[2] == set()
+    # before the kind, its flags are not known yet
+    assert got[3] == {"--help", "--debug"}
+
+
+def test_completion_of_configure_values_is_the_same_for_every_kind(shell, home, tmp_path) -> None:
+    write_config(home, SSO_CONFIG)
+    got = complete(
+        shell,
+        [
+            ["awsenv", "configure", "sso", "--sso-region", "eu-c"],
+            ["awsenv", "configure", "okta", "--region", "us-gov-w"],
+            ["awsenv", "configure", "sso", "--sso-session", ""],
+            ["awsenv", "configure", "sso-session", "--sso-session", "d"],
+            ["awsenv", "configure", "role", "--source-profile", "pr"],
+            ["awsenv", "configure", "sso", "--output", "y"],
+            ["awsenv", "configure", "role", "--role-arn", ""],
+            ["awsenv", "configure", "okta", "--org-domain", ""],
+        ],
+        home,
+        tmp_path,
+    )
+    assert got[0] == {"eu-central-1", "eu-central-2"}
+    assert got[1] == {"us-gov-west-1"}
+    assert got[2] == {"corp", "dev-team"}
+    assert got[3] == {"dev-team"}
+    assert got[4] == {"prod", "prod-admin"}
+    assert got[5] == {"yaml", "yaml-stream"}
+    assert got[6] == set()
+    assert got[7] == set()

@@ -11,6 +11,7 @@ import re
 import pytest
 
 from awsenv import clispec
+from awsenv.commands import configure
 from tests.helpers import REPO
 
 pytestmark = pytest.mark.shells
@@ -44,6 +45,17 @@ COMMAND_LISTS = {
     "fish": r"set -l __awsenv_commands ([a-z -]+)\n",
     "powershell": r"\$commands = @\(([^)]*)\)",
 }
+
+# `configure KIND --<TAB>` offers the kind's own flags (configure.FLAGS) and these.
+HELP = ("-h", "--help", "--debug")
+CONFIGURE_OPTIONS = clispec.BY_NAME["configure"].options
+# The configure flags that take a value: the word after one is never the kind.
+CONFIGURE_VALUED = {f for o in CONFIGURE_OPTIONS if o.metavar for f in o.flags}
+# ... and of those, the ones whose value completion offers nothing.
+CONFIGURE_FREE_TEXT = {
+    f for o in CONFIGURE_OPTIONS if o.metavar and not o.complete for f in o.flags
+}
+FLAG_WORD = re.compile(r"(?<![\w-])--?[a-z][\w-]*")
 
 REGION_WORD = re.compile(r"(?<![\w-])[a-z]{2}(?:-gov)?-[a-z]+-\d+(?![\w-])")
 VISIBLE = [c for c in clispec.COMMANDS if not c.hidden]
@@ -183,3 +195,92 @@ def test_configure_help_names_every_kind_and_flag() -> None:
         "--all-roles",
     ]:
         assert flag in flags
+
+
+def _code(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+def _configure_flags_by_kind(dialect: str) -> dict[str, list[str]]:
+    """What each completion file offers after `configure KIND --`, keyed by KIND (`*`: any other).
+
+    fish has no `-h`/`--help`/`--debug` of configure's own: its global lines offer them everywhere.
+    """
+    text = _code(COMPLETION_FILES[dialect].read_text(encoding="utf-8"))
+    by_kind: dict[str, list[str]] = {}
+    if dialect == "fish":
+        lines = re.findall(
+            r"^complete -c awsenv -n '__awsenv_configure_kind_is ([^']*)' (.*)$", text, re.M
+        )
+        assert lines, "no __awsenv_configure_kind_is lines"
+        for kinds, rest in lines:
+            flags = [f"--{f}" for f in re.findall(r"-l (\S+)", rest)]
+            flags += [f"-{f}" for f in re.findall(r"-s (\S+)", rest)]
+            for kind in kinds.split():
+                by_kind.setdefault(kind, []).extend(flags)
+        return by_kind
+    if dialect == "powershell":
+        [(cases, default)] = re.findall(
+            r"switch -CaseSensitive \(\$kind\) \{\n(.*?)\n\s*default \{([^}]*)\}", text, re.S
+        )
+        block = cases + "\n'*' {\n" + default
+        label = re.compile(r"^\s*'([a-z*-]+)' \{\s*$", re.M)
+        word = re.compile(r"'(-[^']*)'")
+    else:
+        [block] = re.findall(r'case "\$\{kind\}" in\n(.*?)\n\s*esac', text, re.S)
+        label = re.compile(r"^\s*([a-z-]+|\*)\)\s*$", re.M)
+        word = FLAG_WORD
+    parts = label.split(block)
+    assert parts[0].strip() == ""
+    for kind, body in zip(parts[1::2], parts[2::2]):
+        assert kind not in by_kind, f"{kind} twice"
+        by_kind[kind] = word.findall(body)
+    return by_kind
+
+
+@pytest.mark.parametrize("dialect", sorted(COMPLETION_FILES))
+def test_configure_completion_offers_each_kind_exactly_its_own_flags(dialect: str) -> None:
+    # issue 17: `configure sso --<TAB>` offered okta's and role's flags, which it now refuses
+    by_kind = _configure_flags_by_kind(dialect)
+    extra = () if dialect == "fish" else HELP
+    for kind, flags in configure.FLAGS.items():
+        offered = by_kind.pop(kind, [])
+        assert len(offered) == len(set(offered)), f"{kind}: a flag twice"
+        assert sorted(offered) == sorted({*flags, *extra}), kind
+    if dialect == "fish":
+        # the kinds themselves, offered while there is none yet
+        assert by_kind == {"-": []}
+        text = COMPLETION_FILES[dialect].read_text(encoding="utf-8")
+        [kinds] = re.findall(r"-n '__awsenv_configure_kind_is -' -a '([^']*)'", text)
+        assert tuple(kinds.split()) == configure.KINDS
+    else:
+        # no kind yet, or one configure does not know: only help
+        assert {k: sorted(v) for k, v in by_kind.items()} == {"*": sorted(HELP)}
+
+
+@pytest.mark.parametrize("dialect", sorted(COMPLETION_FILES))
+def test_configure_completion_skips_exactly_the_option_values_to_find_the_kind(
+    dialect: str,
+) -> None:
+    # `configure --profile dev sso --<TAB>`: dev is --profile's value, sso the kind
+    text = _code(COMPLETION_FILES[dialect].read_text(encoding="utf-8"))
+    if dialect == "powershell":
+        [valued] = re.findall(r"\$valued = @\(([^)]*)\)", text)
+    elif dialect == "fish":
+        function = text.split("function __awsenv_configure_kind_is ", 1)[1].split("\nend\n", 1)[0]
+        [valued] = re.findall(r"case (--[^\n]*(?:\\\n[^\n]*)*)\n\s*set state value", function)
+        takes_value = {
+            f"--{flag}"
+            for kinds, flag, x in re.findall(
+                r"-n '__awsenv_configure_kind_is ([^']*)' -l (\S+)( -x)?", text
+            )
+            if x
+        }
+        assert takes_value == CONFIGURE_VALUED
+    else:
+        section = text.split("        configure)\n", 1)[1].split("\n        keys)\n", 1)[0]
+        [valued] = re.findall(r"(--[^)]*)\)\n\s*\(\(i \+= 1\)\)", section)
+        # right after one of these, nothing is offered (no flags: a value comes next)
+        [free] = re.findall(r"(--start-url [^)]*)\) ;;", section)
+        assert sorted(FLAG_WORD.findall(free)) == sorted(CONFIGURE_FREE_TEXT)
+    assert sorted(FLAG_WORD.findall(valued)) == sorted(CONFIGURE_VALUED)
