@@ -484,3 +484,27 @@ def credential_process(profile: str) -> str:
     quotes it: an unusual name stays one argument and runs nothing.
     """
     return f"awsenv credential-process {quote('bash', profile)}"
+
+
+def awsenv_on_path(environ: Mapping[str, str]) -> bool:
+    """True if the ``awsenv`` of :func:`credential_process` lines is on ``PATH``.
+
+    Every SDK starts it by name, so without it (awsenv installed in a virtualenv, say) each one
+    fails to get the credentials of such a profile while ``awsenv use`` works.
+    """
+    import shutil
+
+    return shutil.which("awsenv", path=environ.get("PATH", "")) is not None
+
+
+def warn_unless_on_path(environ: Mapping[str, str]) -> None:
+    """Say on stderr that the credential_process just written cannot run (see above)."""
+    if awsenv_on_path(environ):
+        return
+    from awsenv import ui
+
+    ui.warn(
+        "no awsenv is on PATH, so the AWS CLI and the SDKs cannot run this profile's "
+        "credential_process: install awsenv with pipx (it puts awsenv on PATH), or write "
+        "awsenv's full path there"
+    )

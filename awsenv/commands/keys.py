@@ -262,6 +262,7 @@ def _add(environ: Mapping[str, str], profile: str) -> None:
         f"profile {profile!r}: keys {keychain.masked(key_id)} are in the OS keychain; SDKs get "
         "session credentials through its credential_process"
     )
+    shells.warn_unless_on_path(environ)
 
 
 def _import(environ: Mapping[str, str], profile: str) -> None:
@@ -316,6 +317,7 @@ def _import(environ: Mapping[str, str], profile: str) -> None:
         f"profile {profile!r}: keys {keychain.masked(key_id)} moved to the OS keychain and out "
         "of the files; SDKs get session credentials through its credential_process"
     )
+    shells.warn_unless_on_path(environ)
 
 
 def _list(environ: Mapping[str, str]) -> str:

@@ -163,9 +163,7 @@ def process_problems(environ: Mapping[str, str], files: Files) -> list[Problem]:
     every SDK then starts ``awsenv`` by name, so without it on PATH (awsenv installed in a
     virtualenv, say) each one fails to get credentials while ``awsenv use`` works.
     """
-    import shutil
-
-    if files.parsed is None or shutil.which("awsenv", path=environ.get("PATH", "")):
+    if files.parsed is None or shells.awsenv_on_path(environ):
         return []
     found: list[Problem] = []
     for name in files.names():

@@ -136,4 +136,5 @@ def configure_okta(args: Args, environ: Mapping[str, str]) -> str:
     wizard.write(asker, environ, sections, comment=f"Added by awsenv configure okta on {today()}")
     names = [s.profile for s in sections]
     ui.info("to use it: " + "; ".join(f"awsenv use {n}" for n in names))
+    shells.warn_unless_on_path(environ)
     return ""

@@ -83,6 +83,7 @@ def test_flags_alone_write_the_okta_keys_and_use_signs_in_no_more(
     okta = okta_one
     result = configure(env, *flags(okta), "--aws-iam-role", ADMIN, "--yes")
     assert result.returncode == 0, result.stderr
+    assert "no awsenv is on PATH" not in result.stderr
     text = (home / ".aws" / "config").read_text()
     assert (
         "[profile okta-123456789012-oktaadmin]\n"
@@ -166,3 +167,14 @@ def test_the_okta_wizard_at_a_terminal_picks_a_role(okta, env, home, tmp_path):
     assert f"saml_role_arn = {READER}\n" in text
     assert "region = eu-central-1\n" in text
     assert "awsenv use okta-read" in screen
+
+
+def test_without_awsenv_on_path_configure_okta_says_the_sdks_cannot_run_it(okta_one, env, home):
+    """The profile's credential_process starts `awsenv` by name: say so when PATH has none."""
+    bare = {**env, "PATH": "/usr/bin:/bin"}
+    result = configure(bare, *flags(okta_one), "--aws-iam-role", ADMIN, "--yes")
+    assert result.returncode == 0, result.stderr
+    assert "no awsenv is on PATH" in result.stderr
+    assert (
+        "credential_process = awsenv credential-process" in (home / ".aws" / "config").read_text()
+    )
