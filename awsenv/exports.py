@@ -50,11 +50,15 @@ AWSENV_EXEC = "AWSENV_EXEC"
 # An ad-hoc role (``use --role-arn``): its ARN, source profile and options, as
 # ``providers.adhoc.Spec.encode`` writes them (ASCII), for ``refresh`` and ``use -``.
 AWSENV_ROLE = "AWSENV_ROLE"
+# The role session length ``use PROFILE --duration SECONDS`` asked for, so that ``refresh`` (typed
+# or the prompt's) asks for it again; unset when the profile's own length applies.
+AWSENV_DURATION = "AWSENV_DURATION"
 OWN = (
     AWSENV_PROFILE,
     AWSENV_EXPIRATION,
     AWSENV_RENEWABLE,
     AWSENV_ROLE,
+    AWSENV_DURATION,
     AWSENV_PREVIOUS,
     AWSENV_SAVED,
 )
@@ -173,12 +177,14 @@ def plan_keys(
     renewable: int | str | None = None,
     previous: str | None = None,
     role: str | None = None,
+    duration: int | None = None,
 ) -> Plan:
     """Plan for exporting keys: clears AWS_PROFILE, AWS_DEFAULT_PROFILE and AWS_SECURITY_TOKEN.
 
     ``renewable``: until when ``awsenv refresh`` renews these keys silently (epoch seconds or
     ``ALWAYS``), None if renewing needs a browser or a prompt. ``previous`` as for
-    :func:`plan_profile`; ``role`` is ``AWSENV_ROLE`` for an ad-hoc role (else it is cleared).
+    :func:`plan_profile`; ``role`` is ``AWSENV_ROLE`` for an ad-hoc role (else it is cleared);
+    ``duration`` is ``AWSENV_DURATION``, the ``--duration`` asked for (else it is cleared).
     """
     import time
 
@@ -203,6 +209,7 @@ def plan_keys(
             AWSENV_EXPIRATION: str(keys.expiration) if keys.expiration is not None else None,
             AWSENV_RENEWABLE: str(renewable) if renewable is not None else None,
             AWSENV_ROLE: role,
+            AWSENV_DURATION: str(duration) if duration is not None else None,
             AWSENV_PREVIOUS: previous or environ.get(AWSENV_PREVIOUS),
             AWSENV_SAVED: saved,
         },
@@ -231,6 +238,7 @@ def plan_region(environ: Mapping[str, str], region: str) -> Plan:
             AWSENV_EXPIRATION: environ.get(AWSENV_EXPIRATION),
             AWSENV_RENEWABLE: environ.get(AWSENV_RENEWABLE),
             AWSENV_ROLE: environ.get(AWSENV_ROLE),
+            AWSENV_DURATION: environ.get(AWSENV_DURATION),
             AWSENV_PREVIOUS: environ.get(AWSENV_PREVIOUS),
             AWSENV_SAVED: saved,
         },

@@ -120,7 +120,13 @@ def shell_code(
     if obtained is not None and decision.mode == plan.KEYS:
         until = providers.renewable(files, resolved, environ)
         steps = exports.plan_keys(
-            environ, name, obtained, region=region, renewable=until, previous=previous
+            environ,
+            name,
+            obtained,
+            region=region,
+            renewable=until,
+            previous=previous,
+            duration=ctx.duration,
         )
     elif obtained is not None:
         # a credential_process (one that calls awsenv, for SAML and Okta) lets every SDK get

@@ -61,6 +61,16 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
         ) from None
 
 
+def _duration(environ: Mapping[str, str]) -> int | None:
+    """The ``--duration`` the shell's ``use`` asked for (AWSENV_DURATION), to ask for again."""
+    value = environ.get(exports.AWSENV_DURATION)
+    if not value:
+        return None
+    from awsenv.providers.adhoc import check_duration
+
+    return check_duration(value, "AWSENV_DURATION")
+
+
 def _refresh(args: Args, environ: Mapping[str, str]) -> str:
     from awsenv import switch
     from awsenv.commands import provider_context, wrapper_dialect
@@ -89,10 +99,12 @@ def _refresh(args: Args, environ: Mapping[str, str]) -> str:
         return switch.role_shell_code(
             environ, spec, provider_context(args, environ), dialect=dialect, region=region
         )
+    ctx = provider_context(args, environ)  # --device-code, --no-browser and --auto
+    ctx.duration = _duration(environ)
     return switch.shell_code(
         environ,
         profile,
-        provider_context(args, environ),  # --device-code, --no-browser and --auto
+        ctx,
         dialect=dialect,
         region=region,
         keys=bool(environ.get("AWS_ACCESS_KEY_ID")) and not environ.get("AWS_PROFILE"),

@@ -442,6 +442,34 @@ def test_duration_sets_the_role_session_length_and_exports_keys(world):
     assert not world.role_entry("plain").exists()
 
 
+def test_refresh_and_region_keep_the_duration_use_asked_for(world):
+    """A renewal (typed, or the prompt's) asks for the length `use --duration` asked for; it
+    used to fall back to the profile's, so a 30-minute shell became an hour's at the first
+    renewal. `region` keeps it; a `use` without --duration forgets it."""
+    entry = shells.quote("bash", str(world.role_entry("plain", duration_seconds="1800")))
+    body = (
+        "awsenv use plain --duration 1800\n"
+        + print_vars("bash", "AWSENV_DURATION")
+        + "awsenv region eu-central-1\n"
+        + f"rm {entry}\n"  # as if it had run out: refresh must call STS again
+        + "awsenv refresh; printf 's=%s\\0' $?\n"
+        + print_vars("bash", "AWSENV_DURATION", "AWSENV_EXPIRATION", "AWS_REGION")
+        + "awsenv use plain\n"
+        + print_vars("bash", "AWSENV_DURATION")
+    )
+    status, values, stderr = world.bash(body)
+    assert status == 0, stderr
+    first, refreshed, kept, expiration, region, forgotten = values[:6]
+    assert first == "1800"
+    assert refreshed == "s=0", stderr
+    assert kept == "1800"
+    assert abs(int(expiration) - (time.time() + 1800)) < 120
+    assert region == "eu-central-1"
+    assert forgotten == "<unset>"
+    calls = world.sts.of("AssumeRole")
+    assert [call.get("DurationSeconds") for call in calls][:2] == ["1800", "1800"]
+
+
 def test_exec_duration_reaches_the_mfa_role(world):
     code = "import os; print(os.environ['AWS_CREDENTIAL_EXPIRATION'])"
     result = world.awsenv(
