@@ -499,3 +499,21 @@ def test_mfa_roles_over_a_keychain_profile_share_one_mfa_session(keychain):
     assert len(third.stderr.strip().splitlines()) <= 2  # one line, and its hint
     assert f"an MFA code for {serial} is needed" in third.stderr
     assert not any(SECRET in text for text in keychain.outputs)
+
+
+def test_debug_output_of_the_keychain_paths_holds_no_secret(keychain):
+    """--debug turns botocore's request log on: keys import, use, credential-process and logout
+    of a keychain profile print neither the long-lived secret nor a session's."""
+    keychain.credentials.write_text(CREDENTIALS)
+    assert keychain.awsenv("--debug", "keys", "import", "dev").returncode == 0
+    used = keychain.awsenv("--debug", "use", "dev")
+    assert used.returncode == 0, used.stderr
+    process = keychain.awsenv("credential-process", "dev")
+    assert process.returncode == 0, process.stderr
+    session = json.loads(process.stdout)
+    debugged = keychain.awsenv("--debug", "use", "deploy", "--keys")
+    assert debugged.returncode == 0, debugged.stderr
+    assert "awsenv debug:" in used.stderr + debugged.stderr  # the log was on
+    stderr = "".join(keychain.outputs[1::2])  # every stderr awsenv wrote
+    for secret in (SECRET, session["SecretAccessKey"], session["SessionToken"]):
+        assert secret not in stderr
