@@ -133,6 +133,30 @@ def _finish(values: dict[str, str | None], own: dict[str, str | None]) -> Plan:
     return [(name, values[name]) for name in MANAGED] + [(name, own.get(name)) for name in OWN]
 
 
+def shell_epoch(text: str) -> int | None:
+    """Read an epoch the shell holds (AWSENV_EXPIRATION...) as the prompt segment reads it.
+
+    ASCII digits only, at most 18: "²".isdigit() is True and int("²") raises.
+    """
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def shell_renewable(environ: Mapping[str, str]) -> int | str | None:
+    """The shell's AWSENV_RENEWABLE: ``ALWAYS``, ``SESSION``, an epoch, or None (unset, unread)."""
+    raw = environ.get(AWSENV_RENEWABLE, "")
+    return raw if raw in (ALWAYS, SESSION) else shell_epoch(raw)
+
+
+def renews_now(environ: Mapping[str, str], now: float) -> bool:
+    """True if the shell's exports renew with no browser and no prompt at ``now``.
+
+    ``always``, ``session`` (an SSO session whose end is not known: only a try tells) or an
+    end still ahead. ``status``, ``refresh --auto`` and the prompt hooks read it alike.
+    """
+    until = shell_renewable(environ)
+    return isinstance(until, str) or (isinstance(until, int) and until > now)
+
+
 def plan_profile(
     environ: Mapping[str, str],
     profile: str,

@@ -17,18 +17,6 @@ if TYPE_CHECKING:
 AUTO_LOCK_WAIT = 10.0
 
 
-def renews_unattended(environ: Mapping[str, str], now: float) -> bool:
-    """Return True if the shell's exports say they renew with no browser and no prompt now.
-
-    AWSENV_RENEWABLE: ``always``, ``session`` (an SSO session whose end is not known: only a
-    try tells), or an end in epoch seconds that is still ahead. The prompt hooks ask the same.
-    """
-    until = environ.get(exports.AWSENV_RENEWABLE, "")
-    if until in (exports.ALWAYS, exports.SESSION):
-        return True
-    return until.isascii() and until.isdigit() and len(until) <= 18 and int(until) > now
-
-
 def run(args: Args, environ: Mapping[str, str]) -> str:
     """Switch to the shell's current profile again, in the mode (profile or keys) it uses.
 
@@ -44,7 +32,7 @@ def run(args: Args, environ: Mapping[str, str]) -> str:
     from awsenv.errors import NeedsUser
     from awsenv.providers import MfaRequired
 
-    if environ.get(exports.AWSENV_PROFILE) and not renews_unattended(environ, time.time()):
+    if environ.get(exports.AWSENV_PROFILE) and not exports.renews_now(environ, time.time()):
         raise NeedsUser(
             "what this shell exports renews only with a sign-in or an MFA code",
             hint="run: awsenv refresh",

@@ -7,13 +7,14 @@ import time
 
 from awsenv import ui
 from awsenv.exports import (
-    ALWAYS,
     AWSENV_EXEC,
     AWSENV_EXPIRATION,
     AWSENV_PROFILE,
-    AWSENV_RENEWABLE,
     AWSENV_ROLE,
     SESSION,
+    renews_now,
+    shell_epoch,
+    shell_renewable,
 )
 
 TYPE_CHECKING = False
@@ -23,12 +24,6 @@ if TYPE_CHECKING:
     from awsenv.clispec import Args
 
 
-def _epoch(text: str) -> int | None:
-    # ASCII digits only (at most 18), as the prompt reads them: "²".isdigit() is True, and
-    # int("²") raises
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
-
-
 def clock(environ: Mapping[str, str], now: int) -> tuple[int | str | None, int | None, bool]:
     """Read the shell's two clocks as the prompt segment does: (renewable, end, renew due).
 
@@ -36,11 +31,9 @@ def clock(environ: Mapping[str, str], now: int) -> tuple[int | str | None, int |
     the exports' own (None: no time shown). ``renew due``: the exports expired and ``awsenv
     refresh`` renews them silently (the prompt's mark).
     """
-    expiration = _epoch(environ.get(AWSENV_EXPIRATION, ""))
-    raw = environ.get(AWSENV_RENEWABLE, "")
-    renewable: int | str | None = raw if raw in (ALWAYS, SESSION) else _epoch(raw)
-    renews = isinstance(renewable, str) or (isinstance(renewable, int) and renewable > now)
-    if not renews:
+    expiration = shell_epoch(environ.get(AWSENV_EXPIRATION, ""))
+    renewable = shell_renewable(environ)
+    if not renews_now(environ, now):
         return renewable, expiration, False
     due = expiration is not None and expiration <= now
     if renewable == SESSION and not due:
@@ -51,7 +44,7 @@ def clock(environ: Mapping[str, str], now: int) -> tuple[int | str | None, int |
 def facts(environ: Mapping[str, str]) -> dict[str, object]:
     """Collect the state of this shell from its environment (no network, no login)."""
     profile = environ.get(AWSENV_PROFILE) or environ.get("AWS_PROFILE")
-    expiration = _epoch(environ.get(AWSENV_EXPIRATION, ""))
+    expiration = shell_epoch(environ.get(AWSENV_EXPIRATION, ""))
     mode = "keys" if environ.get("AWS_ACCESS_KEY_ID") else "profile" if profile else None
     kind = None
     if environ.get(AWSENV_ROLE) and environ.get(AWSENV_PROFILE):
