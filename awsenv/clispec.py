@@ -55,6 +55,34 @@ REGIONS = (
 )
 
 
+_REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def check_region(region: str, *, written: bool = False) -> str:
+    """Return ``region`` if it reads as a region name; warn if it is not one of :data:`REGIONS`.
+
+    ``written``: it goes into the config file (``configure``), so it must also have a region's
+    shape (``eu-west-1``: letters, then parts, a number last); a region only exported
+    (``use --region``) may be any name an endpoint of your own answers to.
+    """
+    from awsenv.errors import UsageError
+
+    parts = region.split("-")
+    bad = not region or not set(region) <= _REGION_CHARS or region.startswith("-")
+    if written:
+        bad = bad or len(parts) < 3 or not all(parts) or not parts[-1].isdigit()
+        bad = bad or not parts[0].isalpha()
+    if bad:
+        raise UsageError(
+            f"{region!r} is not a region name", hint="region names look like eu-west-1"
+        )
+    if region not in REGIONS:
+        from awsenv import ui
+
+        ui.warn(f"{region} is not a region awsenv knows; using it anyway")
+    return region
+
+
 class Option:
     """One ``--option`` of a command; ``metavar`` is None for a flag that takes no value."""
 

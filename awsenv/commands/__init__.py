@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from awsenv import shells
-from awsenv.errors import ShellError, UsageError
+from awsenv.errors import ShellError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -11,8 +11,6 @@ if TYPE_CHECKING:
 
     from awsenv.clispec import Args
     from awsenv.providers import Context
-
-_REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 def wrapper_dialect(environ: Mapping[str, str], command: str) -> str:
@@ -37,17 +35,9 @@ def wrapper_dialect(environ: Mapping[str, str], command: str) -> str:
 
 def check_region(region: str) -> str:
     """Return ``region`` if it looks like an AWS region name; warn if awsenv does not know it."""
-    if not region or not set(region) <= _REGION_CHARS or region.startswith("-"):
-        raise UsageError(
-            f"{region!r} is not a region name", hint="region names look like eu-west-1"
-        )
-    from awsenv.clispec import REGIONS
+    from awsenv.clispec import check_region as check
 
-    if region not in REGIONS:
-        from awsenv import ui
-
-        ui.warn(f"{region} is not a region awsenv knows; using it anyway")
-    return region
+    return check(region)
 
 
 def provider_context(args: Args, environ: Mapping[str, str]) -> Context:

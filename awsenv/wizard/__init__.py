@@ -215,30 +215,12 @@ def write(
 
 # --- what every wizard checks and reads ---------------------------------------------------
 
-_REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
-
 
 def check_region(region: str) -> str:
-    """Return ``region`` if it reads as a region name (a warning if awsenv does not know it)."""
-    region = region.strip()
-    parts = region.split("-")
-    if (
-        not set(region) <= _REGION_CHARS
-        or len(parts) < 3
-        or not all(parts)
-        or not parts[-1].isdigit()
-        or not parts[0].isalpha()
-    ):
-        raise UsageError(
-            f"{region!r} is not a region name", hint="region names look like eu-west-1"
-        )
-    from awsenv.clispec import REGIONS
+    """Return ``region`` if it has a region's shape, to be written (a warning if unknown)."""
+    from awsenv.clispec import check_region as check
 
-    if region not in REGIONS:
-        from awsenv import ui
-
-        ui.warn(f"{region} is not a region awsenv knows; using it anyway")
-    return region
+    return check(region.strip(), written=True)
 
 
 def check_profile_name(name: str) -> str:
