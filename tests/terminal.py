@@ -10,6 +10,7 @@ import subprocess
 import termios
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional
 
 
@@ -167,3 +168,29 @@ def run_expect(
         process.wait()
         os.close(master)
     return PtyRun(process.returncode, bytes(screen), "")
+
+
+def interactive_shell_argv(
+    shell: str, tmp_path: Path, init: Path, env: dict[str, str], prompt: str
+) -> list[str]:
+    """argv of an interactive bash, zsh or fish with only ``prompt`` and awsenv's ``init`` file.
+
+    No user or system rc files; zsh reads its rc from ``tmp_path`` (``ZDOTDIR`` is set in
+    ``env``). The default fish_prompt asks git about the directory: fish gets a builtin-only one.
+    """
+    if shell == "bash":
+        rc = tmp_path / "bashrc"
+        rc.write_text(f"PS1={prompt}\nsource {init}\n", encoding="utf-8")
+        return ["bash", "--noprofile", "--rcfile", str(rc), "-i"]
+    if shell == "zsh":
+        (tmp_path / ".zshrc").write_text(f"PROMPT={prompt}\nsource {init}\n", encoding="utf-8")
+        env["ZDOTDIR"] = str(tmp_path)
+        return ["zsh", "--no-globalrcs", "-i"]
+    return [
+        "fish",
+        "--no-config",
+        "--private",
+        "-i",
+        "-C",
+        f"function fish_prompt; printf {prompt}; end; source {init}",
+    ]

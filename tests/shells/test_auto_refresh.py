@@ -22,7 +22,7 @@ import pytest
 from awsenv import shells
 from awsenv.sso import tokens
 from tests.helpers import IN_CI, PYTHON, minimal_env, require_tool, write_config
-from tests.terminal import run_pty
+from tests.terminal import interactive_shell_argv, run_pty
 from tests.worlds import SsoWorld
 
 pytestmark = pytest.mark.shells
@@ -77,26 +77,6 @@ def exported(env: dict[str, str], *args: str) -> dict[str, str]:
     return found
 
 
-def shell_argv(dialect: str, tmp_path: Path, init: Path, env: dict[str, str]) -> list[str]:
-    prompt = PROMPTS[dialect]
-    if dialect == "bash":
-        rc = tmp_path / "bashrc"
-        rc.write_text(f"PS1={prompt}\nsource {init}\n", encoding="utf-8")
-        return ["bash", "--noprofile", "--rcfile", str(rc), "-i"]
-    if dialect == "zsh":
-        (tmp_path / ".zshrc").write_text(f"PROMPT={prompt}\nsource {init}\n", encoding="utf-8")
-        env["ZDOTDIR"] = str(tmp_path)
-        return ["zsh", "--no-globalrcs", "-i"]
-    return [
-        "fish",
-        "--no-config",
-        "--private",
-        "-i",
-        "-C",
-        f"function fish_prompt; printf {prompt}; end; source {init}",
-    ]
-
-
 class Run:
     """One interactive shell under strace: its terminal output and the core's runs."""
 
@@ -146,7 +126,7 @@ def interactive(
     init = tmp_path / f"init.{dialect}"
     init.write_text(made.stdout, encoding="utf-8")
     log = tmp_path / f"strace-{dialect}-{time.monotonic_ns()}.log"
-    argv = shell_argv(dialect, tmp_path, init, env)
+    argv = interactive_shell_argv(dialect, tmp_path, init, env, PROMPTS[dialect])
     typed = "".join(line + "\n" for line in [*lines, "exit"]).encode()
     run = run_pty(
         [strace, "-f", "-q", "-s", "256", "-e", f"trace={trace}", "-o", str(log), *argv],

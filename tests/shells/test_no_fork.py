@@ -18,34 +18,12 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import IN_CI, minimal_env, require_tool, run_awsenv
-from tests.terminal import run_pty
+from tests.terminal import interactive_shell_argv, run_pty
 
 pytestmark = pytest.mark.shells
 
 FEW, MANY = 2, 12
 PROCESS_CALL = re.compile(r"^\d+\s+(clone3?|v?fork|execve)\(")
-
-
-def _shell_argv(
-    shell: str, tmp_path: Path, init: Path, env: dict[str, str], prompt: str
-) -> list[str]:
-    if shell == "bash":
-        rc = tmp_path / "bashrc"
-        rc.write_text(f"PS1={prompt}\nsource {init}\n", encoding="utf-8")
-        return ["bash", "--noprofile", "--rcfile", str(rc), "-i"]
-    if shell == "zsh":
-        (tmp_path / ".zshrc").write_text(f"PROMPT={prompt}\nsource {init}\n", encoding="utf-8")
-        env["ZDOTDIR"] = str(tmp_path)
-        return ["zsh", "--no-globalrcs", "-i"]
-    # the default fish_prompt asks git about the directory: give the user a builtin-only one
-    return [
-        "fish",
-        "--no-config",
-        "--private",
-        "-i",
-        "-C",
-        f"function fish_prompt; printf {prompt}; end; source {init}",
-    ]
 
 
 def run_interactive(
@@ -75,7 +53,7 @@ def run_interactive(
     init = tmp_path / f"init.{shell}"
     init.write_text(result.stdout, encoding="utf-8")
     log = tmp_path / f"strace-{renders}.log"
-    argv = _shell_argv(shell, tmp_path, init, env, prompt)
+    argv = interactive_shell_argv(shell, tmp_path, init, env, prompt)
     run = run_pty(
         [strace, "-f", "-qq", "-e", "trace=clone,clone3,fork,vfork,execve", "-o", str(log), *argv],
         env,
