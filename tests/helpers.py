@@ -157,6 +157,37 @@ SHELLS = {
 }
 
 
+def use_in_each_shell(
+    env: dict[str, str], profile: str, cwd: Path, *, variables: tuple[str, ...] = ()
+) -> dict[str, list[str]]:
+    """In real bash, zsh and fish: load awsenv, ``awsenv use PROFILE``, then print each of
+    ``variables`` and the ARN boto3's GetCallerIdentity returns, NUL after each but the last.
+
+    Returns those fields per shell; a shell that fails fails the test, naming the shell.
+    """
+    from awsenv import shells
+
+    code = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'], end='')"
+    found = {}
+    for dialect in ("bash", "zsh", "fish"):
+        spec = SHELLS[dialect]
+        python = shells.quote(dialect, PYTHON)
+        if dialect == "fish":
+            load = f"{python} -I -m awsenv init fish | source\n"
+        else:
+            load = f'eval "$({python} -I -m awsenv init {dialect})"\n'
+        script = (
+            load
+            + f"awsenv use {shells.quote(dialect, profile)}\n"
+            + "".join(spec.print_var(name) + "\n" for name in variables)
+            + f"{python} -c {shells.quote(dialect, code)}\n"
+        )
+        run = spec.run(script, env, cwd=cwd, timeout=120)
+        assert run.returncode == 0, (dialect, run.stderr.decode())
+        found[dialect] = run.stdout.decode().split("\0")
+    return found
+
+
 def sdk_whoami_code(profile: str | None = None, *, method: bool = False, end: str = "\n") -> str:
     """Python source printing the caller ARN boto3 finds (for ``profile``, else the default chain).
 

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from awsenv import shells
-from tests.helpers import PYTHON, SHELLS, cli_whoami, sdk_whoami
+from tests.helpers import PYTHON, cli_whoami, sdk_whoami, use_in_each_shell
 from tests.terminal import run_expect
 
 pytestmark = pytest.mark.e2e
@@ -180,26 +180,10 @@ def test_configure_sso_session_writes_only_the_session(fresh):
 def test_what_it_wrote_works_with_awsenv_use_in_bash_zsh_and_fish(fresh, tmp_path):
     result = configure(fresh, "sso", *FLAGS, "--role", "ReadOnly", "--yes")
     assert result.returncode == 0, result.stderr
-    for dialect in ("bash", "zsh", "fish"):
-        spec = SHELLS[dialect]
-        python = shells.quote(dialect, PYTHON)
-        if dialect == "fish":
-            load = f"{python} -I -m awsenv init fish | source\n"
-        else:
-            load = f'eval "$({python} -I -m awsenv init {dialect})"\n'
-        code = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'], end='')"
-        script = (
-            load
-            + "awsenv use development-readonly\n"
-            + spec.print_var("AWS_PROFILE")
-            + "\n"
-            + spec.print_var("AWS_REGION")
-            + "\n"
-            + f"{python} -c {shells.quote(dialect, code)}\n"
-        )
-        run = spec.run(script, fresh.env, cwd=tmp_path, timeout=120)
-        assert run.returncode == 0, (dialect, run.stderr.decode())
-        profile, region, arn = run.stdout.decode().split("\0")
+    shown = use_in_each_shell(
+        fresh.env, "development-readonly", tmp_path, variables=("AWS_PROFILE", "AWS_REGION")
+    )
+    for dialect, (profile, region, arn) in shown.items():
         assert (profile, region) == ("development-readonly", "us-east-1"), dialect
         assert arn.startswith("arn:aws:sts::111111111111:assumed-role/ReadOnly/"), dialect
 

@@ -14,7 +14,7 @@ import pytest
 
 from awsenv import shells
 from tests.e2e.test_saml_core import provider_arn, role_arn
-from tests.helpers import PYTHON, SHELLS, cli_whoami, minimal_env
+from tests.helpers import PYTHON, cli_whoami, minimal_env, use_in_each_shell
 from tests.standin.okta import OktaStandIn
 from tests.terminal import run_expect
 
@@ -96,22 +96,9 @@ def test_flags_alone_write_the_okta_keys_and_use_signs_in_no_more(
     again = configure(env, *flags(okta), "--aws-iam-role", ADMIN, "--yes")
     assert again.returncode == 0, again.stderr
     assert (home / ".aws" / "config").read_text() == text  # the same answers: no change
-    code = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'], end='')"
-    for dialect in ("bash", "zsh", "fish"):
-        spec = SHELLS[dialect]
-        python = shells.quote(dialect, PYTHON)
-        if dialect == "fish":
-            load = f"{python} -I -m awsenv init fish | source\n"
-        else:
-            load = f'eval "$({python} -I -m awsenv init {dialect})"\n'
-        script = (
-            load
-            + "awsenv use okta-123456789012-oktaadmin\n"
-            + f"{python} -c {shells.quote(dialect, code)}\n"
-        )
-        run = spec.run(script, env, cwd=tmp_path)
-        assert run.returncode == 0, (dialect, run.stderr.decode())
-        assert run.stdout.decode().startswith("arn:aws:sts::123456789012:assumed-role/OktaAdmin/")
+    shown = use_in_each_shell(env, "okta-123456789012-oktaadmin", tmp_path)
+    for dialect, (arn,) in shown.items():
+        assert arn.startswith("arn:aws:sts::123456789012:assumed-role/OktaAdmin/"), dialect
     assert okta.authorizations == 1  # configure's sign-in served use too
     # the AWS CLI, a separate client, gets the role through the profile's credential_process
     aws = cli_whoami(aws_cli, env, "okta-123456789012-oktaadmin", arn_only=True)

@@ -16,7 +16,14 @@ from pathlib import Path
 import pytest
 
 from awsenv import shells
-from tests.helpers import PYTHON, SHELLS, cli_whoami, minimal_env, sdk_whoami, write_config
+from tests.helpers import (
+    PYTHON,
+    cli_whoami,
+    minimal_env,
+    sdk_whoami,
+    use_in_each_shell,
+    write_config,
+)
 from tests.terminal import run_expect
 from tests.worlds import arn, refusing_sts
 
@@ -230,26 +237,10 @@ def test_a_role_sts_refuses_is_one_line_and_nothing_is_written_unless_force(worl
 def test_what_it_wrote_works_with_awsenv_use_in_bash_zsh_and_fish(world, tmp_path):
     result = world.configure(*FLAGS, "--region", "eu-west-1", "--yes")
     assert result.returncode == 0, result.stderr
-    code = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'], end='')"
-    for dialect in ("bash", "zsh", "fish"):
-        spec = SHELLS[dialect]
-        python = shells.quote(dialect, PYTHON)
-        if dialect == "fish":
-            load = f"{python} -I -m awsenv init fish | source\n"
-        else:
-            load = f'eval "$({python} -I -m awsenv init {dialect})"\n'
-        script = (
-            load
-            + "awsenv use deploy-admin\n"
-            + spec.print_var("AWSENV_PROFILE")
-            + "\n"
-            + spec.print_var("AWS_REGION")
-            + "\n"
-            + f"{python} -c {shells.quote(dialect, code)}\n"
-        )
-        run = spec.run(script, world.env, cwd=tmp_path, timeout=120)
-        assert run.returncode == 0, (dialect, run.stderr.decode())
-        profile, region, caller = run.stdout.decode().split("\0")
+    shown = use_in_each_shell(
+        world.env, "deploy-admin", tmp_path, variables=("AWSENV_PROFILE", "AWS_REGION")
+    )
+    for dialect, (profile, region, caller) in shown.items():
         assert (profile, region) == ("deploy-admin", "eu-west-1"), dialect
         assert caller.startswith(ASSUMED), dialect
 
