@@ -33,8 +33,6 @@ KEY_LINES = (
     "aws_session_token",
     "aws_security_token",
 )
-TTY_PATH = "/dev/tty"
-_MAX_ANSWER = 1024
 
 
 class NoTerminal(AwsenvError):
@@ -65,61 +63,28 @@ def _check_name(profile: str) -> None:
 # --- reading on the terminal ---------------------------------------------------------------
 
 
-def _read_line(fd: int) -> str | None:
-    data = bytearray()
-    while True:
-        chunk = os.read(fd, 1)
-        if not chunk:
-            return data.decode("utf-8", "replace") if data else None
-        if chunk in (b"\n", b"\r"):
-            return data.decode("utf-8", "replace")
-        data += chunk
-        if len(data) > _MAX_ANSWER:
-            return data.decode("utf-8", "replace")
-
-
-def _write(fd: int, text: str) -> None:
-    view = memoryview(text.encode("utf-8", "replace"))
-    while view:
-        view = view[os.write(fd, view) :]
-
-
 def _ask(fd: int, prompt: str, *, echo: bool) -> str:
-    if echo:
-        _write(fd, prompt)
-        answer = _read_line(fd)
-    else:
-        import termios
+    from awsenv.providers import mfa
 
-        saved = termios.tcgetattr(fd)
-        quiet = list(saved)
-        quiet[3] &= ~termios.ECHO
-        # echo goes off before the prompt shows: nothing typed after it is ever echoed
-        termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
-        try:
-            _write(fd, prompt)
-            answer = _read_line(fd)
-        finally:
-            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-            _write(fd, "\n")
+    answer = mfa.ask_line(fd, prompt, echo=echo)
     if answer is None:
         raise AwsenvError("no keys were entered (end of input); nothing was stored")
     return answer.strip()
 
 
-def read_keys(profile: str, path: str = TTY_PATH) -> tuple[str, str]:
+def read_keys(profile: str, path: str = "/dev/tty") -> tuple[str, str]:
     """Ask for the access key id and the secret (no echo) on the terminal at ``path``."""
     from awsenv import log
+    from awsenv.providers import mfa
 
-    try:
-        fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0))
-    except OSError:
+    fd = mfa.open_tty(path)
+    if fd is None:
         raise NoTerminal(
             f"'awsenv keys add {profile}' reads the keys on a terminal, and there is none",
             hint="run it in a terminal (keys are never taken from the command line or the "
             f"environment), or move keys already in ~/.aws/credentials: awsenv keys import "
             f"{profile}",
-        ) from None
+        )
     try:
         key_id = _ask(fd, f"AWS access key id for {profile}: ", echo=True)
         if not key_id:

@@ -31,7 +31,8 @@ class NoTerminal:
 NO_TERMINAL_HERE = NoTerminal()
 
 
-def _open_tty(path: str) -> int | None:
+def open_tty(path: str = TTY_PATH) -> int | None:
+    """Open the controlling terminal to ask on (close-on-exec, never made ours); None if none."""
     try:
         return os.open(path, os.O_RDWR | _O_CLOEXEC | _O_NOCTTY)
     except OSError:
@@ -40,7 +41,7 @@ def _open_tty(path: str) -> int | None:
 
 def have_tty(path: str = TTY_PATH) -> bool:
     """Return True if a controlling terminal can be opened to ask on."""
-    fd = _open_tty(path)
+    fd = open_tty(path)
     if fd is None:
         return False
     os.close(fd)
@@ -52,7 +53,7 @@ def is_code(text: str) -> bool:
     return len(text) == CODE_LENGTH and text.isascii() and text.isdigit()
 
 
-def _read_line(fd: int) -> str | None:
+def read_line(fd: int) -> str | None:
     """Read one line from the terminal; None at end of file (Ctrl-D)."""
     data = bytearray()
     while True:
@@ -62,14 +63,38 @@ def _read_line(fd: int) -> str | None:
         if chunk in (b"\n", b"\r"):
             return data.decode("utf-8", "replace")
         data += chunk
-        if len(data) > 1024:  # nobody types a code this long; stop reading
+        if len(data) > 1024:  # nobody types a code or a key this long; stop reading
             return data.decode("utf-8", "replace")
 
 
-def _write(fd: int, text: str) -> None:
+def write_tty(fd: int, text: str) -> None:
+    """Write all of ``text`` to the terminal."""
     view = memoryview(text.encode("utf-8", "replace"))
     while view:
         view = view[os.write(fd, view) :]
+
+
+def ask_line(fd: int, prompt: str, *, echo: bool = True) -> str | None:
+    """Ask ``prompt`` on the open terminal and return the line; None at end of input.
+
+    With ``echo`` False (a secret) echo goes off before the prompt shows, so nothing typed
+    after it is ever echoed, and comes back (with a new line) whatever happens.
+    """
+    if echo:
+        write_tty(fd, prompt)
+        return read_line(fd)
+    import termios
+
+    saved = termios.tcgetattr(fd)
+    quiet = list(saved)
+    quiet[3] &= ~termios.ECHO
+    termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
+    try:
+        write_tty(fd, prompt)
+        return read_line(fd)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        write_tty(fd, "\n")
 
 
 def ask_twice(
@@ -81,23 +106,23 @@ def ask_twice(
     ``parse`` made of the answer, None after two refusals or end of input (Ctrl-D), and
     :data:`NO_TERMINAL_HERE` when no terminal can be opened.
     """
-    fd = _open_tty(path)
+    fd = open_tty(path)
     if fd is None:
         return NO_TERMINAL_HERE
     try:
         if before:
-            _write(fd, before)
+            write_tty(fd, before)
         for attempt in range(2):
-            _write(fd, prompt)
-            line = _read_line(fd)
+            write_tty(fd, prompt)
+            line = read_line(fd)
             if line is None:
-                _write(fd, "\n")
+                write_tty(fd, "\n")
                 break
             value = parse(line.strip())
             if value is not None:
                 return value
             if attempt == 0:
-                _write(fd, retry)
+                write_tty(fd, retry)
     finally:
         os.close(fd)
     return None
