@@ -47,15 +47,9 @@ def _header(profile: str, *, config: bool) -> str:
 
 def _check_name(profile: str) -> None:
     """Refuse a profile name botocore (or the credential_process line) would not read back."""
-    from awsenv.config import edit
+    from awsenv.wizard import check_profile_name
 
-    try:
-        edit.profile_section(profile, ())
-    except ValueError:
-        raise UsageError(
-            f"{profile!r} cannot be written as a profile name botocore reads back",
-            hint="use letters, digits, '-', '_' or '.'",
-        ) from None
+    check_profile_name(profile)
     if profile.startswith("-") or any(c.isspace() for c in profile):
         raise UsageError(f"{profile!r} cannot be a keychain profile's name")
 

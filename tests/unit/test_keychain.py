@@ -114,3 +114,15 @@ def test_adding_lines_goes_after_the_section_s_last_key_or_appends_a_section(tmp
         "# Added\n[profile new]\ncredential_process = awsenv credential-process dev\n"
         "awsenv_keychain = true\n"
     )
+
+
+def test_a_profile_name_botocore_or_credential_process_would_misread_is_a_usage_error(home):
+    from tests.helpers import minimal_env, run_awsenv
+
+    env = minimal_env(home, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    for name in ("a b", "x]y", "-dev", 'q"uote'):
+        result = run_awsenv(["keys", "add", "--", name], env)
+        assert result.returncode == 2, (name, result.stderr)
+        assert result.stdout == ""
+        assert len(result.stderr.splitlines()) <= 2  # one line and its hint
+        assert "profile name" in result.stderr or "keychain profile" in result.stderr
