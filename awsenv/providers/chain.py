@@ -113,7 +113,7 @@ def obtain(files: ConfigFiles, resolved: Resolved, ctx: Context) -> Keys:
     from awsenv import ui
     from awsenv.providers import WrongMfaCode, mfa, role
 
-    prompt = mfa.tty_prompt if not ctx.unattended and mfa.have_tty() else None
+    prompt = mfa.tty_prompt if mfa.may_ask(ctx) else None
     try:
         return _refused_duration(
             ctx,

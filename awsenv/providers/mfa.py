@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import TypeVar
 
+    from awsenv.providers import Context
+
     T = TypeVar("T")
 
 TTY_PATH = "/dev/tty"
@@ -46,6 +48,15 @@ def have_tty(path: str = TTY_PATH) -> bool:
         return False
     os.close(fd)
     return True
+
+
+def may_ask(ctx: Context) -> bool:
+    """True if a source may ask the person now (a terminal, and not ``refresh --auto``).
+
+    Every question a source asks (an MFA code, a SAML role) goes through here, so the
+    prompt's unattended renewal can never stop at one.
+    """
+    return not ctx.unattended and have_tty()
 
 
 def is_code(text: str) -> bool:

@@ -91,7 +91,7 @@ def obtain(resolved: Resolved, ctx: Context) -> Keys:
     text = _assertion_text(resolved, ctx)
     log.remember_secret(text.strip())
     assertion = saml.parse(text)
-    picker = saml_provider.tty_picker if not ctx.unattended and mfa.have_tty() else None
+    picker = saml_provider.tty_picker if mfa.may_ask(ctx) else None
     role = saml.choose(assertion.roles, preset=preset, picker=picker)
     duration_text = section.get("duration_seconds")
     duration = (

@@ -203,14 +203,14 @@ def _fetch(
     code: str | None = None
     if serial is not None:
         code = ctx.mfa_code.strip() if ctx.mfa_code else None
-        if code is None and ctx.unattended:  # refresh --auto (the prompt): never ask
+        if code is None and not mfa.may_ask(ctx):  # no terminal, or refresh --auto
             raise MfaRequired(serial, root)
         if code is None:
-            code = mfa.tty_prompt(serial)  # MfaRequired at once without a terminal
+            code = mfa.tty_prompt(serial)
     try:
         keys = _call(ctx, root, long_lived, serial, code, seconds)
     except WrongMfaCode:
-        if serial is None or ctx.unattended or not mfa.have_tty():
+        if serial is None or not mfa.may_ask(ctx):
             raise
         ui.warn("that MFA code was not accepted; one more try")
         keys = _call(ctx, root, long_lived, serial, mfa.tty_prompt(serial), seconds)
